@@ -1,0 +1,94 @@
+"""lsweb: Lesson Study for schools and networks of schools."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .config import flask_config, load_settings, secret_key_from_instance
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. `config` overrides settings (lsweb's names or Flask's) for tests."""
+    config = dict(config or {})
+    settings = load_settings()
+    for key in list(config):
+        if key in settings:
+            settings[key] = config.pop(key)
+
+    instance_path = settings["INSTANCE_PATH"] or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(flask_config(settings, app.instance_path))
+    app.config["LSWEB"] = settings
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secret_key_from_instance(app.instance_path)
+    app.config.update(config)
+    logging.getLogger("lsweb").setLevel(settings["LOG_LEVEL"])
+
+    if settings["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers the tables)
+    from .database import MIGRATIONS_DIR, init_engine
+    from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    init_engine(app, db)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from .auth.sessions import configure_login
+
+    configure_login(app, login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .home import bp as home_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from .security import register_error_pages, secure_cookies_over_https, set_security_headers
+
+    register_error_pages(app)
+    app.after_request(set_security_headers)
+    app.after_request(secure_cookies_over_https)
+
+    from .models import Role
+
+    @app.context_processor
+    def _globals():
+        from . import permissions
+
+        return {"perm": permissions, "Role": Role}

@@ -1,0 +1,45 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from ..models import Role
+
+
+class StaffForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired("Enter a name."),
+                                                   Length(max=120, message="At most 120 characters.")],
+                               render_kw={"autocomplete": "off"})
+    email = EmailField("Email (used to sign in)",
+                       validators=[DataRequired("Enter an email address."),
+                                   Length(max=254, message="At most 254 characters.")],
+                       render_kw={"autocomplete": "off"})
+    role = SelectField("Role", validators=[DataRequired("Choose a role.")])
+    school_id = SelectField("School", coerce=int)
+
+    def set_choices(self, roles: tuple[Role, ...], schools) -> None:
+        self.role.choices = [(role.value, role.label) for role in roles]
+        self.school_id.choices = [(school.id, school.name) for school in schools]
+        if any(role is Role.NETWORK_ADMIN for role in roles):
+            self.school_id.choices.insert(0, (0, "No school (network admin)"))
+
+
+class SchoolForm(FlaskForm):
+    name = StringField("School name", validators=[DataRequired("Enter the school's name."),
+                                                  Length(max=120, message="At most 120 characters.")])
+
+
+class ImportForm(FlaskForm):
+    school_id = SelectField("School", coerce=int)
+    file = FileField("CSV file with the columns name, email, role",
+                     validators=[FileRequired("Choose a CSV file.")])
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    school_id = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
+    skip_bad = BooleanField("Import only the rows without errors and leave out the others")
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""

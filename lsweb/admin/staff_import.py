@@ -1,0 +1,177 @@
+"""CSV import of staff: parse and check every row first, then write all of it or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert
+
+from .. import audit
+from ..errors import DomainError, NotAllowed
+from ..extensions import db
+from ..models import Role, School, User
+from ..models.base import utcnow
+from ..permissions import SCHOOL_ASSIGNABLE_ROLES, assignable_roles, can_manage_staff
+from .services import clean_email, clean_name
+
+HEADER_NAMES = {
+    "name": ("name", "display name", "full name", "staff name"),
+    "email": ("email", "e-mail", "email address"),
+    "role": ("role",),
+}
+
+
+@dataclass
+class ImportRow:
+    line: int
+    name: str
+    email: str
+    role_text: str
+    role: Role | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow] = field(default_factory=list)
+    file_error: str | None = None
+
+    @property
+    def good(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.ok]
+
+    @property
+    def bad(self) -> list[ImportRow]:
+        return [row for row in self.rows if not row.ok]
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError("The file is not UTF-8 text. In your spreadsheet choose “Save as… CSV UTF-8” "
+                          "and upload that file.", "file") from None
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found = {}
+    cleaned = [" ".join(cell.strip().lower().replace("_", " ").split()) for cell in header]
+    for key, names in HEADER_NAMES.items():
+        for index, cell in enumerate(cleaned):
+            if cell in names:
+                found[key] = index
+                break
+    missing = [key for key in HEADER_NAMES if key not in found]
+    if missing:
+        raise DomainError("The first line must name the columns name, email and role "
+                          f"(missing: {', '.join(missing)}).", "file")
+    return found
+
+
+def preview_csv(data: bytes, admin: User | None, max_rows: int,
+                progress: Callable[[Iterable], Iterable] | None = None) -> ImportPreview:
+    """Check every row; nothing is written. Row errors are listed per line of the file."""
+    try:
+        text = _decode(data)
+        if "\x00" in text:
+            raise DomainError("The file is not a CSV text file.", "file")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DomainError("The file is empty.", "file") from None
+        columns = _columns(header)
+        raw_rows = list(reader)
+    except csv.Error as error:
+        return ImportPreview(file_error=f"The file is not valid CSV ({error}).")
+    except DomainError as error:
+        return ImportPreview(file_error=error.message)
+    if len(raw_rows) > max_rows:
+        return ImportPreview(file_error=f"The file has {len(raw_rows):,} rows; at most {max_rows:,} "
+                                        "can be imported at once. Split it into smaller files.")
+
+    def cell(raw: list[str], key: str) -> str:
+        index = columns[key]
+        return raw[index].strip() if index < len(raw) else ""
+
+    preview = ImportPreview()
+    seen: dict[str, int] = {}
+    allowed = assignable_roles(admin) if admin is not None else SCHOOL_ASSIGNABLE_ROLES
+    rows_iter = enumerate(raw_rows, start=2)
+    for line, raw in (progress(rows_iter) if progress else rows_iter):
+        if not any(value.strip() for value in raw):
+            continue  # blank lines are skipped
+        row = ImportRow(line=line, name=cell(raw, "name"), email=cell(raw, "email"),
+                        role_text=cell(raw, "role"))
+        try:
+            row.name = clean_name(row.name)
+        except DomainError as error:
+            row.errors.append(error.message)
+        try:
+            row.email = clean_email(row.email)
+        except DomainError as error:
+            row.errors.append(error.message)
+        else:
+            if row.email in seen:
+                row.errors.append(f"The same email is on line {seen[row.email]}.")
+            else:
+                seen[row.email] = line
+        row.role = Role.parse(row.role_text) if row.role_text else None
+        if row.role is None:
+            known = ", ".join(r.label.lower() for r in allowed)
+            row.errors.append(f"Unknown role “{row.role_text[:40]}” (use one of: {known})."
+                              if row.role_text else "Enter a role.")
+        elif row.role not in allowed:
+            row.errors.append(f"You cannot give the role {row.role.label.lower()}.")
+        preview.rows.append(row)
+    _mark_existing(preview)
+    if not preview.rows:
+        preview.file_error = "The file has no staff rows under its first line."
+    return preview
+
+
+def _mark_existing(preview: ImportPreview) -> None:
+    by_email = {row.email: row for row in preview.rows if "@" in row.email}
+    emails = list(by_email)
+    for start in range(0, len(emails), 500):
+        chunk = emails[start:start + 500]
+        for email in db.session.scalars(db.select(User.email).where(User.email.in_(chunk))):
+            by_email[email].errors.append("Someone already has an account with this email.")
+
+
+def apply_import(admin: User | None, school: School, preview: ImportPreview, skip_bad: bool,
+                 progress: Callable[[int], None] | None = None) -> int:
+    """Write the good rows in one transaction. With bad rows, refuse unless told to skip them.
+
+    `admin` None means the command line, run by whoever looks after the server.
+    """
+    if admin is not None and not can_manage_staff(admin, school):
+        raise NotAllowed("You cannot add staff to that school.")
+    if preview.file_error:
+        raise DomainError(preview.file_error, "file")
+    if preview.bad and not skip_bad:
+        raise DomainError(f"{len(preview.bad)} rows have errors; fix the file, or choose to import "
+                          "only the rows without errors.")
+    good = preview.good
+    if not good:
+        raise DomainError("There are no rows without errors to import.")
+    now = utcnow()
+    batch = 1000
+    for start in range(0, len(good), batch):
+        values = [{"display_name": row.name, "email": row.email, "role": row.role, "school_id": school.id,
+                   "active": True, "must_change_password": False, "session_generation": 1,
+                   "created_at": now, "password_hash": None} for row in good[start:start + batch]]
+        db.session.execute(insert(User), values)
+        if progress:
+            progress(len(values))
+    audit.record(admin, "staff.imported", target=school.name, school_id=school.id,
+                 details=f"{len(good)} added, {len(preview.bad)} rows skipped")
+    db.session.commit()
+    return len(good)

@@ -1,0 +1,195 @@
+"""Staff and school management, and the audit log."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth.services import issue_temporary_password
+from ..errors import DomainError
+from ..extensions import db
+from ..models import AuditEntry, Role, School
+from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audit_log,
+                           manageable_schools, school_or_404, staff_member_or_404)
+from ..web import done, form_error, render
+from . import bp, services
+from .forms import EmptyForm, SchoolForm, StaffForm
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if not can_manage_any_staff(current_user):
+        abort(404)
+
+
+def _current_school() -> School:
+    """The school chosen with ?school=, or the admin's own (network admins: the first)."""
+    raw = request.values.get("school", type=int)
+    if raw is not None:
+        return school_or_404(current_user, raw)
+    if current_user.school is not None:
+        return current_user.school
+    schools = manageable_schools(current_user)
+    if not schools:
+        abort(404)
+    return schools[0]
+
+
+@bp.route("/staff")
+def staff():
+    school = _current_school()
+    query = request.args.get("q", "")[:100]
+    page = services.staff_page(school, query, request.args.get("page", 1, type=int))
+    return render("admin/staff.html", "staff_list", school=school, page=page, query=query,
+                  schools=manageable_schools(current_user), action_form=EmptyForm())
+
+
+def _staff_form(obj=None) -> StaffForm:
+    form = StaffForm(obj=obj)
+    form.set_choices(assignable_roles(current_user), manageable_schools(current_user))
+    return form
+
+
+def _apply_field_error(form, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+def add_staff():
+    school = _current_school()
+    form = _staff_form()
+    if request.method == "GET":
+        form.school_id.data = school.id
+        form.role.data = Role.TEACHER.value
+    if form.validate_on_submit():
+        target = db.session.get(School, form.school_id.data) if form.school_id.data else None
+        try:
+            member = services.add_staff(current_user, target, form.display_name.data, form.email.data,
+                                        Role(form.role.data))
+        except DomainError as error:
+            _apply_field_error(form, error)
+        else:
+            flash(f"{member.display_name} is added. Use “Reset password” to give them a temporary "
+                  "password to sign in with.", "success")
+            return done(url_for("admin.staff", school=member.school_id or school.id))
+    if form.errors:
+        return form_error("admin/staff_form.html", "form", form=form, school=school, member=None)
+    return render("admin/staff_form.html", "form", form=form, school=school, member=None)
+
+
+@bp.route("/staff/<int:member_id>/edit", methods=["GET", "POST"])
+def edit_staff(member_id: int):
+    member = staff_member_or_404(current_user, member_id)
+    form = _staff_form(obj=member)
+    if request.method == "GET":
+        form.role.data = member.role.value
+        form.school_id.data = member.school_id or 0
+    if form.validate_on_submit():
+        target = db.session.get(School, form.school_id.data) if form.school_id.data else None
+        try:
+            services.edit_staff(current_user, member, form.display_name.data, form.email.data,
+                                Role(form.role.data), target)
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_error(form, error)
+        else:
+            flash(f"Changes to {member.display_name} are saved.", "success")
+            return done(url_for("admin.staff", school=member.school_id) if member.school_id
+                        else url_for("admin.staff"))
+    if form.errors or form.form_errors:
+        return form_error("admin/staff_form.html", "form", form=form, school=member.school, member=member)
+    return render("admin/staff_form.html", "form", form=form, school=member.school, member=member)
+
+
+def _member_action(member_id: int, action):
+    member = staff_member_or_404(current_user, member_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        message = action(member)
+        flash(message, "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    return done(url_for("admin.staff", school=member.school_id) if member.school_id
+                else url_for("admin.staff"))
+
+
+@bp.route("/staff/<int:member_id>/deactivate", methods=["POST"])
+def deactivate_staff(member_id: int):
+    def act(member):
+        services.set_active(current_user, member, False)
+        return f"{member.display_name} is deactivated and can no longer sign in. Their history is kept."
+    return _member_action(member_id, act)
+
+
+@bp.route("/staff/<int:member_id>/reactivate", methods=["POST"])
+def reactivate_staff(member_id: int):
+    def act(member):
+        services.set_active(current_user, member, True)
+        return f"{member.display_name} can sign in again."
+    return _member_action(member_id, act)
+
+
+@bp.route("/staff/<int:member_id>/reset-password", methods=["POST"])
+def reset_password(member_id: int):
+    member = staff_member_or_404(current_user, member_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if member.id == current_user.id:
+        flash("Change your own password from your account page.", "error")
+        return done(url_for("admin.staff", school=member.school_id))
+    temporary = issue_temporary_password(current_user, member)
+    return render("admin/temporary_password.html", member=member, temporary=temporary)
+
+
+@bp.route("/schools", methods=["GET", "POST"])
+def schools():
+    if not current_user.is_network_admin:
+        abort(404)
+    form = SchoolForm()
+    if form.validate_on_submit():
+        try:
+            school = services.add_school(current_user, form.name.data)
+        except DomainError as error:
+            form.name.errors.append(error.message)
+        else:
+            flash(f"{school.name} is added.", "success")
+            return done(url_for("admin.schools"))
+    all_schools = manageable_schools(current_user)
+    counts = services.staff_counts()
+    status = 422 if form.errors else 200
+    return render("admin/schools.html", "content", status=status, form=form, schools=all_schools,
+                  counts=counts)
+
+
+@bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
+def edit_school(school_id: int):
+    school = school_or_404(current_user, school_id)
+    form = SchoolForm(obj=school)
+    if form.validate_on_submit():
+        try:
+            services.rename_school(current_user, school, form.name.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.name.errors.append(error.message)
+        else:
+            flash("The school's name is saved.", "success")
+            return done(url_for("admin.staff", school=school.id))
+    status = 422 if form.errors else 200
+    return render("admin/school_form.html", "form", status=status, form=form, school=school)
+
+
+@bp.route("/audit")
+def audit_log():
+    if not can_view_audit_log(current_user):
+        abort(404)
+    stmt = db.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if not current_user.is_network_admin:
+        stmt = stmt.where(AuditEntry.school_id == current_user.school_id)
+    action = request.args.get("action", "")[:60]
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action))
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=100, error_out=False)
+    return render("admin/audit.html", "entries", page=page, action=action)

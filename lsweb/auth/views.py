@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from flask import current_app, flash, request, session, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import audit
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..web import render, see_other
+from . import bp, services
+from .forms import ChangePasswordForm, LoginForm
+
+FAILED_SIGN_IN = "The email or password is not right."
+
+
+def _account_key() -> str:
+    return "account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count towards the throttle (a success answers 303)."""
+    return response.status_code != 303
+
+
+def _address_limit() -> str:
+    return current_app.config["LSWEB"]["LOGIN_LIMIT_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LSWEB"]["LOGIN_LIMIT_ACCOUNT"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_failed,
+               scope="login-address")
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed,
+               scope="login-account")
+def login():
+    if current_user.is_authenticated:
+        return see_other(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()  # a fresh session at sign-in
+            session.permanent = True
+            login_user(user, remember=form.remember.data)
+            audit.record(user, "auth.signed_in", target=user.email)
+            db.session.commit()
+            return see_other(_safe_next(request.args.get("next")))
+        form.password.errors.append(FAILED_SIGN_IN)
+        return render("auth/login.html", "form", status=422, form=form)
+    status = 422 if form.errors else 200
+    return render("auth/login.html", "form", status=status, form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return see_other(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            login_user(current_user._get_current_object(), remember=bool(request.cookies.get(
+                current_app.config["REMEMBER_COOKIE_NAME"])))
+            flash("Your password is changed. Any other device signed in as you has been signed out.",
+                  "success")
+            return see_other(url_for("home.index"))
+    status = 422 if form.errors else 200
+    return render("auth/password.html", "form", status=status, form=form)

@@ -1,0 +1,80 @@
+"""Engine set-up: SQLite pragmas and BEGIN IMMEDIATE for writes; migrations applied from code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import Engine, event
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _wants_write() -> bool:
+    """A request that may write starts its transaction with BEGIN IMMEDIATE; reads stay deferred."""
+    return not (has_request_context() and request.method in READ_METHODS)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout and FULL sync, so an acknowledged save survives a crash.
+
+    Python's sqlite3 module is put in autocommit mode and we emit BEGIN ourselves (the recipe in
+    SQLAlchemy's SQLite dialect documentation), so that writers take the write lock at the start of
+    the transaction and wait for each other instead of failing with "database is locked".
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+
+
+def init_engine(app: Flask, db) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            database = engine.url.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            configure_sqlite(engine)
+
+
+def upgrade_database(app: Flask) -> None:
+    """Apply every pending migration (idempotent)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+
+
+def pending_migrations(app: Flask) -> list[str]:
+    """Revisions not yet applied to the database."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from .extensions import db
+
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config(directory=MIGRATIONS_DIR)
+        script = ScriptDirectory.from_config(config)
+        with db.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        heads = set(script.get_heads())
+        if current >= heads:
+            return []
+        pending = []
+        for rev in script.walk_revisions():
+            if rev.revision in current:
+                break
+            pending.append(rev.revision)
+        return pending

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from flask import url_for
+from flask_login import current_user
+
+from ..admin.services import staff_counts
+from ..permissions import can_manage_any_staff, manageable_schools
+from ..web import render, see_other
+from . import bp
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return see_other(url_for("auth.login"))
+    schools = manageable_schools(current_user) if can_manage_any_staff(current_user) else []
+    return render("home/index.html", schools=schools, counts=staff_counts() if schools else {})
+
+
+@bp.route("/health")
+def health():
+    """For monitoring: answers 200 when the app and its database answer."""
+    from ..extensions import db
+
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,97 @@
+"""Schools of the network and the staff who sign in."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    NETWORK_ADMIN = "network_admin"
+    SCHOOL_ADMIN = "school_admin"
+    LEAD = "lead"
+    TEACHER = "teacher"
+    SUPPORT = "support"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @classmethod
+    def parse(cls, text: str) -> "Role | None":
+        """A role from a value or a label, as typed in a CSV file ("Support staff", "teacher")."""
+        wanted = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+        for role in cls:
+            if wanted in (role.value.replace("_", " "), role.label.lower()):
+                return role
+        return ROLE_ALIASES.get(wanted)
+
+
+ROLE_LABELS = {
+    Role.NETWORK_ADMIN: "Network admin",
+    Role.SCHOOL_ADMIN: "School admin",
+    Role.LEAD: "Lead",
+    Role.TEACHER: "Teacher",
+    Role.SUPPORT: "Support staff",
+}
+ROLE_ALIASES = {"support": Role.SUPPORT, "ta": Role.SUPPORT, "teaching assistant": Role.SUPPORT,
+                "admin": Role.SCHOOL_ADMIN}
+
+
+class School(db.Model):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[list["User"]] = relationship(back_populates="school", order_by="User.display_name")
+
+    def __repr__(self) -> str:
+        return f"<School {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    display_name: Mapped[str] = mapped_column(String(120))
+    # None until an admin issues a temporary password (imported staff start without one).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
+                                               values_callable=lambda e: [r.value for r in e]))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of the id kept in session and remember cookies: bumping it signs out every other session.
+    session_generation: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    school: Mapped[School | None] = relationship(back_populates="staff")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def is_network_admin(self) -> bool:
+        return self.role is Role.NETWORK_ADMIN
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.NETWORK_ADMIN, Role.SCHOOL_ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email!r}>"

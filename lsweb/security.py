@@ -1,0 +1,97 @@
+"""Security headers on every response, error pages, and the session rules."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from .web import is_fragment_request
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TEXT = {
+    400: ("Bad request", "The request could not be understood. If you were sending a form, go back, "
+          "reload the page and try again."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Not found", "There is nothing here, or you do not have access to it."),
+    405: ("Not allowed", "That action is not possible here."),
+    413: ("Too large", "What you sent is too large."),
+    429: ("Too many attempts", "There have been too many attempts. Please wait a few minutes and try again."),
+    500: ("Something went wrong", "lsweb hit an unexpected error. Nothing you did caused it; "
+          "please try again, and tell your IT technician if it happens again."),
+}
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype == "text/html":
+        # No page of a shared staff laptop lingers in the browser cache.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def secure_cookies_over_https(response):
+    """LSWEB_SECURE_COOKIES=auto: a cookie set on a request that came over HTTPS gets the Secure flag."""
+    from flask import current_app
+
+    if current_app.config["LSWEB"]["SECURE_COOKIES"] != "auto" or not request.is_secure:
+        return response
+    cookies = response.headers.getlist("Set-Cookie")
+    if cookies:
+        response.headers.remove("Set-Cookie")
+        for cookie in cookies:
+            if "; secure" not in cookie.lower():
+                cookie += "; Secure"
+            response.headers.add("Set-Cookie", cookie)
+    return response
+
+
+def error_response(code: int, detail: str | None = None):
+    title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    if detail:
+        text = detail
+    if is_fragment_request():
+        body = render_template("errors/error_fragment.html", code=code, title=title, text=text)
+        response = app_response(body, code)
+        # Show the message where flashes appear, whatever the request was aiming at.
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return app_response(render_template("errors/error.html", code=code, title=title, text=text), code)
+
+
+def app_response(body: str, code: int):
+    from flask import make_response
+
+    response = make_response(body, code)
+    response.vary.add("HX-Request")
+    return response
+
+
+def register_error_pages(app: Flask) -> None:
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, lambda e, code=code: error_response(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return error_response(400, "This form has expired or was not sent from lsweb (the security token "
+                                   "is missing or wrong). Reload the page and try again; what you typed "
+                                   "may need to be entered again.")
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        from .extensions import db
+
+        db.session.rollback()
+        return error_response(500)

@@ -1,0 +1,138 @@
+"""Fixtures shared by every test: an app on a fresh database (SQLite, or PostgreSQL when
+LSWEB_TEST_DATABASE_URL names a server), a client, and helpers to sign in.
+
+SQLite: the schema is built once with the migrations into a template file, copied for every test.
+PostgreSQL: the suite creates its own database (lsweb_test_<random>), builds it with the migrations,
+empties every table after each test and drops the database at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lsweb import create_app
+from lsweb.database import upgrade_database
+from lsweb.extensions import db
+
+from .factories import Factories
+
+TEST_PASSWORD = "correct horse battery"
+FAST_HASH = "pbkdf2:sha256:1000"  # the real default is scrypt; tests need speed, not strength
+PG_ADMIN_URL = os.environ.get("LSWEB_TEST_DATABASE_URL", "")
+
+
+def _base_config(instance: Path, database_url: str) -> dict:
+    return {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret-key",
+        "PASSWORD_HASH": FAST_HASH,
+        "REDIS_URL": None,
+        "TESTING": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """The database the whole session uses: (kind, url or template path)."""
+    if PG_ADMIN_URL:
+        admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
+        name = f"lsweb_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+        app = create_app(_base_config(tmp_path_factory.mktemp("pg-instance"), url))
+        upgrade_database(app)
+        with app.app_context():
+            db.engine.dispose()
+        yield {"kind": "postgresql", "url": url}
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        folder = tmp_path_factory.mktemp("template")
+        template = folder / "template.db"
+        app = create_app(_base_config(folder / "instance", f"sqlite:///{template}"))
+        upgrade_database(app)
+        with app.app_context():
+            db.engine.dispose()
+        yield {"kind": "sqlite", "template": template}
+
+
+@pytest.fixture
+def database_url(database, tmp_path):
+    """A URL for this test's own empty (migrated) database."""
+    if database["kind"] == "postgresql":
+        yield database["url"]
+        engine = create_engine(database["url"])
+        with engine.begin() as connection:
+            tables = connection.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )).scalars().all()
+            if tables:
+                names = ", ".join(f'"{t}"' for t in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        path = tmp_path / "lsweb.db"
+        shutil.copyfile(database["template"], path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on this test's database with extra config; engines are disposed afterwards."""
+    apps = []
+
+    def _make(**overrides):
+        config = _base_config(tmp_path / "instance", database_url)
+        config.setdefault("WTF_CSRF_ENABLED", False)
+        config.update(overrides)
+        application = create_app(config)
+        apps.append(application)
+        return application
+
+    yield _make
+    for application in apps:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with CSRF checks off, so view tests can post forms directly (tests/views/test_csrf.py
+    checks the protection itself with it on)."""
+    application = make_app()
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def factories(app):
+    return Factories(db)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user_or_email, password: str = TEST_PASSWORD, remember: bool = False, the_client=None):
+        email = getattr(user_or_email, "email", user_or_email)
+        response = (the_client or client).post("/login", data={
+            "email": email, "password": password, "remember": "y" if remember else ""})
+        assert response.status_code == 303, f"sign-in as {email} failed: {response.status_code}"
+        return response
+
+    return _login
