@@ -63,6 +63,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    from . import live
+
+    live.init_app(app)
+
     from .auth.sessions import configure_login
 
     configure_login(app, login_manager)
@@ -71,11 +75,20 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .groups import bp as groups_bp
+    from .groups.views import channel_allowed
     from .home import bp as home_bp
+    from .live import bp as live_bp
+    from .live import register_channel
+    from .protocol import bp as protocol_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(live_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(protocol_bp)
+    register_channel("group", channel_allowed)
 
 
 def _register_hooks(app: Flask) -> None:

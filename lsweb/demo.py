@@ -43,7 +43,62 @@ def seed_demo() -> list[tuple[str, str, str]]:
                             school_id=school.id if school else None, active=True))
         rows.append((email, name, role.label, school.name if school else "whole network"))
     db.session.commit()
+    seed_groups()
     return rows
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def seed_groups() -> None:
+    """Two groups at the first demo school, so a newcomer sees the sign-off step from both sides."""
+    from .models import CasePupil, Cycle, CycleStatus, GroupMember, GroupRole, StudyGroup
+    from .protocol import services as protocol
+
+    school = db.session.scalar(db.select(School).where(School.name == DEMO_SCHOOLS[0]))
+    specs = [
+        ("Year 4 fractions", "teacher1@demo.local",
+         ["teacher2@demo.local", "teacher3@demo.local", "support1@demo.local"],
+         dict(focus_pupils="Year 4 pupils who find fractions hard", focus_learning="equivalent fractions",
+              focus_approach="bar models and talk partners", subject="Mathematics", year_group="Year 4",
+              class_name="4B", school_priority="Reasoning in mathematics",
+              background="We read the NCETM guidance on fractions and the school's 2024 maths review."),
+         True),
+        ("Reception early writing", "teacher4@demo.local", ["teacher1@demo.local", "support1@demo.local"],
+         dict(focus_pupils="Reception children", focus_learning="to write simple captions",
+              focus_approach="shared writing in continuous provision", subject="English",
+              year_group="Reception", class_name="RH", school_priority="Early literacy"),
+         False),
+    ]
+    for name, facilitator_email, member_emails, details, everyone_signs in specs:
+        facilitator = _user(facilitator_email)
+        group = StudyGroup(name=name, school_id=school.id, created_by_id=_user("lead1@demo.local").id, **details)
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(GroupMember(group_id=group.id, user_id=facilitator.id, role=GroupRole.FACILITATOR))
+        for email in member_emails:
+            db.session.add(GroupMember(group_id=group.id, user_id=_user(email).id, role=GroupRole.MEMBER))
+        version = protocol.adopt(facilitator, group, protocol.school_default_text(school))
+        db.session.commit()
+        signers = [facilitator_email] + member_emails
+        if not everyone_signs:
+            signers = [e for e in signers if e != "support1@demo.local"]
+        for email in signers:
+            user = _user(email)
+            protocol.sign(user, group, version.id, True, user.display_name)
+        if everyone_signs:
+            cycle = Cycle(group_id=group.id, number=1, status=CycleStatus.PLANNING)
+            db.session.add(cycle)
+            db.session.flush()
+            for position, (label, represents, attainment) in enumerate([
+                ("Pupil A", "finds fractions hard", "Can halve shapes; unsure that 2/4 is a half."),
+                ("Pupil B", "in the middle", "Finds equivalent fractions with a diagram."),
+                ("Pupil C", "ahead of most of the class", "Explains equivalence with multiplication."),
+            ], start=1):
+                db.session.add(CasePupil(cycle_id=cycle.id, label=label, represents=represents,
+                                         attainment=attainment, position=position))
+            db.session.commit()
 
 
 def is_demo() -> bool:

@@ -57,3 +57,55 @@ def staff_member_or_404(user: User, member_id: int) -> User:
     if member.school is None or not can_manage_staff(user, member.school) or member.is_network_admin:
         abort(404)
     return member
+
+
+# --- Lesson study groups -------------------------------------------------------------------------
+
+def membership(user: User, group) -> "GroupMember | None":
+    from .models import GroupMember
+
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(db.select(GroupMember).where(
+        GroupMember.group_id == group.id, GroupMember.user_id == user.id, GroupMember.left_at.is_(None)))
+
+
+def is_member(user: User, group) -> bool:
+    return membership(user, group) is not None
+
+
+def is_facilitator(user: User, group) -> bool:
+    from .models import GroupRole
+
+    member = membership(user, group)
+    return member is not None and member.role is GroupRole.FACILITATOR
+
+
+def can_create_group(user: User) -> bool:
+    return user.is_authenticated and user.active and user.role in (Role.LEAD, Role.SCHOOL_ADMIN,
+                                                                   Role.NETWORK_ADMIN)
+
+
+def group_or_404(user: User, group_id: int):
+    """A group the user belongs to. Everyone else, school leaders and admins included, gets 404."""
+    from .models import StudyGroup
+
+    group = db.session.get(StudyGroup, group_id)
+    if group is None or not is_member(user, group):
+        abort(404)
+    return group
+
+
+def lessons_gate(group):
+    """THE protocol gate: research lessons may be scheduled, planned or taught only when every
+    current member has signed the current protocol version. Returns (open, missing members)."""
+    from .protocol.services import gate_status
+
+    return gate_status(group)
+
+
+def has_signed_current(user: User, group) -> bool:
+    """A member sees the group's plans, observations and discussion only after signing."""
+    from .protocol.services import signed_current
+
+    return signed_current(user, group)

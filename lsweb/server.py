@@ -3,38 +3,42 @@
 from __future__ import annotations
 
 import sys
+from typing import Callable
 
 
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
+    """The gunicorn settings `lsweb serve` uses (bench/throughput.py reuses them)."""
+    return {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "accesslog": "-",
+        "errorlog": "-",
+    }
+
+
+def serve(host: str, port: int, workers: int, threads: int, load_app: Callable | None = None) -> None:
+    """Serve `load_app()` (default: create_app()); the benchmark passes an app with an extra route."""
+    if load_app is None:
+        from . import create_app as load_app
     if sys.platform == "win32":
         from waitress import serve as waitress_serve
 
-        from . import create_app
-
-        waitress_serve(create_app(), host=host, port=port, threads=threads, channel_timeout=3600,
+        waitress_serve(load_app(), host=host, port=port, threads=threads, channel_timeout=3600,
                        connection_limit=1000)
         return
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):
         def load_config(self):
-            options = {
-                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                "workers": workers,
-                "worker_class": "gthread",
-                "threads": threads,
-                "timeout": 60,
-                "graceful_timeout": 10,
-                "keepalive": 5,
-                "accesslog": "-",
-                "errorlog": "-",
-            }
-            for key, value in options.items():
+            for key, value in gunicorn_options(host, port, workers, threads).items():
                 self.cfg.set(key, value)
 
         def load(self):
-            from . import create_app
-
-            return create_app()
+            return load_app()
 
     _Server().run()

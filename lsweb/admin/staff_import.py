@@ -55,9 +55,11 @@ class ImportPreview:
 def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError("The file is not UTF-8 text. In your spreadsheet choose “Save as… CSV UTF-8” "
-                          "and upload that file.", "file") from None
+    except UnicodeDecodeError as error:
+        line = bytes(error.object[:error.start]).count(b"\n") + 1
+        raise DomainError(f"The file is not UTF-8 text: line {line} has a character saved in another "
+                          "encoding. In your spreadsheet choose “Save as… CSV UTF-8” and upload that "
+                          "file.", "file") from None
 
 
 def _columns(header: list[str]) -> dict[str, int]:

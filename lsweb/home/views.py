@@ -13,8 +13,12 @@ from . import bp
 def index():
     if not current_user.is_authenticated:
         return see_other(url_for("auth.login"))
+    from ..groups.services import groups_of
+    from ..permissions import can_create_group
+
     schools = manageable_schools(current_user) if can_manage_any_staff(current_user) else []
-    return render("home/index.html", schools=schools, counts=staff_counts() if schools else {})
+    return render("home/index.html", schools=schools, counts=staff_counts() if schools else {},
+                  groups=groups_of(current_user), can_create=can_create_group(current_user))
 
 
 @bp.route("/health")

@@ -1,6 +1,11 @@
 """Typed SQLAlchemy models, one module per domain area."""
 
 from .audit import AuditEntry
+from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
 from .people import Role, School, User
+from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
+                       text_hash)
 
-__all__ = ["AuditEntry", "Role", "School", "User"]
+__all__ = ["AuditEntry", "CasePupil", "Cycle", "CycleStatus", "GroupLink", "GroupMember", "GroupRole",
+           "ProtocolSignature", "ProtocolVersion", "Role", "School", "SchoolProtocolVersion",
+           "SignatureKind", "StudyGroup", "User", "text_hash"]

@@ -1,0 +1,197 @@
+"""Group pages: the list, creating, the overview, members, roles and "builds on" links."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user, login_required
+
+from .. import live
+from ..admin.forms import EmptyForm
+from ..errors import DomainError
+from ..models import GroupRole
+from ..permissions import can_create_group, group_or_404, has_signed_current, is_facilitator, lessons_gate
+from ..web import done, form_error, render
+from . import bp, services
+from .forms import AddMemberForm, GroupForm, LinkForm, RoleForm
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def _details(form: GroupForm) -> services.GroupDetails:
+    return services.GroupDetails(**{key: getattr(form, key).data or "" for key in services.TEXT_LIMITS})
+
+
+def _field_error(form, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+def publish_group_change(group, event: str = "group-changed") -> None:
+    live.publish(f"group-{group.id}", event, {"group": group.id})
+
+
+@bp.route("/")
+def index():
+    return render("groups/index.html", groups=services.groups_of(current_user),
+                  can_create=can_create_group(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if not can_create_group(current_user):
+        abort(404)
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(current_user, _details(form))
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            flash(f"“{group.name}” is created with your school's protocol. Add the members; each of them "
+                  "signs the protocol before the group's work begins.", "success")
+            return done(url_for("groups.show", group_id=group.id))
+    if form.errors or form.form_errors:
+        return form_error("groups/form.html", "form", form=form, group=None)
+    return render("groups/form.html", "form", form=form, group=None)
+
+
+def overview_context(group) -> dict:
+    gate_open, missing = lessons_gate(group)
+    outgoing, incoming = services.links(group)
+    link_form = LinkForm()
+    link_form.builds_on.choices = [(g.id, g.name) for g in services.link_choices(group)]
+    return {"group": group, "gate_open": gate_open, "missing": missing, "outgoing": outgoing,
+            "incoming": incoming, "facilitator": is_facilitator(current_user, group),
+            "signed": has_signed_current(current_user, group), "add_form": AddMemberForm(),
+            "link_form": link_form, "role_form": RoleForm(), "action_form": EmptyForm(),
+            "GroupRole": GroupRole}
+
+
+@bp.route("/<int:group_id>")
+def show(group_id: int):
+    group = group_or_404(current_user, group_id)
+    return render("groups/show.html", "members", **overview_context(group))
+
+
+@bp.route("/<int:group_id>/edit", methods=["GET", "POST"])
+def edit(group_id: int):
+    group = group_or_404(current_user, group_id)
+    if not is_facilitator(current_user, group):
+        abort(404)
+    form = GroupForm(obj=group)
+    if form.validate_on_submit():
+        try:
+            services.update_group(current_user, group, _details(form))
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            publish_group_change(group)
+            flash("The group's details are saved.", "success")
+            return done(url_for("groups.show", group_id=group.id))
+    if form.errors or form.form_errors:
+        return form_error("groups/form.html", "form", form=form, group=group)
+    return render("groups/form.html", "form", form=form, group=group)
+
+
+def _after_member_change(group):
+    publish_group_change(group, "member-changed")
+    return done(url_for("groups.show", group_id=group.id), "groups/show.html", "members",
+                **overview_context(group))
+
+
+@bp.route("/<int:group_id>/members", methods=["POST"])
+def add_member(group_id: int):
+    group = group_or_404(current_user, group_id)
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        try:
+            member = services.add_member(current_user, group, form.email.data, GroupRole(form.role.data))
+        except DomainError as error:
+            _field_error(form, error)
+        else:
+            flash(f"{member.user.display_name} joined as {member.role.label.lower()}. They sign the "
+                  "protocol before seeing the group's work.", "success")
+            return _after_member_change(group)
+    context = overview_context(group)
+    context["add_form"] = form
+    return form_error("groups/show.html", "members", **context)
+
+
+@bp.route("/<int:group_id>/members/<int:member_id>/role", methods=["POST"])
+def change_role(group_id: int, member_id: int):
+    group = group_or_404(current_user, group_id)
+    member = services.member_or_404(group, member_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.change_role(current_user, group, member, GroupRole(form.role.data))
+        flash(f"{member.user.display_name} is now {member.role.label.lower()}.", "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    return _after_member_change(group)
+
+
+@bp.route("/<int:group_id>/members/<int:member_id>/remove", methods=["POST"])
+def remove_member(group_id: int, member_id: int):
+    group = group_or_404(current_user, group_id)
+    member = services.member_or_404(group, member_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_member(current_user, group, member)
+        flash(f"{member.user.display_name} has left the group. What they wrote stays.", "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    if member.user_id == current_user.id and member.left_at is not None:
+        return done(url_for("groups.index"))
+    return _after_member_change(group)
+
+
+@bp.route("/<int:group_id>/links", methods=["POST"])
+def add_link(group_id: int):
+    group = group_or_404(current_user, group_id)
+    form = LinkForm()
+    form.builds_on.choices = [(g.id, g.name) for g in services.link_choices(group)]
+    if form.validate_on_submit():
+        try:
+            services.add_link(current_user, group, form.builds_on.data)
+            flash("The link is added.", "success")
+        except DomainError as error:
+            flash(error.message, "error")
+    else:
+        flash("Choose a study to link to.", "error")
+    publish_group_change(group)
+    return done(url_for("groups.show", group_id=group.id))
+
+
+@bp.route("/<int:group_id>/links/<int:link_id>/remove", methods=["POST"])
+def remove_link(group_id: int, link_id: int):
+    group = group_or_404(current_user, group_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_link(current_user, group, link_id)
+        flash("The link is removed.", "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    publish_group_change(group)
+    return done(url_for("groups.show", group_id=group.id))
+
+
+def channel_allowed(user, key: str) -> bool:
+    """Live channel "group-<id>": for the group's current members, like the group's pages."""
+    from ..extensions import db
+    from ..models import StudyGroup
+    from ..permissions import is_member
+
+    if not key.isdigit():
+        return False
+    group = db.session.get(StudyGroup, int(key))
+    return group is not None and is_member(user, group)
+
+

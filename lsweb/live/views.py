@@ -1,0 +1,63 @@
+"""GET /live/<channel>: the Server-Sent Events stream of one page."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from flask import Response, abort, current_app
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from . import bp, find_channel, get_broker
+from .broker import Broker, Closed, Message
+
+# Sent at once: some proxies hold a response back until its first bytes arrive. `retry` is how long a
+# browser waits before reconnecting (htmx's sse extension backs off further when the server refuses).
+OPENING = ": lsweb live stream\nretry: 3000\n\n"
+KEEPALIVE = ": keep-alive\n\n"
+
+
+@bp.get("/<channel>")
+@login_required
+def stream(channel: str):
+    """Authorised like the page it serves (404 for anyone who may not see it, or an unknown channel)."""
+    found = find_channel(channel)
+    if found is None:
+        abort(404)
+    authorise, key = found
+    if not authorise(current_user._get_current_object(), key):
+        abort(404)
+    keepalive = float(current_app.config["LSWEB"]["LIVE_KEEPALIVE_SECONDS"])
+    # A stream lasts for hours: it must not hold a database connection (or a transaction) meanwhile.
+    db.session.remove()
+    response = Response(event_stream(get_broker(), channel, keepalive), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+def event_stream(broker: Broker, channel: str, keepalive: float) -> Iterator[str]:
+    """The stream's body: the opening comment, then each message (the first is a resync), and a
+    keep-alive comment after `keepalive` quiet seconds. A client that went away makes the server's
+    write fail (at the latest on the next keep-alive) and the server closes this generator; the
+    broker closing (shutdown) ends it. Either way the subscription is dropped.
+
+    It subscribes on its first step, not in the view: a body that is never iterated (HEAD, a client
+    gone before the first byte) then leaves nothing subscribed behind."""
+    subscription = broker.subscribe(channel)
+    try:
+        yield OPENING
+        while True:
+            try:
+                message = subscription.get(timeout=keepalive)
+            except Closed:
+                return
+            yield KEEPALIVE if message is None else format_message(message)
+    finally:
+        broker.unsubscribe(subscription)
+
+
+def format_message(message: Message) -> str:
+    """One SSE message. The data is single-line JSON (json.dumps escapes newlines)."""
+    head = f"id: {message.id}\n" if message.id is not None else ""
+    return f"{head}event: {message.event}\ndata: {message.data}\n\n"
