@@ -23,7 +23,8 @@ def main():
 
 
 def register_commands(app) -> None:
-    for command in (init_command, serve_command, create_admin_command, import_staff_command, demo_command):
+    for command in (init_command, serve_command, create_admin_command, import_staff_command, demo_command,
+                    verify_signatures_command):
         app.cli.add_command(command)
 
 
@@ -144,6 +145,20 @@ def import_staff_command(file: Path, school_name: str, skip_bad: bool):
         db.session.rollback()
         raise click.ClickException(error.message) from None
     click.echo(f"{added} staff imported into {school.name}.")
+
+
+@click.command("verify-signatures")
+@with_appcontext
+def verify_signatures_command():
+    """Recompute the SHA-256 of every protocol version and signature; report any mismatch."""
+    from .protocol.services import verify_all
+
+    checked, problems = verify_all()
+    for problem in problems:
+        click.echo(f"MISMATCH {problem.group}: {problem.detail}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} of {checked} protocol records do not match their text.")
+    click.echo(f"All {checked} protocol versions and signatures match their SHA-256.")
 
 
 @click.command("serve")

@@ -140,12 +140,18 @@ def preview_csv(data: bytes, admin: User | None, max_rows: int,
 
 
 def _mark_existing(preview: ImportPreview) -> None:
-    by_email = {row.email: row for row in preview.rows if "@" in row.email}
+    # Every row with the email is marked, not only the last: the first of two rows with the same
+    # taken email would otherwise look good and fail on the unique email at import.
+    by_email: dict[str, list[ImportRow]] = {}
+    for row in preview.rows:
+        if "@" in row.email:
+            by_email.setdefault(row.email, []).append(row)
     emails = list(by_email)
     for start in range(0, len(emails), 500):
         chunk = emails[start:start + 500]
         for email in db.session.scalars(db.select(User.email).where(User.email.in_(chunk))):
-            by_email[email].errors.append("Someone already has an account with this email.")
+            for row in by_email[email]:
+                row.errors.append("Someone already has an account with this email.")
 
 
 def apply_import(admin: User | None, school: School, preview: ImportPreview, skip_bad: bool,

@@ -156,7 +156,7 @@ class RedisBroker(Broker):
     """Events travel through Redis pub/sub between processes; one listener connection per process."""
 
     PREFIX = "lsweb:live:"
-    POLL_SECONDS = 1.0  # how often the listener looks up from Redis to see whether it should stop
+    POLL_SECONDS = 0.25  # how often the listener looks up from Redis to see whether it should stop
     RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnection attempts
 
     def __init__(self, url: str, queue_size: int = QUEUE_SIZE, prefix: str | None = None):
