@@ -1,0 +1,356 @@
+"""Who may reach what: every route, every role, as one table.
+
+To extend it, add a role to ROLES (a function that creates that user in the `world`) and give every
+row of MATRIX an answer for it; add a row for every new route (test_every_route_has_a_row fails until
+you do). Objects a user may not see answer 404, never 403: a 403 would tell them the object exists.
+
+A cell is the status the role gets, or a Redirect (status and where to). For each request:
+- a refused request (4xx, or sent to sign in) stores nothing at all;
+- an allowed request of a row with an `effect` stores that effect; a row without one stores nothing;
+- a role never sees what belongs to schools or groups it has no part in (NEVER_SHOWN).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Callable
+from urllib.parse import urlsplit
+
+import pytest
+
+from lsweb.extensions import db
+from lsweb.groups import cycles as cycle_services
+from lsweb.groups import services as group_services
+from lsweb.models import (CasePupil, CycleStatus, GroupRole, ProtocolVersion, Role, School,
+                          SchoolProtocolVersion, StudyGroup, User)
+from lsweb.protocol import services as protocol_services
+
+from ..request_globals import fresh_request_globals  # noqa: F401  (autouse: a fresh flask.g per request)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    status: int
+    path: str
+
+    def __repr__(self) -> str:
+        return f"{self.status}->{self.path}"
+
+
+TO_LOGIN = Redirect(302, "/login")       # @login_required: sign in first
+HOME_TO_LOGIN = Redirect(303, "/login")  # the home page sends strangers to sign in
+TO_HOME = Redirect(303, "/")             # already signed in
+
+# --- the world every cell is played in --------------------------------------------------------------
+
+
+def build_world(make) -> SimpleNamespace:
+    """Schools A and B; a target teacher in A; a group in A (facilitated by a lead of A, with the target
+    as a member, a cycle, a case pupil and a link) and a group in B; none of the ROLES belongs to a group."""
+    school_a = make.school("Alder Primary")
+    school_b = make.school("Birch Academy")
+    target = make.user(school_a, Role.TEACHER, name="Tara Target", email="tara.target@alder.example")
+    inactive = make.user(school_a, Role.TEACHER, name="Ivan Inactive", email="ivan.inactive@alder.example",
+                         active=False)
+    b_member = make.user(school_b, Role.TEACHER, name="Bea Birch", email="bea.birch@birch.example")
+    network_member = make.user(None, Role.NETWORK_ADMIN, name="Nadia Network", email="nadia@network.example")
+    lead_a = make.user(school_a, Role.LEAD, name="Lena Lead")
+    lead_b = make.user(school_b, Role.LEAD, name="Leo Lead")
+
+    group = group_services.create_group(lead_a, group_services.GroupDetails(name="Fractions Study"))
+    group_b = group_services.create_group(lead_b, group_services.GroupDetails(name="Birch Reading Study"))
+    membership = group_services.add_member(lead_a, group, target.email, GroupRole.MEMBER)
+    version = protocol_services.current_version(group)
+    protocol_services.sign(lead_a, group, version.id, True, lead_a.display_name)
+    cycle = cycle_services.start_cycle(lead_a, group)
+    pupil = cycle_services.save_pupil(lead_a, cycle, None, "Pupil A", "finds it hard", "", "", False)
+    group_services.add_link(lead_a, group, group_b.id)
+    link = group_services.links(group)[0][0]
+
+    ids = {
+        "school_a": school_a.id, "school_b": school_b.id, "target": target.id, "inactive": inactive.id,
+        "b_member": b_member.id, "network_member": network_member.id, "missing": 999_999,
+        "group": group.id, "membership": membership.id, "cycle": cycle.number, "pupil": pupil.id,
+        "link": link.id, "version": version.number, "version_id": version.id,
+        "next_status": cycle_services.next_status(cycle).value,
+    }
+    texts = {
+        "school A's name": school_a.name, "school B's name": school_b.name,
+        "the target's email": target.email, "B member's email": b_member.email,
+        "network member's email": network_member.email, "group A's name": group.name,
+        "group A's pupil": pupil.label,
+    }
+    return SimpleNamespace(school_a=school_a, school_b=school_b, ids=ids, texts=texts)
+
+
+# --- roles: name -> function creating that user (None: not signed in) ------------------------------
+
+ROLES: dict[str, Callable] = {
+    "anonymous": lambda make, world: None,
+    "teacher": lambda make, world: make.user(world.school_a, Role.TEACHER),
+    "other_school_admin": lambda make, world: make.user(world.school_b, Role.SCHOOL_ADMIN),
+    "school_admin": lambda make, world: make.user(world.school_a, Role.SCHOOL_ADMIN),
+    "network_admin": lambda make, world: make.user(None, Role.NETWORK_ADMIN),
+}
+
+# What each role must never find in any answer (keys of world.texts).
+NEVER_SHOWN = {
+    "anonymous": ["school A's name", "school B's name", "the target's email", "B member's email",
+                  "network member's email", "group A's name", "group A's pupil"],
+    "teacher": ["school B's name", "the target's email", "B member's email", "network member's email",
+                "group A's name", "group A's pupil"],
+    "other_school_admin": ["school A's name", "the target's email", "network member's email",
+                           "group A's name", "group A's pupil"],
+    # A school admin reads group names in the audit log of their school, but not the group's work.
+    "school_admin": ["school B's name", "B member's email", "network member's email", "group A's pupil"],
+    "network_admin": ["group A's pupil"],
+}
+
+
+def everyone(status) -> dict:
+    return {role: status for role in ROLES}
+
+
+def signed_in(status, anonymous=TO_LOGIN) -> dict:
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def admins(school_admin, network_admin, other_school_admin=404) -> dict:
+    """Staff pages: teachers get 404, strangers are sent to sign in."""
+    return {"anonymous": TO_LOGIN, "teacher": 404, "other_school_admin": other_school_admin,
+            "school_admin": school_admin, "network_admin": network_admin}
+
+
+GROUP_MEMBERS_ONLY = signed_in(404)  # nobody in ROLES belongs to the group: admins included, 404
+
+
+# --- what allowed requests store ------------------------------------------------------------------
+
+def _user(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def _school(name: str) -> School | None:
+    return db.session.scalar(db.select(School).where(School.name == name))
+
+
+def _group(name: str) -> StudyGroup | None:
+    return db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == name))
+
+
+def _school_default_text(world) -> str | None:
+    version = db.session.scalar(db.select(SchoolProtocolVersion).where(
+        SchoolProtocolVersion.school_id == world.ids["school_a"]).order_by(SchoolProtocolVersion.number.desc()))
+    return version.text if version else None
+
+
+def _csv_upload(world) -> dict:
+    return {"school_id": str(world.ids["school_a"]),
+            "file": (io.BytesIO(b"name,email,role\nIris Import,iris.import@alder.example,teacher\n"), "staff.csv")}
+
+
+# --- the matrix -------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    method: str
+    url: str                      # formatted with world.ids
+    expect: dict                  # role -> status or Redirect
+    data: dict | Callable | None = None   # form data (string values formatted with world.ids), or world -> data
+    effect: Callable | None = None        # world -> bool: what an allowed request stored
+    note: str = ""
+
+    def form(self, world) -> dict | None:
+        if callable(self.data):
+            return self.data(world)
+        if self.data is None:
+            return None
+        return {key: value.format(**world.ids) if isinstance(value, str) else value
+                for key, value in self.data.items()}
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+STAFF_FORM = {"display_name": "Tara Renamed", "email": "tara.target@alder.example", "role": "teacher",
+              "school_id": "{school_a}"}
+NEW_STAFF = {"display_name": "Nora New", "email": "nora.new@alder.example", "role": "teacher",
+             "school_id": "{school_a}"}
+
+MATRIX: list[Row] = [
+    # home and health
+    Row("GET", "/", signed_in(200, anonymous=HOME_TO_LOGIN)),
+    Row("GET", "/health", everyone(200)),
+    # signing in and out, one's own password
+    Row("GET", "/login", {**everyone(TO_HOME), "anonymous": 200}),
+    Row("POST", "/login", {**everyone(TO_HOME), "anonymous": 422}, data={"email": "", "password": ""}),
+    Row("POST", "/logout", everyone(Redirect(303, "/login"))),
+    Row("GET", "/account/password", signed_in(200)),
+    Row("POST", "/account/password", signed_in(422), data={"current_password": ""}),
+    # staff of a school
+    Row("GET", "/admin/staff", admins(200, 200, other_school_admin=200), note="one's own school"),
+    Row("GET", "/admin/staff?school={school_a}", admins(200, 200)),
+    Row("GET", "/admin/staff?school={school_b}", admins(404, 200, other_school_admin=200)),
+    Row("GET", "/admin/staff/new?school={school_a}", admins(200, 200)),
+    Row("POST", "/admin/staff/new?school={school_a}", admins(303, 303), data=NEW_STAFF,
+        effect=lambda w: _user("nora.new@alder.example") is not None),
+    Row("GET", "/admin/staff/{target}/edit", admins(200, 200)),
+    Row("POST", "/admin/staff/{target}/edit", admins(303, 303), data=STAFF_FORM,
+        effect=lambda w: _user("tara.target@alder.example").display_name == "Tara Renamed"),
+    Row("GET", "/admin/staff/{b_member}/edit", admins(404, 200, other_school_admin=200)),
+    Row("GET", "/admin/staff/{network_member}/edit", admins(404, 200)),
+    Row("GET", "/admin/staff/{missing}/edit", admins(404, 404)),
+    Row("POST", "/admin/staff/{target}/deactivate", admins(303, 303), data={},
+        effect=lambda w: not _user("tara.target@alder.example").active),
+    Row("POST", "/admin/staff/{inactive}/reactivate", admins(303, 303), data={},
+        effect=lambda w: _user("ivan.inactive@alder.example").active),
+    Row("POST", "/admin/staff/{target}/reset-password", admins(200, 200), data={},
+        effect=lambda w: _user("tara.target@alder.example").must_change_password),
+    # CSV import: the form lists only the schools one manages, so another school's id is not a choice
+    Row("GET", "/admin/staff/import?school={school_a}", admins(200, 200, other_school_admin=200),
+        note="the form offers only one's own schools"),
+    Row("POST", "/admin/staff/import", admins(200, 200, other_school_admin=422), data=_csv_upload,
+        note="a preview: nothing is stored"),
+    Row("POST", "/admin/staff/import/confirm", admins(303, 303),
+        data={"token": "abcdefghijklmnopqrstuvwx", "school_id": "{school_a}"},
+        note="an unknown upload: the admin is told it expired"),
+    # schools and the audit log
+    Row("GET", "/admin/schools", admins(404, 200)),
+    Row("POST", "/admin/schools", admins(404, 303), data={"name": "Cedar School"},
+        effect=lambda w: _school("Cedar School") is not None),
+    Row("GET", "/admin/schools/{school_a}/edit", admins(200, 200)),
+    Row("POST", "/admin/schools/{school_a}/edit", admins(303, 303), data={"name": "Alder Renamed"},
+        effect=lambda w: _school("Alder Renamed") is not None),
+    Row("GET", "/admin/schools/{school_b}/edit", admins(404, 200, other_school_admin=200)),
+    Row("GET", "/admin/audit", admins(200, 200, other_school_admin=200), note="each sees their own school's"),
+    # a school's default protocol
+    Row("GET", "/schools/{school_a}/protocol", admins(200, 200)),
+    Row("POST", "/schools/{school_a}/protocol", admins(303, 303), data={"text": "Our own protocol text."},
+        effect=lambda w: _school_default_text(w) == "Our own protocol text."),
+    Row("GET", "/schools/{school_b}/protocol", admins(404, 200, other_school_admin=200)),
+    # groups: the list shows one's own; leads and admins of a school create them
+    Row("GET", "/groups/", signed_in(200)),
+    Row("GET", "/groups/new", admins(200, 200, other_school_admin=200)),
+    Row("POST", "/groups/new", admins(303, 422, other_school_admin=303), data={"name": "Decimals Study"},
+        effect=lambda w: _group("Decimals Study") is not None,
+        note="a network admin has no school to create a group for"),
+    # a group's own pages: members only
+    Row("GET", "/groups/{group}", GROUP_MEMBERS_ONLY),
+    Row("GET", "/groups/{group}/edit", GROUP_MEMBERS_ONLY),
+    Row("POST", "/groups/{group}/edit", GROUP_MEMBERS_ONLY, data={"name": "Hijacked Study"}),
+    Row("POST", "/groups/{group}/members", GROUP_MEMBERS_ONLY,
+        data={"email": "bea.birch@birch.example", "role": "member"}),
+    Row("POST", "/groups/{group}/members/{membership}/role", GROUP_MEMBERS_ONLY, data={"role": "facilitator"}),
+    Row("POST", "/groups/{group}/members/{membership}/remove", GROUP_MEMBERS_ONLY, data={}),
+    Row("POST", "/groups/{group}/links", GROUP_MEMBERS_ONLY, data={"builds_on": "{group}"}),
+    Row("POST", "/groups/{group}/links/{link}/remove", GROUP_MEMBERS_ONLY, data={}),
+    Row("POST", "/groups/{group}/cycles", GROUP_MEMBERS_ONLY, data={}),
+    Row("GET", "/groups/{group}/cycles/{cycle}", GROUP_MEMBERS_ONLY),
+    Row("POST", "/groups/{group}/cycles/{cycle}/status/{next_status}", GROUP_MEMBERS_ONLY, data={}),
+    Row("GET", "/groups/{group}/cycles/{cycle}/pupils/new", GROUP_MEMBERS_ONLY),
+    Row("POST", "/groups/{group}/cycles/{cycle}/pupils/new", GROUP_MEMBERS_ONLY, data={"label": "Pupil B"}),
+    Row("GET", "/groups/{group}/cycles/{cycle}/pupils/{pupil}/edit", GROUP_MEMBERS_ONLY),
+    Row("POST", "/groups/{group}/cycles/{cycle}/pupils/{pupil}/edit", GROUP_MEMBERS_ONLY,
+        data={"label": "Pupil Z"}),
+    Row("POST", "/groups/{group}/cycles/{cycle}/pupils/{pupil}/remove", GROUP_MEMBERS_ONLY, data={}),
+    Row("GET", "/groups/{group}/protocol", GROUP_MEMBERS_ONLY),
+    Row("GET", "/groups/{group}/protocol/text", GROUP_MEMBERS_ONLY),
+    Row("GET", "/groups/{group}/protocol/signatures", GROUP_MEMBERS_ONLY),
+    Row("POST", "/groups/{group}/protocol/sign", GROUP_MEMBERS_ONLY,
+        data={"version_id": "{version_id}", "agree": "y", "typed_name": "Anyone"}),
+    Row("POST", "/groups/{group}/protocol/withdraw", GROUP_MEMBERS_ONLY, data={}),
+    Row("POST", "/groups/{group}/protocol/amend", GROUP_MEMBERS_ONLY,
+        data={"based_on": "{version}", "text": "A hijacked protocol."}),
+    Row("GET", "/groups/{group}/protocol/versions/{version}", GROUP_MEMBERS_ONLY),
+    # live streams are authorised like the page they serve
+    Row("GET", "/live/group-{group}", GROUP_MEMBERS_ONLY),
+    Row("GET", "/live/nowhere-1", signed_in(404)),
+]
+
+
+# --- the tests ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def world(app, factories):
+    return build_world(factories)
+
+
+def stored() -> dict:
+    """Every row of every table, as committed (what a refused request left in the session is dropped,
+    as the end of a real request would)."""
+    db.session.rollback()
+    return {table.name: [tuple(row) for row in db.session.execute(
+                table.select().order_by(*(table.primary_key.columns or table.columns))).all()]
+            for table in db.metadata.sorted_tables}
+
+
+def _refused(expected) -> bool:
+    if isinstance(expected, Redirect):
+        return expected.path == "/login"
+    return expected >= 400
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
+def test_access(client, factories, login, world, row, role):
+    actor = ROLES[role](factories, world)
+    if actor is not None:
+        login(actor)
+    before = stored()
+
+    response = client.open(row.url.format(**world.ids), method=row.method, data=row.form(world))
+
+    expected = row.expect[role]
+    if isinstance(expected, Redirect):
+        assert (response.status_code, urlsplit(response.headers.get("Location", "")).path) == \
+            (expected.status, expected.path)
+    else:
+        assert response.status_code == expected
+    if response.status_code == 404:
+        assert "Not found" in response.text
+    if response.mimetype != "text/event-stream":
+        for key in NEVER_SHOWN[role]:
+            assert world.texts[key] not in response.text, f"{role} was shown {key}"
+    if _refused(expected) or row.effect is None:
+        assert stored() == before, "a refused request (or one that should not write) changed the database"
+    else:
+        db.session.rollback()
+        assert row.effect(world), f"{row.id} as {role} did not store what it should"
+
+
+def test_every_route_has_a_row(app):
+    """A new route without a row in MATRIX fails here."""
+    adapter = app.url_map.bind("localhost")
+    dummy = {key: 1 for key in ("school_a", "school_b", "target", "inactive", "b_member", "network_member",
+                                "missing", "group", "membership", "cycle", "pupil", "link", "version",
+                                "version_id")}
+    dummy["next_status"] = CycleStatus.PLANNING.value
+    covered = set()
+    for row in MATRIX:
+        endpoint, _ = adapter.match(urlsplit(row.url.format(**dummy)).path, method=row.method)
+        covered.add((endpoint, row.method))
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    missing = sorted(routes - covered)
+    assert not missing, f"routes with no row in the access matrix: {missing}"
+
+
+def test_every_row_answers_for_every_role_and_never_403():
+    for row in MATRIX:
+        assert set(row.expect) == set(ROLES), f"{row.id}: give an answer for each role in ROLES"
+        for role, expected in row.expect.items():
+            status = expected.status if isinstance(expected, Redirect) else expected
+            assert status != 403, f"{row.id} as {role}: what a user may not see answers 404, not 403"
+    assert set(NEVER_SHOWN) == set(ROLES)
+
+
+def test_the_world_is_what_the_matrix_assumes(world):
+    """The rows rely on these facts; if building the world changes, the matrix must follow."""
+    group = db.session.get(StudyGroup, world.ids["group"])
+    assert group.school_id == world.ids["school_a"]
+    assert db.session.get(CasePupil, world.ids["pupil"]) is not None
+    assert db.session.get(ProtocolVersion, world.ids["version_id"]).group_id == group.id
+    assert not db.session.get(User, world.ids["inactive"]).active
