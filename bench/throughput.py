@@ -4,22 +4,24 @@
     .venv/bin/python bench/throughput.py            (or: make bench)
     .venv/bin/python bench/throughput.py --json     (the figures as JSON instead of a Markdown table)
 
-What it does, in about a minute:
+What it does, in about a minute and a half:
 
 1. makes a temporary instance folder with a fresh SQLite database (`lsweb init`, `lsweb demo`);
 2. starts the production server exactly as `lsweb serve` does (lsweb.server.serve: gunicorn, gthread,
    the same options), serving lsweb's app plus one bench-only route, GET /bench/bare -> "ok"
-   (bench/bench_app.py), so both URLs go through the same process, worker, middleware and hooks;
+   (bench/bench_app.py), so every URL goes through the same process, worker, middleware and hooks;
 3. signs in as admin@demo.local through the real sign-in form (CSRF token included);
-4. loads both URLs from this process (not the server's) with a fixed number of keep-alive clients for
-   a fixed time, in alternating rounds (bare/home, then home/bare, ...) so that noise on a shared
-   machine falls on both alike;
+4. loads each URL from this process (not the server's) with a fixed number of keep-alive clients for
+   a fixed time, in rounds whose order rotates (bare, home, bare signed in; then home, bare signed in,
+   bare; ...) so that noise on a shared machine falls on every URL alike;
 5. reports per URL the median requests/s across rounds, p50/p95 latency, errors, and the server CPU
    time per request (less sensitive to noise than requests/s), and the ratio home/bare;
 6. stops the server and removes the temporary folder, also on Ctrl+C or an error.
 
-Traffic goes only to 127.0.0.1. The bare route sends no cookie (it is the "bare Flask endpoint" of
-QUALITY.md); the home page sends the signed-in session cookie, as a browser would.
+The URLs: "bare" is GET /bench/bare without a cookie (the bare Flask endpoint of QUALITY.md); "home"
+is GET / with the signed-in session cookie, as a browser sends it; "bare, signed in" (skip it with
+--two) is the bare endpoint with that cookie, which shows what being signed in costs on every request
+apart from the page's own work. Traffic goes only to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ ADMIN_EMAIL = "admin@demo.local"
 USER_AGENT = "lsweb-bench/1 (bench/throughput.py)"
 TARGET_RATIO = 0.30  # QUALITY.md, "Performance": at least 30% of a bare endpoint's requests per second
 STARTUP_TIMEOUT = 60.0
+# name: (label, path, sends the signed-in session cookie). "bare" and "home" give the ratio; the third
+# row, the bare endpoint with the session cookie, separates the cost of being signed in (cookie check,
+# user loaded from the database, cookie re-signed on every response) from the cost of the page itself.
+TARGETS = {
+    "bare": ("bare", BARE_PATH, False),
+    "home": ("home, signed in", HOME_PATH, True),
+    "bare_signed_in": ("bare, signed in", BARE_PATH, True),
+}
 
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
 _CONNECTION_CLOSE = re.compile(rb"\r\nconnection:\s*close", re.IGNORECASE)
@@ -380,25 +390,27 @@ def markdown(report: dict) -> str:
         "| URL | median req/s | req/s per round | p50 ms | p95 ms | errors | server CPU ms/req |",
         "|---|---:|---|---:|---:|---:|---:|",
     ]
-    for name, path in (("bare", BARE_PATH), ("home", HOME_PATH)):
-        r = report[name]
-        rows.append(f"| {name} `{path}` | {r['rps_median']:.0f} | {', '.join(f'{v:.0f}' for v in r['rps_rounds'])} "
-                    f"| {r['p50_ms']} | {r['p95_ms']} | {r['errors']} | {r['server_cpu_ms_per_request']} |")
+    for name, (label, path, _signed_in) in TARGETS.items():
+        r = report["urls"].get(name)
+        if r is None:
+            continue
+        rows.append(f"| {label} `{path}` | {r['rps_median']:.0f} | {', '.join(f'{v:.0f}' for v in r['rps_rounds'])} "
+                    f"| {r['p50_ms']} | {r['p95_ms']} | {r['errors']} | {_fmt(r['server_cpu_ms_per_request'])} |")
     ratio = report["ratio"]
     verdict = "meets" if ratio["home_over_bare"] >= TARGET_RATIO else "is UNDER"
+    busy = report["urls"]
     lines = [
         f"Throughput, {report['date']}: {s['clients']} keep-alive clients, {s['rounds']} rounds x "
-        f"{s['duration']:g} s per URL, alternating; gunicorn gthread, {s['workers']} worker(s) x "
+        f"{s['duration']:g} s per URL, in rotating order; gunicorn gthread, {s['workers']} worker(s) x "
         f"{s['threads']} threads; {report['machine']['cpus']} CPUs, Python {report['machine']['python']}.",
         "",
         *rows,
         "",
         f"Ratio home/bare (median req/s): **{ratio['home_over_bare']:.2f}** "
-        f"(per-round pairs: median {ratio['per_round_median']:.2f}; by server CPU per request: "
+        f"(same-round pairs: median {ratio['per_round_median']:.2f}; by server CPU per request: "
         f"{_fmt(ratio['by_server_cpu'])}). Target >= {TARGET_RATIO:.2f}: {verdict} the target.",
-        f"Server busy (median, cores): bare {_fmt(report['bare']['server_cores_busy'])}, home "
-        f"{_fmt(report['home']['server_cores_busy'])}; load generator: bare "
-        f"{_fmt(report['bare']['client_cores_busy'])}, home {_fmt(report['home']['client_cores_busy'])}.",
+        "Server busy, median cores: " + ", ".join(f"{name} {_fmt(r['server_cores_busy'])}" for name, r in busy.items())
+        + "; load generator: " + ", ".join(f"{name} {_fmt(r['client_cores_busy'])}" for name, r in busy.items()) + ".",
     ]
     lines += [f"Warning: {warning}" for warning in report["warnings"]]
     return "\n".join(lines)
@@ -419,19 +431,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Requests per second of the signed-in home page against a "
                                                  "bare endpoint on the production server, same run.")
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients (default 8)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per URL, alternating (default 5)")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per URL, in rotating order (default 5)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round and URL (default 5)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured load per URL first")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (default 1, as lsweb serve)")
     parser.add_argument("--threads", type=int, default=32, help="threads per worker (default 32, as lsweb serve)")
+    parser.add_argument("--two", action="store_true",
+                        help="only the bare endpoint and the home page (skip the signed-in bare row)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON instead of Markdown")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    names = ["bare", "home"] if args.two else list(TARGETS)
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     server = None
+    port = 0
+    rounds: dict[str, list[dict]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="lsweb-bench-") as tmp:
         workdir = Path(tmp)
         instance = workdir / "instance"
@@ -444,17 +461,17 @@ def main(argv: list[str] | None = None) -> int:
             server = Server(workdir, env, port, args.workers, args.threads)
             server.wait_ready()
             cookie = sign_in(port)
-            requests = {"bare": raw_request(BARE_PATH, port, None), "home": raw_request(HOME_PATH, port, cookie)}
+            requests = {name: raw_request(TARGETS[name][1], port, cookie if TARGETS[name][2] else None)
+                        for name in names}
             if args.warmup > 0:
-                for name in ("bare", "home"):
+                for name in names:
                     run_load(port, requests[name], args.clients, args.warmup, None)
-            rounds: dict[str, list[dict]] = {"bare": [], "home": []}
             for index in range(args.rounds):
-                order = ("bare", "home") if index % 2 == 0 else ("home", "bare")
-                for name in order:
+                shift = index % len(names)
+                for name in names[shift:] + names[:shift]:  # rotate, so no URL always runs first
                     result = run_load(port, requests[name], args.clients, args.duration, server)
                     rounds[name].append(result)
-                    progress(f"round {index + 1}/{args.rounds} {name:<4}: {result['rps']:7.0f} req/s, "
+                    progress(f"round {index + 1}/{args.rounds} {name:<14}: {result['rps']:7.0f} req/s, "
                              f"{result['errors']} errors")
         except BenchError as error:
             print(f"bench/throughput.py: {error}", file=sys.stderr)
@@ -464,14 +481,16 @@ def main(argv: list[str] | None = None) -> int:
                 progress("Stopping the server ...")
                 server.stop()
 
-    bare, home = summarise(rounds["bare"]), summarise(rounds["home"])
+    urls = {name: summarise(rounds[name]) for name in names}
+    bare, home = urls["bare"], urls["home"]
     pairs = [h["rps"] / b["rps"] for b, h in zip(rounds["bare"], rounds["home"]) if b["rps"]]
     by_cpu = None
     if bare["server_cpu_ms_per_request"] and home["server_cpu_ms_per_request"]:
         by_cpu = round(bare["server_cpu_ms_per_request"] / home["server_cpu_ms_per_request"], 3)
+    errors = sum(r["errors"] for r in urls.values())
     warnings = []
-    if bare["errors"] or home["errors"]:
-        warnings.append("some requests failed; the figures are not valid.")
+    if errors:
+        warnings.append(f"{errors} requests failed; the figures are not valid.")
     if bare["server_cores_busy"] is not None and bare["server_cores_busy"] < 0.85 * args.workers \
             and bare["client_cores_busy"] > 0.85:
         warnings.append("the load generator, not the server, may have limited the bare endpoint "
@@ -483,17 +502,17 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
         "settings": {"clients": args.clients, "rounds": args.rounds, "duration": args.duration,
                      "warmup": args.warmup, "workers": args.workers, "threads": args.threads,
-                     "gunicorn": gunicorn_options(HOST, 0, args.workers, args.threads),
-                     "bare": BARE_PATH, "home": HOME_PATH, "user": ADMIN_EMAIL, "database": "SQLite (fresh demo)"},
-        "bare": bare,
-        "home": home,
+                     "gunicorn": gunicorn_options(HOST, port, args.workers, args.threads),
+                     "urls": {name: {"path": TARGETS[name][1], "signed_in": TARGETS[name][2]} for name in names},
+                     "user": ADMIN_EMAIL, "database": "SQLite, fresh demo network"},
+        "urls": urls,
         "ratio": {"home_over_bare": round(home["rps_median"] / bare["rps_median"], 3) if bare["rps_median"] else 0.0,
                   "per_round_median": round(statistics.median(pairs), 3) if pairs else 0.0,
                   "by_server_cpu": by_cpu, "target": TARGET_RATIO},
         "warnings": warnings,
     }
     print(json.dumps(report, indent=2) if args.json else markdown(report))
-    return 1 if bare["errors"] or home["errors"] else 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

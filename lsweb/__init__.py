@@ -40,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from .auth.cookie_session import ThrottledRefreshSessionInterface
+
+    app.session_interface = ThrottledRefreshSessionInterface()
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)

@@ -61,7 +61,8 @@ def flask_config(settings: dict, instance_path: str) -> dict:
     secure = settings["SECURE_COOKIES"] == "true"
     return {
         "SQLALCHEMY_DATABASE_URI": db_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not db_url.startswith("sqlite") else {},
+        # A connection for every server thread, so busy pages do not open and close connections.
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(db_url),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,
@@ -81,6 +82,15 @@ def flask_config(settings: dict, instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 8 * 1024 * 1024,
     }
+
+
+def _engine_options(db_url: str) -> dict:
+    """A pooled connection for every busy server thread, so pages do not open and close connections."""
+    if not db_url.startswith("sqlite"):
+        return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 30}
+    if ":memory:" in db_url or db_url.rstrip("/") in ("sqlite:", "sqlite:/"):
+        return {}
+    return {"pool_size": 20, "max_overflow": 40}
 
 
 def secret_key_from_instance(instance_path: str) -> str:

@@ -42,7 +42,13 @@ def set_security_headers(response):
 
 
 def secure_cookies_over_https(response):
-    """LSWEB_SECURE_COOKIES=auto: a cookie set on a request that came over HTTPS gets the Secure flag."""
+    """LSWEB_SECURE_COOKIES=auto: a cookie set on a request that came over HTTPS gets the Secure flag.
+
+    This is an after_request hook, yet the two cookies that matter are written after it has run:
+    Flask-Login sets the remember cookie in its own after_request hook (registered earlier, so run
+    later) and Flask saves the session cookie after every hook. So the cookies already on the response
+    are rewritten, and any cookie set later on this same response is made Secure as it is set.
+    """
     from flask import current_app
 
     if current_app.config["LSWEB"]["SECURE_COOKIES"] != "auto" or not request.is_secure:
@@ -54,6 +60,17 @@ def secure_cookies_over_https(response):
             if "; secure" not in cookie.lower():
                 cookie += "; Secure"
             response.headers.add("Set-Cookie", cookie)
+
+    set_cookie = response.set_cookie
+
+    def set_secure_cookie(key, *args, **kwargs):
+        if len(args) > 5:  # secure given by position: (value, max_age, expires, path, domain, secure, ...)
+            args = (*args[:5], True, *args[6:])
+        else:
+            kwargs["secure"] = True
+        return set_cookie(key, *args, **kwargs)
+
+    response.set_cookie = set_secure_cookie
     return response
 
 

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -114,6 +115,24 @@ def app(make_app):
     application = make_app()
     with application.app_context():
         yield application
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals():
+    """A fresh `flask.g` for every test request, as in production.
+
+    The `app` fixture keeps an application context pushed for the whole test (so tests can use
+    db.session), and Flask reuses a pushed context for test-client requests: without this, `g` (where
+    Flask-Login caches the signed-in user) would carry over between requests and between clients.
+    """
+
+    def clear(_sender, **_extra):
+        for name in list(vars(g)):
+            delattr(g, name)
+
+    request_started.connect(clear, weak=False)
+    yield
+    request_started.disconnect(clear)
 
 
 @pytest.fixture

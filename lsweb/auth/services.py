@@ -51,8 +51,10 @@ def check_new_password(user: User, password: str) -> None:
         raise DomainError("Choose a password that is not your name or email.", "new_password")
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, keep_session: str | None = None) -> None:
     """Change one's own password; every other session of the user is signed out."""
+    from .sessions import end_other_sessions
+
     if user.password_hash is None or not check_password_hash(user.password_hash, current):
         raise DomainError("Your current password is not right.", "current_password")
     if current == new:
@@ -61,6 +63,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.session_generation += 1
+    end_other_sessions(user, keep=keep_session)
     audit.record(user, "password.changed", target=user.email)
     db.session.commit()
 

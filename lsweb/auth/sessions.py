@@ -1,28 +1,81 @@
-"""How a signed-in session is recognised, and the rules every signed-in request obeys."""
+"""How a signed-in session is recognised, and the rules every signed-in request obeys.
+
+Each sign-in creates a UserSession row; its id travels in the session cookie (and the remember-me
+cookie) together with the user's session generation. A request is signed in only while that row is
+open and the generation matches: sign-out ends the row, a password change ends every other row and
+bumps the generation.
+"""
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user
+from sqlalchemy import update
 
 from ..extensions import db
-from ..models import User
+from ..models import User, UserSession
+from ..models.base import utcnow
 
 # Endpoints a user who must change their password may still reach.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static"}
+SEEN_EVERY = timedelta(minutes=5)
+
+
+def start_session(user: User, user_agent: str, address: str) -> UserSession:
+    """A new signed-in session for `user` (the caller commits)."""
+    record = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, user_agent=(user_agent or "")[:200],
+                         address=(address or "")[:64])
+    db.session.add(record)
+    user.session_id = record.id
+    return record
 
 
 def load_user(user_id: str) -> User | None:
-    """The id in the cookie is "<user id>:<session generation>"; an old generation is signed out."""
     try:
-        raw_id, raw_generation = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-        generation = int(raw_generation)
+        raw_id, raw_generation, session_id = user_id.split(":", 2)
+        wanted_id, generation = int(raw_id), int(raw_generation)
     except (ValueError, TypeError):
         return None
-    if user is None or not user.active or user.session_generation != generation:
+    if not session_id:
         return None
+    row = db.session.execute(db.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+                             .where(UserSession.id == session_id, User.id == wanted_id)).first()
+    if row is None:
+        return None
+    user, record = row
+    if not user.active or user.session_generation != generation or record.ended_at is not None:
+        return None
+    user.session_id = session_id
+    if utcnow() - record.last_seen_at > SEEN_EVERY:
+        with db.engine.begin() as connection:  # a short write of its own, rarely
+            connection.execute(update(UserSession).where(UserSession.id == session_id)
+                               .values(last_seen_at=utcnow()))
     return user
+
+
+def end_session(user: User, session_id: str) -> bool:
+    record = db.session.get(UserSession, session_id)
+    if record is None or record.user_id != user.id or record.ended_at is not None:
+        return False
+    record.ended_at = utcnow()
+    return True
+
+
+def end_other_sessions(user: User, keep: str | None) -> int:
+    """End every open session of the user except `keep` (the caller commits)."""
+    stmt = (update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow()))
+    if keep:
+        stmt = stmt.where(UserSession.id != keep)
+    return db.session.execute(stmt).rowcount or 0
+
+
+def open_sessions(user: User) -> list[UserSession]:
+    return list(db.session.scalars(db.select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)).order_by(UserSession.last_seen_at.desc())))
 
 
 def configure_login(app: Flask, login_manager: LoginManager) -> None:

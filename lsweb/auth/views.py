@@ -9,8 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import audit
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..web import render, see_other
-from . import bp, services
+from ..web import done, render, see_other
+from . import bp, services, sessions
 from .forms import ChangePasswordForm, LoginForm
 
 FAILED_SIGN_IN = "The email or password is not right."
@@ -21,8 +21,9 @@ def _account_key() -> str:
 
 
 def _failed(response) -> bool:
-    """Only failed sign-ins count towards the throttle (a success answers 303)."""
-    return response.status_code != 303
+    """Only failed sign-ins count towards the throttle (a success answers 303; a refusal while
+    throttled, 429, does not extend the pause)."""
+    return response.status_code not in (303, 429)
 
 
 def _address_limit() -> str:
@@ -58,6 +59,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session at sign-in
             session.permanent = True
+            sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "")
             login_user(user, remember=form.remember.data)
             audit.record(user, "auth.signed_in", target=user.email)
             db.session.commit()
@@ -71,6 +73,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
+        if sessions.end_session(current_user, current_user.session_id):
+            db.session.commit()
         logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -83,7 +87,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep_session=current_user.session_id)
         except DomainError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
@@ -94,3 +99,30 @@ def change_password():
             return see_other(url_for("home.index"))
     status = 422 if form.errors else 200
     return render("auth/password.html", "form", status=status, form=form)
+
+
+@bp.route("/account/sessions")
+@login_required
+def my_sessions():
+    """The user's signed-in devices, with a way to end any of the others."""
+    return render("auth/sessions.html", "sessions", sessions=sessions.open_sessions(current_user),
+                  current_id=current_user.session_id)
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@login_required
+def end_sessions():
+    which = request.form.get("session", "")
+    if which == "others":
+        ended = sessions.end_other_sessions(current_user, keep=current_user.session_id)
+        audit.record(current_user, "auth.sessions_ended", target=current_user.email, details=f"{ended} others")
+        db.session.commit()
+        flash(f"Signed out on {ended} other {'device' if ended == 1 else 'devices'}.", "success")
+    elif which and which != current_user.session_id and sessions.end_session(current_user, which):
+        audit.record(current_user, "auth.sessions_ended", target=current_user.email, details="1 other")
+        db.session.commit()
+        flash("That device is signed out.", "success")
+    else:
+        flash("That session is not open any more.", "info")
+    return done(url_for("auth.my_sessions"), "auth/sessions.html", "sessions",
+                sessions=sessions.open_sessions(current_user), current_id=current_user.session_id)

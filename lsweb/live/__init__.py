@@ -33,7 +33,7 @@ log = logging.getLogger("lsweb.live")
 EXTENSION_KEY = "lsweb.live"
 PREFIX_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)*\Z")
-EVENT_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_:][a-z0-9]+)*\Z")
+EVENT_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*\Z")  # usable in hx-trigger="sse:<name>"
 MAX_CHANNEL_LENGTH = 200
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -46,7 +46,8 @@ def register_channel(prefix: str, authorise: Callable) -> None:
     if not PREFIX_PATTERN.match(prefix):
         raise ValueError(f"live channel prefix {prefix!r}: use lowercase letters, digits and inner hyphens")
     if _channels.get(prefix, authorise) is not authorise:
-        raise ValueError(f"live channel prefix {prefix!r} is already registered")
+        raise ValueError(f"live channel prefix {prefix!r} is already registered to another function "
+                         "(register a module-level function, the same one every time an app is made)")
     _channels[prefix] = authorise
 
 

@@ -18,6 +18,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections import deque
 from typing import NamedTuple
 
@@ -158,6 +159,8 @@ class RedisBroker(Broker):
     PREFIX = "lsweb:live:"
     POLL_SECONDS = 0.25  # how often the listener looks up from Redis to see whether it should stop
     RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # waits between reconnection attempts
+    FIRST_CONNECT_WAIT = 2.0
+    PING_SECONDS = 10.0
 
     def __init__(self, url: str, queue_size: int = QUEUE_SIZE, prefix: str | None = None):
         super().__init__(queue_size)
@@ -170,8 +173,7 @@ class RedisBroker(Broker):
         # Short timeouts and a single retry (a pooled connection may be stale after a Redis restart):
         # a request that publishes must not hang on a Redis that is away.
         self.client = redis.Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5, socket_keepalive=True,
-            health_check_interval=10, retry=Retry(NoBackoff(), 1))
+            url, socket_connect_timeout=2, socket_timeout=5, socket_keepalive=True, retry=Retry(NoBackoff(), 1))
         self._listener: threading.Thread | None = None
         self._listener_pid: int | None = None
         self._stop = threading.Event()
@@ -182,19 +184,25 @@ class RedisBroker(Broker):
         self.client.publish(self.prefix + channel, f"{event}\n{data}")
 
     def subscribe(self, channel: str) -> Subscription:
-        self._ensure_listener()
+        if self._ensure_listener():
+            # The first stream of this process waits (briefly) until the listener is subscribed, so that
+            # its opening resync comes after nothing more can be missed. Later streams need not wait:
+            # while the listener is away, it resyncs every stream when it is back.
+            self.connected.wait(self.FIRST_CONNECT_WAIT)
         return super().subscribe(channel)
 
-    def _ensure_listener(self) -> None:
-        """Start the listener on the first stream (lazily: a forked worker starts its own)."""
+    def _ensure_listener(self) -> bool:
+        """Start the listener on the first stream (lazily: a forked worker starts its own); True when
+        this call started it."""
         with self._lock:
             if self.closed:
-                return
+                return False
             if self._listener is not None and self._listener_pid == os.getpid() and self._listener.is_alive():
-                return
+                return False
             self._listener_pid = os.getpid()
             self._listener = threading.Thread(target=self._listen, name="lsweb-live-redis", daemon=True)
             self._listener.start()
+            return True
 
     def _listen(self) -> None:
         """Listener thread: stay subscribed to every channel of this app, reconnecting when Redis drops."""
@@ -212,13 +220,22 @@ class RedisBroker(Broker):
                 self._stop.wait(wait)
 
     def _listen_once(self) -> None:
-        """One connection's life: returns when the broker closes, raises when the connection breaks."""
+        """One connection's life: returns when the broker closes, raises when the connection breaks
+        (or stays silent: a PING every PING_SECONDS must be answered, which finds a half-open link)."""
         with self.client.pubsub() as pubsub:
             pubsub.psubscribe(self.prefix + "*")
+            last_heard = last_ping = time.monotonic()
             while not self._stop.is_set():
                 message = pubsub.get_message(timeout=self.POLL_SECONDS)
+                now = time.monotonic()
                 if message is None:
+                    if now - last_heard > 3 * self.PING_SECONDS:
+                        raise ConnectionError("Redis stopped answering")
+                    if now - last_ping > self.PING_SECONDS:
+                        pubsub.ping()
+                        last_ping = now
                     continue
+                last_heard = now
                 if message["type"] == "pmessage":
                     self._on_message(message["channel"], message["data"])
                 elif message["type"] == "psubscribe":

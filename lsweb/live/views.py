@@ -58,6 +58,8 @@ def event_stream(broker: Broker, channel: str, keepalive: float) -> Iterator[str
 
 
 def format_message(message: Message) -> str:
-    """One SSE message. The data is single-line JSON (json.dumps escapes newlines)."""
+    """One SSE message. The data is single-line JSON (json.dumps escapes newlines). Ids count up within
+    one process only; the Last-Event-ID a reconnecting browser sends is not used: the resync that opens
+    every stream is the catch-up."""
     head = f"id: {message.id}\n" if message.id is not None else ""
     return f"{head}event: {message.event}\ndata: {message.data}\n\n"

@@ -2,10 +2,10 @@
 
 from .audit import AuditEntry
 from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
-from .people import Role, School, User
+from .people import Role, School, User, UserSession
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
 __all__ = ["AuditEntry", "CasePupil", "Cycle", "CycleStatus", "GroupLink", "GroupMember", "GroupRole",
            "ProtocolSignature", "ProtocolVersion", "Role", "School", "SchoolProtocolVersion",
-           "SignatureKind", "StudyGroup", "User", "text_hash"]
+           "SignatureKind", "StudyGroup", "User", "UserSession", "text_hash"]

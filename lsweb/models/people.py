@@ -83,7 +83,12 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
+        """What session and remember-me cookies carry: "<id>:<generation>:<session id>".
+
+        Bumping `session_generation` signs out every session at once; ending one UserSession signs
+        out that one (sign-out, or "end this session" on the sessions page).
+        """
+        return f"{self.id}:{self.session_generation}:{getattr(self, 'session_id', '')}"
 
     @property
     def is_network_admin(self) -> bool:
@@ -95,3 +100,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email!r}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Ended at sign-out, or by the user from another device."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

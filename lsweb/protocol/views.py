@@ -11,7 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import ProtocolVersion
 from ..permissions import group_or_404, is_facilitator, lessons_gate, school_or_404
-from ..web import done, form_error, render
+from ..web import done, form_error, is_fragment_request, render
 from . import bp, services
 from .forms import AmendForm, SchoolProtocolForm, SignForm
 
@@ -30,6 +30,7 @@ def _context(group, sign_form: SignForm | None = None, amend_form: AmendForm | N
     all_versions = services.versions(group)
     previous = all_versions[1] if len(all_versions) > 1 else None
     gate_open, missing = lessons_gate(group)
+    signed = services.has_signed(current_user, current)
     if sign_form is None:
         sign_form = SignForm(formdata=None, version_id=str(current.id) if current else "")
     if amend_form is None and is_facilitator(current_user, group):
@@ -38,10 +39,16 @@ def _context(group, sign_form: SignForm | None = None, amend_form: AmendForm | N
     return {
         "group": group, "current": current, "rows": rows, "previous": previous,
         "diff": services.word_diff(previous.text, current.text) if previous and current else None,
-        "versions": all_versions, "signed": services.has_signed(current_user, current),
+        "versions": all_versions, "signed": signed,
         "sign_form": sign_form, "amend_form": amend_form, "gate_open": gate_open, "missing": missing,
         "facilitator": is_facilitator(current_user, group), "action_form": EmptyForm(), "notice": notice,
+        "shown": _shown(current, signed),
     }
+
+
+def _shown(current: ProtocolVersion | None, signed: bool) -> str:
+    """What the text region shows: the version and whether this user has signed it ("3-1")."""
+    return f"{current.number if current else 0}-{int(signed)}"
 
 
 @bp.route("/groups/<int:group_id>/protocol")
@@ -52,8 +59,14 @@ def show(group_id: int):
 
 @bp.route("/groups/<int:group_id>/protocol/text")
 def text_region(group_id: int):
-    """The live region with the current text and the sign form (fetched again after an amendment)."""
+    """The live region with the current text and the sign form, fetched again on live events and on
+    every (re)connect. When the page already shows the current version and this user's signature state
+    (?shown=), the answer is 204 (htmx swaps nothing), so a half-filled sign form is left alone."""
     group = group_or_404(current_user, group_id)
+    if is_fragment_request() and "shown" in request.args:
+        current = services.current_version(group)
+        if request.args["shown"] == _shown(current, services.has_signed(current_user, current)):
+            return "", 204
     return render(PAGE, "protocol_main", **_context(group))
 
 

@@ -329,3 +329,19 @@ def test_closing_a_redis_broker_stops_its_listener(redis_brokers):
     assert not broker._listener.is_alive()
     with pytest.raises(Closed):
         subscription.get(0)
+
+
+def test_streams_still_open_while_redis_is_away():
+    """Redis down: a stream opens (after a short wait for the listener), keeps its local queue, and the
+    broker still closes promptly; the listener keeps retrying in the background meanwhile."""
+    broker = RedisBroker("redis://127.0.0.1:1/15")  # nothing listens there
+    try:
+        started = time.perf_counter()
+        subscription = broker.subscribe("group-1")
+        assert time.perf_counter() - started < RedisBroker.FIRST_CONNECT_WAIT + 1
+        assert [m.event for m in drain(subscription, 0.1)] == [RESYNC]
+        assert not broker.connected.is_set() and broker._listener.is_alive()
+    finally:
+        started = time.perf_counter()
+        broker.close()
+    assert time.perf_counter() - started < 3 and not broker._listener.is_alive()

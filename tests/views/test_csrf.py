@@ -37,8 +37,8 @@ RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?
 def _state_changing_routes() -> list[tuple[str, str, str]]:
     """(method, rule, endpoint) for every rule of the URL map that accepts a state-changing method."""
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DATABASE_URL": "sqlite://", "INSTANCE_PATH": folder,
-                          "SECRET_KEY": "collection-only", "TESTING": True})
+        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/collect.db", "INSTANCE_PATH": folder,
+                          "SECRET_KEY": "collection-only", "REDIS_URL": None, "TESTING": True})
         routes = sorted(
             (method, rule.rule, rule.endpoint)
             for rule in app.url_map.iter_rules()

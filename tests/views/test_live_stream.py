@@ -72,13 +72,16 @@ class StreamReader:
         self._thread.start()
 
     def _read(self, chunks, stop_after):
-        iterator = iter(chunks)
-        for count, chunk in enumerate(iterator, start=1):
-            self.chunks.put(chunk.decode() if isinstance(chunk, bytes) else chunk)
-            if stop_after is not None and count >= stop_after:
-                getattr(chunks, "close", lambda: None)()  # the client goes away
-                break
-        self.chunks.put(None)
+        try:
+            for count, chunk in enumerate(chunks, start=1):
+                self.chunks.put(chunk.decode() if isinstance(chunk, bytes) else chunk)
+                if stop_after is not None and count >= stop_after:
+                    getattr(chunks, "close", lambda: None)()  # the client goes away
+                    break
+        except Exception:  # noqa: BLE001  (a connection closed under the reader ends the stream too)
+            pass
+        finally:
+            self.chunks.put(None)
 
     def until(self, predicate, timeout: float = 5.0) -> str:
         deadline = time.monotonic() + timeout
@@ -98,6 +101,14 @@ class StreamReader:
     def ended(self, timeout: float = 5.0) -> bool:
         self._thread.join(timeout)
         return not self._thread.is_alive()
+
+
+def publish_soon(app, *args) -> None:
+    def _publish():
+        with app.app_context():
+            live.publish(*args)
+
+    threading.Timer(0.05, _publish).start()
 
 
 def test_anonymous_is_sent_to_sign_in(client):
@@ -133,7 +144,7 @@ def test_the_stream_sends_comment_resync_then_published_events(app, client, fact
 
     broker = live.get_broker(app)
     assert broker.subscriber_count(channel) == 1
-    threading.Timer(0.05, live.publish, args=(channel, "signature-added", {"signature": 4})).start()
+    publish_soon(app, channel, "signature-added", {"signature": 4})  # from another request's thread
     text = reader.until(lambda t: "signature-added" in t)
     assert parse_sse(text)[-1] == ("signature-added", '{"signature":4}', "1")
 
@@ -167,15 +178,17 @@ def test_a_dropped_connection_is_noticed_on_the_next_keepalive(make_app, factori
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         cookie = _sign_in(server.server_port, email)
-        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=5)
-        connection.request("GET", f"/live/{PREFIX}-{user_id}", headers={"Cookie": cookie})
-        stream = connection.getresponse()
-        assert stream.status == 200
-        assert b"event: resync" in stream.read1(4096) + stream.read1(4096)
+        sock = socket.create_connection(("127.0.0.1", server.server_port), timeout=5)
+        sock.sendall(f"GET /live/{PREFIX}-{user_id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     f"Cookie: {cookie}\r\n\r\n".encode())
+        received = b""
+        while b"event: resync" not in received:
+            received += sock.recv(4096)
+        assert received.startswith(b"HTTP/1.1 200")
         broker = live.get_broker(app)
         assert broker.subscriber_count() == 1
-        connection.sock.shutdown(socket.SHUT_RDWR)
-        connection.close()
+        sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
         deadline = time.monotonic() + 5
         while broker.subscriber_count() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -229,18 +242,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def _wait_until_up(port: int, process: subprocess.Popen, log, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the server on port {port} exited: {process.stdout.read()}")
+            raise AssertionError(f"the server on port {port} exited:\n{log.read_text()}")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             connection.request("GET", "/health")
             if connection.getresponse().status == 200:
                 return
         except OSError:
-            time.sleep(0.1)
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.1)
     raise AssertionError(f"the server on port {port} did not start")
 
 
@@ -253,21 +269,26 @@ def test_two_gunicorn_processes_share_events_through_redis(redis_url, database_u
     email = f"live-{uuid.uuid4().hex[:8]}@test.example"  # fresh, so no sign-in throttle carries over
     user = factories.user(factories.school(), email=email)
     channel = f"{PREFIX}-{user.id}"
+    db.session.remove()  # no transaction of ours may hold the database while the servers sign in
     (tmp_path / "two_process_app.py").write_text(TWO_PROCESS_APP)
     env = {**os.environ, "LSWEB_DATABASE_URL": database_url, "LSWEB_SECRET_KEY": "two-process-secret",
            "LSWEB_REDIS_URL": redis_url, "LSWEB_INSTANCE_PATH": str(tmp_path / "instance"),
            "LSWEB_LIVE_KEEPALIVE": "1"}
     ports = [_free_port(), _free_port()]
-    servers = [subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8", "--workers", "1",
-         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "20", "--chdir", str(tmp_path),
-         "two_process_app:app"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for port in ports]
+    logs = [tmp_path / f"server-{port}.log" for port in ports]
+    servers = []
+    for port, log in zip(ports, logs):
+        with log.open("w") as output:
+            servers.append(subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8",
+                 "--workers", "1", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "20",
+                 "--chdir", str(tmp_path), "two_process_app:app"],
+                env=env, stdout=output, stderr=subprocess.STDOUT))
     streams = []
+    session = requests.Session()
     try:
-        for port, server in zip(ports, servers):
-            _wait_until_up(port, server)
-        session = requests.Session()
+        for port, server, log in zip(ports, servers, logs):
+            _wait_until_up(port, server, log)
         page = session.get(f"http://127.0.0.1:{ports[0]}/login", timeout=5)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
         signed_in = session.post(f"http://127.0.0.1:{ports[0]}/login", timeout=5, allow_redirects=False,
@@ -295,6 +316,7 @@ def test_two_gunicorn_processes_share_events_through_redis(redis_url, database_u
     finally:
         for response in streams:
             response.close()
+        session.close()
         for server in servers:
             if server.poll() is None:
                 server.terminate()
