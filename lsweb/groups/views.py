@@ -66,7 +66,7 @@ def overview_context(group) -> dict:
     link_form.builds_on.choices = [(g.id, g.name) for g in services.link_choices(group)]
     return {"group": group, "gate_open": gate_open, "missing": missing, "outgoing": outgoing,
             "incoming": incoming, "facilitator": is_facilitator(current_user, group),
-            "signed": has_signed_current(current_user, group), "add_form": AddMemberForm(),
+            "signed": has_signed_current(current_user, group), "add_form": AddMemberForm(formdata=None),
             "link_form": link_form, "role_form": RoleForm(), "action_form": EmptyForm(),
             "GroupRole": GroupRole}
 

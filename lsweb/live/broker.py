@@ -123,11 +123,12 @@ class Broker:
             return sum(len(subscribers) for subscribers in self._channels.values())
 
     def _dispatch(self, channel: str, event: str, data: str) -> None:
+        # Under the lock, so that ids increase along every stream even with concurrent publishers;
+        # put() never waits, so this stays short.
         with self._lock:
-            subscribers = list(self._channels.get(channel, ()))
             message = Message(next(self._ids), event, data)
-        for subscription in subscribers:
-            subscription.put(message)
+            for subscription in self._channels.get(channel, ()):
+                subscription.put(message)
 
     def resync_all(self) -> None:
         """Tell every local stream to refresh its live regions (events may have been missed)."""

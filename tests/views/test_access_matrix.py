@@ -14,35 +14,37 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Callable
 from urllib.parse import urlsplit
 
 import pytest
 
+from lsweb.auth.sessions import open_sessions, start_session
 from lsweb.extensions import db
 from lsweb.groups import cycles as cycle_services
 from lsweb.groups import services as group_services
-from lsweb.models import (CasePupil, GroupRole, ProtocolVersion, Role, School,
+from lsweb.models import (AuditEntry, CasePupil, GroupRole, ProtocolVersion, Role, School,
                           SchoolProtocolVersion, StudyGroup, User)
 from lsweb.protocol import services as protocol_services
-
-from ..request_globals import fresh_request_globals  # noqa: F401  (autouse: a fresh flask.g per request)
 
 
 @dataclass(frozen=True)
 class Redirect:
     status: int
     path: str
+    refused: bool = field(default=False, compare=False)  # a refusal: nothing may be stored
 
     def __repr__(self) -> str:
         return f"{self.status}->{self.path}"
 
 
-TO_LOGIN = Redirect(302, "/login")       # @login_required: sign in first
-HOME_TO_LOGIN = Redirect(303, "/login")  # the home page sends strangers to sign in
-TO_HOME = Redirect(303, "/")             # already signed in
+TO_LOGIN = Redirect(302, "/login", refused=True)       # @login_required: sign in first
+HOME_TO_LOGIN = Redirect(303, "/login", refused=True)  # the home page sends strangers to sign in
+TO_HOME = Redirect(303, "/")                           # already signed in
+SIGNED_OUT = Redirect(303, "/login")
+NOTHING_TO_SIGN_OUT = Redirect(303, "/login", refused=True)
 
 # --- the world every cell is played in --------------------------------------------------------------
 
@@ -57,6 +59,8 @@ def build_world(make) -> SimpleNamespace:
                          active=False)
     b_member = make.user(school_b, Role.TEACHER, name="Bea Birch", email="bea.birch@birch.example")
     network_member = make.user(None, Role.NETWORK_ADMIN, name="Nadia Network", email="nadia@network.example")
+    target_session = start_session(target, "Staffroom tablet of Tara", "10.0.0.99")
+    make.db.session.commit()
     lead_a = make.user(school_a, Role.LEAD, name="Lena Lead")
     lead_b = make.user(school_b, Role.LEAD, name="Leo Lead")
 
@@ -76,13 +80,14 @@ def build_world(make) -> SimpleNamespace:
         "b_member": b_member.id, "network_member": network_member.id, "missing": 999_999,
         "group": group.id, "membership": membership.id, "cycle": cycle.number, "pupil": pupil.id,
         "link": link.id, "version": version.number, "version_id": version.id,
-        "next_status": cycle_services.next_status(cycle).value,
+        "next_status": cycle_services.next_status(cycle).value, "target_session": target_session.id,
     }
     texts = {
         "school A's name": school_a.name, "school B's name": school_b.name,
         "the target's email": target.email, "B member's email": b_member.email,
         "network member's email": network_member.email, "group A's name": group.name,
-        "group A's pupil notes": pupil.notes,
+        "group A's pupil notes": pupil.notes, "the target's device": target_session.user_agent,
+        "the target's address": target_session.address,
     }
     return SimpleNamespace(school_a=school_a, school_b=school_b, ids=ids, texts=texts)
 
@@ -98,16 +103,17 @@ ROLES: dict[str, Callable] = {
 }
 
 # What each role must never find in any answer (keys of world.texts).
+NOBODY = ["group A's pupil notes", "the target's device", "the target's address"]
 NEVER_SHOWN = {
-    "anonymous": ["school A's name", "school B's name", "the target's email", "B member's email",
-                  "network member's email", "group A's name", "group A's pupil notes"],
-    "teacher": ["school B's name", "the target's email", "B member's email", "network member's email",
-                "group A's name", "group A's pupil notes"],
-    "other_school_admin": ["school A's name", "the target's email", "network member's email",
-                           "group A's name", "group A's pupil notes"],
+    "anonymous": NOBODY + ["school A's name", "school B's name", "the target's email", "B member's email",
+                           "network member's email", "group A's name"],
+    "teacher": NOBODY + ["school B's name", "the target's email", "B member's email", "network member's email",
+                         "group A's name"],
+    "other_school_admin": NOBODY + ["school A's name", "the target's email", "network member's email",
+                                    "group A's name"],
     # Admins read group names (and case pupils' labels) in the audit log, but not the group's work.
-    "school_admin": ["school B's name", "B member's email", "network member's email", "group A's pupil notes"],
-    "network_admin": ["group A's pupil notes"],
+    "school_admin": NOBODY + ["school B's name", "B member's email", "network member's email"],
+    "network_admin": NOBODY,
 }
 
 
@@ -142,6 +148,11 @@ def _group(name: str) -> StudyGroup | None:
     return db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == name))
 
 
+def _audited(action: str, actor: User) -> bool:
+    return db.session.scalar(db.select(AuditEntry.id).where(AuditEntry.action == action,
+                                                            AuditEntry.actor_id == actor.id)) is not None
+
+
 def _school_default_text(world) -> str | None:
     version = db.session.scalar(db.select(SchoolProtocolVersion).where(
         SchoolProtocolVersion.school_id == world.ids["school_a"]).order_by(SchoolProtocolVersion.number.desc()))
@@ -161,7 +172,7 @@ class Row:
     url: str                      # formatted with world.ids
     expect: dict                  # role -> status or Redirect
     data: dict | Callable | None = None   # form data (string values formatted with world.ids), or world -> data
-    effect: Callable | None = None        # world -> bool: what an allowed request stored
+    effect: Callable | None = None        # (world, actor) -> bool: what an allowed request stored
     note: str = ""
 
     def form(self, world) -> dict | None:
@@ -189,28 +200,35 @@ MATRIX: list[Row] = [
     # signing in and out, one's own password
     Row("GET", "/login", {**everyone(TO_HOME), "anonymous": 200}),
     Row("POST", "/login", {**everyone(TO_HOME), "anonymous": 422}, data={"email": "", "password": ""}),
-    Row("POST", "/logout", everyone(Redirect(303, "/login"))),
+    Row("POST", "/logout", {**everyone(SIGNED_OUT), "anonymous": NOTHING_TO_SIGN_OUT},
+        effect=lambda w, actor: not open_sessions(actor)),
     Row("GET", "/account/password", signed_in(200)),
     Row("POST", "/account/password", signed_in(422), data={"current_password": ""}),
+    # one's own signed-in sessions, never anyone else's
+    Row("GET", "/account/sessions", signed_in(200)),
+    Row("POST", "/account/sessions/end", signed_in(303), data={"session": "others"},
+        effect=lambda w, actor: _audited("auth.sessions_ended", actor)),
+    Row("POST", "/account/sessions/end", signed_in(303), data={"session": "{target_session}"},
+        note="someone else's session: told it is not open, and it stays open"),
     # staff of a school
     Row("GET", "/admin/staff", admins(200, 200, other_school_admin=200), note="one's own school"),
     Row("GET", "/admin/staff?school={school_a}", admins(200, 200)),
     Row("GET", "/admin/staff?school={school_b}", admins(404, 200, other_school_admin=200)),
     Row("GET", "/admin/staff/new?school={school_a}", admins(200, 200)),
     Row("POST", "/admin/staff/new?school={school_a}", admins(303, 303), data=NEW_STAFF,
-        effect=lambda w: _user("nora.new@alder.example") is not None),
+        effect=lambda w, actor: _user("nora.new@alder.example") is not None),
     Row("GET", "/admin/staff/{target}/edit", admins(200, 200)),
     Row("POST", "/admin/staff/{target}/edit", admins(303, 303), data=STAFF_FORM,
-        effect=lambda w: _user("tara.target@alder.example").display_name == "Tara Renamed"),
+        effect=lambda w, actor: _user("tara.target@alder.example").display_name == "Tara Renamed"),
     Row("GET", "/admin/staff/{b_member}/edit", admins(404, 200, other_school_admin=200)),
     Row("GET", "/admin/staff/{network_member}/edit", admins(404, 200)),
     Row("GET", "/admin/staff/{missing}/edit", admins(404, 404)),
     Row("POST", "/admin/staff/{target}/deactivate", admins(303, 303), data={},
-        effect=lambda w: not _user("tara.target@alder.example").active),
+        effect=lambda w, actor: not _user("tara.target@alder.example").active),
     Row("POST", "/admin/staff/{inactive}/reactivate", admins(303, 303), data={},
-        effect=lambda w: _user("ivan.inactive@alder.example").active),
+        effect=lambda w, actor: _user("ivan.inactive@alder.example").active),
     Row("POST", "/admin/staff/{target}/reset-password", admins(200, 200), data={},
-        effect=lambda w: _user("tara.target@alder.example").must_change_password),
+        effect=lambda w, actor: _user("tara.target@alder.example").must_change_password),
     # CSV import: the form lists only the schools one manages, so another school's id is not a choice
     Row("GET", "/admin/staff/import?school={school_a}", admins(200, 200, other_school_admin=200),
         note="the form offers only one's own schools"),
@@ -222,22 +240,22 @@ MATRIX: list[Row] = [
     # schools and the audit log
     Row("GET", "/admin/schools", admins(404, 200)),
     Row("POST", "/admin/schools", admins(404, 303), data={"name": "Cedar School"},
-        effect=lambda w: _school("Cedar School") is not None),
+        effect=lambda w, actor: _school("Cedar School") is not None),
     Row("GET", "/admin/schools/{school_a}/edit", admins(200, 200)),
     Row("POST", "/admin/schools/{school_a}/edit", admins(303, 303), data={"name": "Alder Renamed"},
-        effect=lambda w: _school("Alder Renamed") is not None),
+        effect=lambda w, actor: _school("Alder Renamed") is not None),
     Row("GET", "/admin/schools/{school_b}/edit", admins(404, 200, other_school_admin=200)),
     Row("GET", "/admin/audit", admins(200, 200, other_school_admin=200), note="each sees their own school's"),
     # a school's default protocol
     Row("GET", "/schools/{school_a}/protocol", admins(200, 200)),
     Row("POST", "/schools/{school_a}/protocol", admins(303, 303), data={"text": "Our own protocol text."},
-        effect=lambda w: _school_default_text(w) == "Our own protocol text."),
+        effect=lambda w, actor: _school_default_text(w) == "Our own protocol text."),
     Row("GET", "/schools/{school_b}/protocol", admins(404, 200, other_school_admin=200)),
     # groups: the list shows one's own; leads and admins of a school create them
     Row("GET", "/groups/", signed_in(200)),
     Row("GET", "/groups/new", admins(200, 200, other_school_admin=200)),
     Row("POST", "/groups/new", admins(303, 422, other_school_admin=303), data={"name": "Decimals Study"},
-        effect=lambda w: _group("Decimals Study") is not None,
+        effect=lambda w, actor: _group("Decimals Study") is not None,
         note="a network admin has no school to create a group for"),
     # a group's own pages: members only
     Row("GET", "/groups/{group}", GROUP_MEMBERS_ONLY),
@@ -290,9 +308,7 @@ def stored() -> dict:
 
 
 def _refused(expected) -> bool:
-    if isinstance(expected, Redirect):
-        return expected.path == "/login"
-    return expected >= 400
+    return expected.refused if isinstance(expected, Redirect) else expected >= 400
 
 
 def play(app, factories, login, world, row: Row, role: str) -> list[str]:
@@ -323,7 +339,7 @@ def play(app, factories, login, world, row: Row, role: str) -> list[str]:
             problems.append(f"{role}: the database changed, and should not have")
     else:
         db.session.rollback()
-        if not row.effect(world):
+        if not row.effect(world, actor):
             problems.append(f"{role}: was allowed, but what it should store is not there")
     return problems
 

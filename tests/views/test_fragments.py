@@ -11,7 +11,6 @@ import pytest
 
 from lsweb.models import Role
 
-from ..request_globals import fresh_request_globals  # noqa: F401  (autouse: a fresh flask.g per request)
 
 FULL_PAGE_HEADERS = {
     "normal request": {},

@@ -16,7 +16,6 @@ from lsweb.models import Role
 
 from ..conftest import TEST_PASSWORD
 from ..factories import Factories
-from ..request_globals import fresh_request_globals  # noqa: F401  (autouse: a fresh flask.g per request)
 
 TEMPLATES = PROJECT_ROOT / "templates"
 HTMX = {"HX-Request": "true"}
