@@ -168,8 +168,8 @@ def verify_signatures_command():
               show_default="8000")
 @click.option("--workers", default=lambda: int(os.environ.get("LSWEB_WORKERS", "1")), type=int,
               show_default="1", help="Processes. More than one needs LSWEB_REDIS_URL.")
-@click.option("--threads", default=lambda: int(os.environ.get("LSWEB_THREADS", "32")), type=int,
-              show_default="32", help="Threads per process.")
+@click.option("--threads", default=lambda: int(os.environ.get("LSWEB_THREADS", "150")), type=int,
+              show_default="150", help="Threads per process; every open live page holds one.")
 @click.option("--migrate/--no-migrate", default=True, show_default=True,
               help="Apply pending database migrations before serving.")
 @with_appcontext

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request
+from flask import make_response, redirect, render_template, request, session
 from jinja2_fragments.flask import render_block
 
 
@@ -19,7 +19,10 @@ def _flash_oob() -> str:
 def render(template: str, block: str | None = None, status: int = 200, **context):
     """Render a whole page, or only `block` of it for htmx, with flashes swapped in out of band."""
     if block is not None and is_fragment_request():
-        body = render_block(template, block, **context) + _flash_oob()
+        body = render_block(template, block, **context)
+        # A live refresh (a GET) must not wipe the message of the user's own action.
+        if request.method != "GET" or session.get("_flashes"):
+            body += _flash_oob()
     else:
         body = render_template(template, **context)
     response = make_response(body, status)

@@ -23,9 +23,21 @@ def clean_email(raw: str) -> str:
     if len(text) > 254:
         raise DomainError("An email address has at most 254 characters.", "email")
     try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
+        return validate_email(text, check_deliverability=False, globally_deliverable=False).normalized.lower()
     except EmailNotValidError:
-        raise DomainError(f"“{text[:80]}” is not a valid email address.", "email") from None
+        pass
+    # School intranets often use special-use domains (staff@school.local): the email is only the
+    # sign-in name here, so accept those when the address is otherwise well formed.
+    local, _, domain = text.rpartition("@")
+    if local and domain and all(part.isalnum() or part.replace("-", "").isalnum()
+                                for part in domain.lower().split(".")):
+        try:
+            checked = validate_email(f"{local}@example.org", check_deliverability=False)
+        except EmailNotValidError:
+            pass
+        else:
+            return f"{checked.local_part}@{domain}".lower()
+    raise DomainError(f"“{text[:80]}” is not a valid email address.", "email")
 
 
 def clean_name(raw: str, field: str = "display_name") -> str:

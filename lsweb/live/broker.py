@@ -170,11 +170,13 @@ class RedisBroker(Broker):
         from redis.retry import Retry
 
         self.url = url
-        self.prefix = prefix or self.PREFIX
         # Short timeouts and a single retry (a pooled connection may be stale after a Redis restart):
         # a request that publishes must not hang on a Redis that is away.
         self.client = redis.Redis.from_url(
             url, socket_connect_timeout=2, socket_timeout=5, socket_keepalive=True, retry=Retry(NoBackoff(), 1))
+        # Pub/sub ignores the database number: put it in the prefix, so installations (or test runs)
+        # sharing one Redis server on different databases do not hear each other.
+        self.prefix = prefix or f"{self.PREFIX}{self.client.connection_pool.connection_kwargs.get('db', 0)}:"
         self._listener: threading.Thread | None = None
         self._listener_pid: int | None = None
         self._stop = threading.Event()

@@ -197,8 +197,6 @@ def test_what_a_member_is_typing_survives_live_updates(live_server, demo, new_co
     assert not_reloaded(page)
 
 
-@pytest.mark.xfail(strict=True, reason="lsweb.web.render appends the (empty) flash region out of band to "
-                   "every htmx fragment, so the live re-fetch that follows one's own action wipes its message")
 def test_the_thank_you_message_is_not_wiped_by_the_live_update_it_causes(live_server, demo, new_context):
     page = open_protocol(new_context, UNSIGNED_MEMBER, demo)
     wait_for_streams(live_server, demo, 1)
@@ -209,7 +207,6 @@ def test_the_thank_you_message_is_not_wiped_by_the_live_update_it_causes(live_se
 
 
 def test_the_group_page_follows_signatures_and_keeps_what_the_facilitator_types(live_server, demo, new_context):
-    # (Not a demo account: "…@demo.local" is refused by the add-member form, see clean_email.)
     with live_server.app.app_context():
         school = db.session.scalar(db.select(School).where(School.name == DEMO_SCHOOLS[0]))
         db.session.add(User(email=NEWCOMER, display_name="Ana Silva", role=Role.TEACHER, school_id=school.id,

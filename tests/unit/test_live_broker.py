@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from lsweb import live
-from lsweb.live.broker import QUEUE_SIZE, RESYNC, Closed, MemoryBroker, Message, RedisBroker
+from lsweb.live.broker import RESYNC, Closed, MemoryBroker, Message, RedisBroker
 from lsweb.live.views import KEEPALIVE, OPENING, event_stream
 
 REDIS_URL = os.environ.get("LSWEB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
