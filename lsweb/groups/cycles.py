@@ -107,7 +107,9 @@ def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, 
         for key, value in values.items():
             setattr(pupil, key, value)
         action = "pupil.edited"
-    audit.record(member, action, target=group.name, details=f"cycle {cycle.number}: {values['label']}",
+    # The audit log (read by admins) names no pupil: labels stay inside the group.
+    db.session.flush()
+    audit.record(member, action, target=group.name, details=f"cycle {cycle.number}: case pupil #{pupil.id}",
                  school_id=group.school_id)
     db.session.commit()
     return pupil
@@ -117,6 +119,6 @@ def remove_pupil(member: User, pupil: CasePupil) -> None:
     group = pupil.cycle.group
     _require_signed_member(member, group)
     audit.record(member, "pupil.removed", target=group.name,
-                 details=f"cycle {pupil.cycle.number}: {pupil.label}", school_id=group.school_id)
+                 details=f"cycle {pupil.cycle.number}: case pupil #{pupil.id}", school_id=group.school_id)
     db.session.delete(pupil)
     db.session.commit()

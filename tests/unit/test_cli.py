@@ -8,7 +8,6 @@ from sqlalchemy import func, inspect
 from lsweb.demo import DEMO_PASSWORD, DEMO_SCHOOLS
 from lsweb.extensions import db
 from lsweb.models import AuditEntry, Role, School, User
-from tests.request_globals import fresh_request_globals  # noqa: F401  (autouse)
 
 STRONG = "a long enough passphrase"
 

@@ -10,7 +10,6 @@ import pytest
 from lsweb.extensions import db
 from lsweb.models import AuditEntry, Role, User
 from tests.conftest import TEST_PASSWORD
-from tests.request_globals import fresh_request_globals  # noqa: F401  (autouse)
 
 FAILED = "The email or password is not right."
 NEW_PASSWORD = "a brand new passphrase"

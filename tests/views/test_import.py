@@ -15,7 +15,6 @@ from lsweb.extensions import db
 from lsweb.models import AuditEntry, Role, User
 from tests.conftest import TEST_PASSWORD
 from tests.factories import Factories
-from tests.request_globals import fresh_request_globals  # noqa: F401  (autouse)
 
 HEADER = "name,email,role\n"
 BAD_FILE_ROWS = [

@@ -10,7 +10,6 @@ from sqlalchemy import exc, func, text
 
 from lsweb.extensions import db
 from lsweb.models import AuditEntry, Role, School, User
-from tests.request_globals import fresh_request_globals  # noqa: F401  (autouse)
 
 
 @pytest.fixture
