@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, ForeignKey, String, Text, event
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, make_append_only, utcnow
 
 
 class AuditEntry(db.Model):
@@ -27,21 +27,4 @@ class AuditEntry(db.Model):
 
 
 # Append-only, enforced by the database itself (the same statements run in the migration).
-AUDIT_TRIGGERS = {
-    "sqlite": [
-        "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
-        "BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only'); END",
-        "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
-        "BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION lsweb_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
-        "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry "
-        "FOR EACH ROW EXECUTE FUNCTION lsweb_append_only()",
-    ],
-}
-
-for _dialect, _statements in AUDIT_TRIGGERS.items():
-    for _statement in _statements:
-        event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+make_append_only(AuditEntry.__table__)

@@ -6,11 +6,11 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import DDL, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, make_append_only, utcnow
 
 
 def text_hash(text: str) -> str:
@@ -83,27 +83,5 @@ class ProtocolSignature(db.Model):
     version = relationship("ProtocolVersion")
 
 
-APPEND_ONLY_TABLES = ("protocol_signature", "protocol_version")
-
-
-def append_only_ddl(table: str) -> dict[str, list[str]]:
-    return {
-        "sqlite": [
-            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
-            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
-        ],
-        "postgresql": [
-            "CREATE OR REPLACE FUNCTION lsweb_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION lsweb_append_only()",
-        ],
-    }
-
-
 for _model in (ProtocolSignature, ProtocolVersion):
-    for _dialect, _statements in append_only_ddl(_model.__tablename__).items():
-        for _statement in _statements:
-            event.listen(_model.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+    make_append_only(_model.__table__)

@@ -27,6 +27,8 @@ from lsweb.models import StudyGroup
 
 from .conftest import DEFAULT_TIMEOUT_MS
 
+from .test_protocol_live import sign_in
+
 pytestmark = pytest.mark.browser
 
 REDIS_URL = os.environ.get("LSWEB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -170,12 +172,7 @@ def new_context_on(browser):
 def open_protocol(context, email: str, group_id: int):
     """Sign in and open the group's protocol page; returns once its live stream is open (the stream's
     opening resync has made the signatures region re-fetch itself)."""
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page = sign_in(context, email)
     with page.expect_response(lambda r: r.url.endswith(f"/groups/{group_id}/protocol/signatures")
                               and r.request.headers.get("hx-request") == "true", timeout=10_000):
         page.goto(f"/groups/{group_id}/protocol")
