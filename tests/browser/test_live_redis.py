@@ -21,7 +21,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from lsweb.demo import DEMO_PASSWORD, seed_demo
+from lsweb.demo import seed_demo
 from lsweb.extensions import db
 from lsweb.models import StudyGroup
 
