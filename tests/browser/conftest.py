@@ -187,8 +187,9 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser, live_server):
-    """Make a browser context (own cookies and storage) aimed at the live server; closed afterwards."""
+def watched_contexts(browser):
+    """Make browser contexts (own cookies and storage) that fail the test on a Content-Security-Policy
+    violation or a JavaScript error; closed afterwards. Pass base_url to aim one at a server."""
     contexts = []
     problems: list[str] = []
 
@@ -201,7 +202,6 @@ def new_context(browser, live_server):
         page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
 
     def _new(**options):
-        options.setdefault("base_url", live_server.url)
         options.setdefault("locale", "en-GB")
         context = browser.new_context(**options)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
@@ -214,6 +214,17 @@ def new_context(browser, live_server):
         context.close()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def new_context(watched_contexts, live_server):
+    """A watched browser context aimed at the live server."""
+
+    def _new(**options):
+        options.setdefault("base_url", live_server.url)
+        return watched_contexts(**options)
+
+    return _new
 
 
 @pytest.fixture

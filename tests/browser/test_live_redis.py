@@ -25,7 +25,6 @@ from lsweb.demo import seed_demo
 from lsweb.extensions import db
 from lsweb.models import StudyGroup
 
-from .conftest import DEFAULT_TIMEOUT_MS
 
 from .test_protocol_live import sign_in
 
@@ -145,28 +144,9 @@ def two_servers(database_url, redis_url, seeded, tmp_path):
 
 
 @pytest.fixture
-def new_context_on(browser):
-    """Browser contexts aimed at a given server; fail on CSP violations and JavaScript errors."""
-    contexts, problems = [], []
-
-    def _new(server: ServerProcess):
-        context = browser.new_context(base_url=server.url, locale="en-GB")
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-
-        def watch(page):
-            page.on("console", lambda m: problems.append(f"CSP violation on {page.url}: {m.text}")
-                    if m.type == "error" and "Content Security Policy" in m.text else None)
-            page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
-
-        context.on("page", watch)
-        contexts.append(context)
-        return context
-
-    yield _new
-    for context in contexts:
-        context.close()
-    if problems:
-        pytest.fail("\n".join(problems), pytrace=False)
+def new_context_on(watched_contexts):
+    """Watched browser contexts aimed at a given server process."""
+    return lambda server: watched_contexts(base_url=server.url)
 
 
 def open_protocol(context, email: str, group_id: int):
