@@ -42,7 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .auth.cookie_session import ThrottledRefreshSessionInterface
 
+    from .security import secure_cookies_over_https
+
     app.session_interface = ThrottledRefreshSessionInterface()
+    # Before the extensions: after_request hooks run in reverse order, so this one sees their cookies.
+    app.after_request(secure_cookies_over_https)
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
@@ -95,11 +99,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from .security import register_error_pages, secure_cookies_over_https, set_security_headers
+    from .security import register_error_pages, set_security_headers
 
     register_error_pages(app)
     app.after_request(set_security_headers)
-    app.after_request(secure_cookies_over_https)
 
     from .models import Role
 

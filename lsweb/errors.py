@@ -12,3 +12,9 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     pass
+
+
+def show_on_form(form, error: DomainError) -> None:
+    """Put a service's refusal beside the field it names (or above the form), keeping the input."""
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(error.message)

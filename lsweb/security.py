@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from .web import is_fragment_request
+from .web import html_response, is_fragment_request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -44,10 +44,9 @@ def set_security_headers(response):
 def secure_cookies_over_https(response):
     """LSWEB_SECURE_COOKIES=auto: a cookie set on a request that came over HTTPS gets the Secure flag.
 
-    This is an after_request hook, yet the two cookies that matter are written after it has run:
-    Flask-Login sets the remember cookie in its own after_request hook (registered earlier, so run
-    later) and Flask saves the session cookie after every hook. So the cookies already on the response
-    are rewritten, and any cookie set later on this same response is made Secure as it is set.
+    Registered before the extensions (see create_app), so it runs after their hooks, Flask-Login's
+    remember cookie included. The session cookie, saved after every hook, gets the flag from the
+    session interface (lsweb/auth/cookie_session.py).
     """
     from flask import current_app
 
@@ -60,17 +59,6 @@ def secure_cookies_over_https(response):
             if "; secure" not in cookie.lower():
                 cookie += "; Secure"
             response.headers.add("Set-Cookie", cookie)
-
-    set_cookie = response.set_cookie
-
-    def set_secure_cookie(key, *args, **kwargs):
-        if len(args) > 5:  # secure given by position: (value, max_age, expires, path, domain, secure, ...)
-            args = (*args[:5], True, *args[6:])
-        else:
-            kwargs["secure"] = True
-        return set_cookie(key, *args, **kwargs)
-
-    response.set_cookie = set_secure_cookie
     return response
 
 
@@ -80,20 +68,12 @@ def error_response(code: int, detail: str | None = None):
         text = detail
     if is_fragment_request():
         body = render_template("errors/error_fragment.html", code=code, title=title, text=text)
-        response = app_response(body, code)
+        response = html_response(body, code)
         # Show the message where flashes appear, whatever the request was aiming at.
         response.headers["HX-Retarget"] = "#flash"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
-    return app_response(render_template("errors/error.html", code=code, title=title, text=text), code)
-
-
-def app_response(body: str, code: int):
-    from flask import make_response
-
-    response = make_response(body, code)
-    response.vary.add("HX-Request")
-    return response
+    return html_response(render_template("errors/error.html", code=code, title=title, text=text), code)
 
 
 def register_error_pages(app: Flask) -> None:

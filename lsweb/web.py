@@ -25,6 +25,11 @@ def render(template: str, block: str | None = None, status: int = 200, **context
             body += _flash_oob()
     else:
         body = render_template(template, **context)
+    return html_response(body, status)
+
+
+def html_response(body: str, status: int = 200):
+    """A page or fragment whose content depends on whether htmx asked (Vary: HX-Request)."""
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response

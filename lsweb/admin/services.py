@@ -112,7 +112,7 @@ def add_staff(admin: User, school: School | None, display_name: str, email: str,
 
 def edit_staff(admin: User, member: User, display_name: str, email: str, role: Role,
                school: School | None) -> None:
-    if member.school is not None and not can_manage_staff(admin, member.school) and not admin.is_network_admin:
+    if member.school is not None and not can_manage_staff(admin, member.school):
         raise NotAllowed("You cannot change this person.")
     if school is not None and not can_manage_staff(admin, school):
         raise NotAllowed("You cannot move staff to that school.", "school_id")

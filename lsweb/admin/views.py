@@ -6,7 +6,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth.services import issue_temporary_password
-from ..errors import DomainError
+from ..errors import DomainError, show_on_form
 from ..extensions import db
 from ..models import AuditEntry, Role, School
 from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audit_log,
@@ -51,11 +51,6 @@ def _staff_form(obj=None) -> StaffForm:
     return form
 
 
-def _apply_field_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(error.message)
-
-
 @bp.route("/staff/new", methods=["GET", "POST"])
 def add_staff():
     school = _current_school()
@@ -69,7 +64,7 @@ def add_staff():
             member = services.add_staff(current_user, target, form.display_name.data, form.email.data,
                                         Role(form.role.data))
         except DomainError as error:
-            _apply_field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(f"{member.display_name} is added. Use “Reset password” to give them a temporary "
                   "password to sign in with.", "success")
@@ -93,7 +88,7 @@ def edit_staff(member_id: int):
                                 Role(form.role.data), target)
         except DomainError as error:
             db.session.rollback()
-            _apply_field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(f"Changes to {member.display_name} are saved.", "success")
             return done(url_for("admin.staff", school=member.school_id) if member.school_id

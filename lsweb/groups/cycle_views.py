@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from ..admin.forms import EmptyForm
-from ..errors import DomainError
+from ..errors import DomainError, show_on_form
 from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus
 from ..permissions import group_or_404, has_signed_current, is_facilitator, lessons_gate
@@ -98,14 +98,14 @@ def _save_pupil(cycle: Cycle, pupil: CasePupil | None):
                                       form.attainment.data, form.notes.data, form.not_a_name.data)
         except DomainError as error:
             db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            (field.errors if field is not None else form.form_errors).append(error.message)
+            show_on_form(form, error)
         else:
             publish_group_change(cycle.group)
             flash(f"{saved.label} is saved.", "success")
             return done(url_for("groups.cycle", group_id=cycle.group_id, number=cycle.number))
     context = {"form": form, "cycle": cycle, "group": cycle.group, "pupil": pupil,
-               "name_warning": any("looks like a person's name" in e for e in form.label.errors)}
+               # The "not a real name" box is offered once a label that looks like a name was refused.
+               "name_warning": bool(form.label.errors) and cycles.looks_like_a_name(form.label.data or "")}
     if form.errors or form.form_errors:
         return form_error("groups/pupil_form.html", "form", **context)
     return render("groups/pupil_form.html", "form", **context)

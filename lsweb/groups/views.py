@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 
 from .. import live
 from ..admin.forms import EmptyForm
-from ..errors import DomainError
+from ..errors import DomainError, show_on_form
 from ..models import GroupRole
-from ..permissions import can_create_group, group_or_404, has_signed_current, is_facilitator, lessons_gate
+from ..permissions import can_create_group, group_or_404, is_facilitator, lessons_gate
 from ..web import done, form_error, render
 from . import bp, services
 from .forms import AddMemberForm, GroupForm, LinkForm, RoleForm
@@ -23,11 +23,6 @@ def _signed_in():
 
 def _details(form: GroupForm) -> services.GroupDetails:
     return services.GroupDetails(**{key: getattr(form, key).data or "" for key in services.TEXT_LIMITS})
-
-
-def _field_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(error.message)
 
 
 def publish_group_change(group, event: str = "group-changed") -> None:
@@ -49,7 +44,7 @@ def new():
         try:
             group = services.create_group(current_user, _details(form))
         except DomainError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(f"“{group.name}” is created with your school's protocol. Add the members; each of them "
                   "signs the protocol before the group's work begins.", "success")
@@ -66,7 +61,7 @@ def overview_context(group) -> dict:
     link_form.builds_on.choices = [(g.id, g.name) for g in services.link_choices(group)]
     return {"group": group, "gate_open": gate_open, "missing": missing, "outgoing": outgoing,
             "incoming": incoming, "facilitator": is_facilitator(current_user, group),
-            "signed": has_signed_current(current_user, group), "add_form": AddMemberForm(formdata=None),
+            "add_form": AddMemberForm(formdata=None),
             "link_form": link_form, "role_form": RoleForm(), "action_form": EmptyForm(),
             "GroupRole": GroupRole}
 
@@ -87,7 +82,7 @@ def edit(group_id: int):
         try:
             services.update_group(current_user, group, _details(form))
         except DomainError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             publish_group_change(group)
             flash("The group's details are saved.", "success")
@@ -111,7 +106,7 @@ def add_member(group_id: int):
         try:
             member = services.add_member(current_user, group, form.email.data, GroupRole(form.role.data))
         except DomainError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(f"{member.user.display_name} joined as {member.role.label.lower()}. They sign the "
                   "protocol before seeing the group's work.", "success")

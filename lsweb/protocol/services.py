@@ -203,13 +203,17 @@ class SignOff:
     last_signed_version: int | None
 
 
-def sign_off_table(group: StudyGroup) -> tuple[ProtocolVersion | None, list[SignOff]]:
-    """Who has signed which version, and who still has to sign the current one."""
-    current = current_version(group)
+def sign_off_table(group: StudyGroup, all_versions: list[ProtocolVersion] | None = None
+                   ) -> tuple[ProtocolVersion | None, list[SignOff]]:
+    """Who has signed which version, and who still has to sign the current one.
+    `all_versions` (newest first, as versions() gives them) saves the query when the caller has them."""
+    if all_versions is None:
+        all_versions = versions(group)
+    current = all_versions[0] if all_versions else None
     events = list(db.session.scalars(db.select(ProtocolSignature)
                                      .where(ProtocolSignature.group_id == group.id)
                                      .order_by(ProtocolSignature.version_id, ProtocolSignature.sequence)))
-    numbers = {v.id: v.number for v in versions(group)}
+    numbers = {v.id: v.number for v in all_versions}
     latest: dict[tuple[int, int], ProtocolSignature] = {}
     for event in events:
         latest[(event.user_id, event.version_id)] = event
@@ -222,11 +226,15 @@ def sign_off_table(group: StudyGroup) -> tuple[ProtocolVersion | None, list[Sign
     return current, rows
 
 
-def gate_status(group: StudyGroup) -> tuple[bool, list[User]]:
-    """(open, members who still have to sign the current version)."""
-    current, rows = sign_off_table(group)
+def gate_of(current: ProtocolVersion | None, rows: list[SignOff]) -> tuple[bool, list[User]]:
+    """(open, members who still have to sign the current version), from a sign-off table."""
     missing = [row.member.user for row in rows if row.signed_current is None]
     return current is not None and not missing and bool(rows), missing
+
+
+def gate_status(group: StudyGroup) -> tuple[bool, list[User]]:
+    """(open, members who still have to sign the current version)."""
+    return gate_of(*sign_off_table(group))
 
 
 def require_gate(group: StudyGroup) -> None:

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 from .. import live
 from ..admin.forms import EmptyForm
-from ..errors import DomainError
+from ..errors import DomainError, show_on_form
 from ..extensions import db
 from ..models import ProtocolVersion
-from ..permissions import group_or_404, is_facilitator, lessons_gate, school_or_404
+from ..permissions import group_or_404, is_facilitator, school_or_404
 from ..web import done, form_error, is_fragment_request, render
 from . import bp, services
 from .forms import AmendForm, SchoolProtocolForm, SignForm
@@ -26,14 +26,15 @@ def _signed_in():
 
 def _context(group, sign_form: SignForm | None = None, amend_form: AmendForm | None = None,
              notice: str | None = None) -> dict:
-    current, rows = services.sign_off_table(group)
     all_versions = services.versions(group)
+    current, rows = services.sign_off_table(group, all_versions)
     previous = all_versions[1] if len(all_versions) > 1 else None
-    gate_open, missing = lessons_gate(group)
-    signed = services.has_signed(current_user, current)
+    gate_open, missing = services.gate_of(current, rows)
+    signed = any(row.member.user_id == current_user.id and row.signed_current for row in rows)
+    facilitator = is_facilitator(current_user, group)
     if sign_form is None:
         sign_form = SignForm(formdata=None, version_id=str(current.id) if current else "")
-    if amend_form is None and is_facilitator(current_user, group):
+    if amend_form is None and facilitator:
         amend_form = AmendForm(formdata=None, based_on=str(current.number) if current else "0",
                                text=current.text if current else "")
     return {
@@ -41,7 +42,7 @@ def _context(group, sign_form: SignForm | None = None, amend_form: AmendForm | N
         "diff": services.word_diff(previous.text, current.text) if previous and current else None,
         "versions": all_versions, "signed": signed,
         "sign_form": sign_form, "amend_form": amend_form, "gate_open": gate_open, "missing": missing,
-        "facilitator": is_facilitator(current_user, group), "action_form": EmptyForm(), "notice": notice,
+        "facilitator": facilitator, "action_form": EmptyForm(), "notice": notice,
         "shown": _shown(current, signed),
     }
 
@@ -91,8 +92,7 @@ def sign(group_id: int):
         if error.field == "version":
             # Someone amended the text meanwhile: show the new text with a fresh form.
             return form_error(PAGE, "protocol_main", **_context(group, notice=error.message))
-        getattr(form, error.field).errors.append(error.message)
-        form.version_id.data = form.version_id.data
+        show_on_form(form, error)
         return form_error(PAGE, "protocol_main", **_context(group, sign_form=form))
     if created:
         live.publish(f"group-{group.id}", "signature-added", {"group": group.id, "signature": signature.id})
