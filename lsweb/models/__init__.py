@@ -3,9 +3,13 @@
 from .audit import AuditEntry
 from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
 from .people import Role, School, User, UserSession
+from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanConflict, PlanField,
+                       PlanPresence, PlanRevision, PlanStage, ResearchLesson)
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
 __all__ = ["AuditEntry", "CasePupil", "Cycle", "CycleStatus", "GroupLink", "GroupMember", "GroupRole",
+           "LessonStatus", "ObserverAssignment", "PlanChecklistTick", "PlanConflict", "PlanField",
+           "PlanPresence", "PlanRevision", "PlanStage", "ResearchLesson",
            "ProtocolSignature", "ProtocolVersion", "Role", "School", "SchoolProtocolVersion",
            "SignatureKind", "StudyGroup", "User", "UserSession", "text_hash"]
