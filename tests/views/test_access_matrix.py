@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from lsweb.auth.sessions import open_sessions
 from lsweb.extensions import db
 from lsweb.groups import cycles as cycle_services
 from lsweb.groups import services as group_services
@@ -33,7 +34,7 @@ from .matrix import (FACILITATOR_ONLY, GROUP_MEMBERS, HOME_TO_LOGIN, LEADS, NEVE
                      REFUSED_TO_CYCLE, REFUSED_TO_GROUP, REFUSED_TO_PROTOCOL, ROLES, SIGN_FIRST, SIGNED_MEMBERS,
                      SIGNED_OUT, TO_CYCLE, TO_GROUP, TO_HOME, TO_PROTOCOL, Redirect, Row, _audited,
                      _csv_upload, _cycle_status, _group, _group_a, _in_group_a, _pupil, _pupil_labelled, _school,
-                     _school_default_text, _user, admins, build_world, everyone, group_a, open_sessions,
+                     _school_default_text, _user, admins, build_world, everyone, group_a,
                      signed_in)
 
 DOMAINS = [access_planning]
