@@ -109,3 +109,21 @@ def has_signed_current(user: User, group) -> bool:
     from .protocol.services import signed_current
 
     return signed_current(user, group)
+
+
+# --- Research lessons ------------------------------------------------------------------------------
+
+def lesson_or_404(user: User, lesson_id: int):
+    """A research lesson of a group the user belongs to; anyone else gets 404. Whether the member may
+    see the plan (signed the protocol) is the caller's next question."""
+    from .models import ResearchLesson
+
+    lesson = db.session.get(ResearchLesson, lesson_id)
+    if lesson is None or not is_member(user, lesson.cycle.group):
+        abort(404)
+    return lesson
+
+
+def can_see_lesson(user: User, lesson) -> bool:
+    """Members who have signed the group's current protocol see its lessons, plans and discussion."""
+    return is_member(user, lesson.cycle.group) and has_signed_current(user, lesson.cycle.group)
