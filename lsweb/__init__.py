@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .live import bp as live_bp
     from .live import register_channel
+    from .planning import bp as planning_bp
+    from .planning.views import channel_allowed as lesson_channel_allowed
     from .protocol import bp as protocol_bp
 
     app.register_blueprint(auth_bp)
@@ -95,7 +97,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(protocol_bp)
+    app.register_blueprint(planning_bp)
     register_channel("group", channel_allowed)
+    register_channel("lesson", lesson_channel_allowed)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -99,6 +99,10 @@ def seed_groups() -> None:
                 db.session.add(CasePupil(cycle_id=cycle.id, label=label, represents=represents,
                                          attainment=attainment, position=position))
             db.session.commit()
+            db.session.refresh(cycle)
+            from .demo_planning import seed_planning
+
+            seed_planning(cycle)
 
 
 def is_demo() -> bool:

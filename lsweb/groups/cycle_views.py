@@ -49,8 +49,11 @@ def start_cycle(group_id: int):
 
 
 def cycle_context(cycle: Cycle) -> dict:
+    from ..planning.lessons import lessons_of
+
     gate_open, missing = lessons_gate(cycle.group)
     return {"group": cycle.group, "cycle": cycle, "gate_open": gate_open, "missing": missing,
+            "lessons": lessons_of(cycle),
             "next_status": cycles.next_status(cycle), "facilitator": is_facilitator(current_user, cycle.group),
             "gated": cycles.GATED, "action_form": EmptyForm(), "CycleStatus": CycleStatus,
             "looks_like_a_name": cycles.looks_like_a_name}

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("planning", __name__)
 
-# views are imported by create_app (see _register_blueprints)
+from . import views, field_views  # noqa: E402,F401

@@ -1,0 +1,185 @@
+"""Saving the plan's text: one field at a time while people type (static/js/coedit.js, JSON), or the
+whole plan in one form post (no JavaScript); conflicts, presence, history and restores."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, request, url_for
+from flask_login import current_user
+
+from ..errors import DomainError
+from ..extensions import db
+from ..models import PlanRevision, ResearchLesson, User
+from ..web import done, render
+from . import bp, fields, lessons, presence
+from .page import PostedFieldsRefused, open_conflict_or_none, plan_context, save_posted_fields
+from .views import PAGE, plan_url, publish, refused_page, visible_lesson
+
+MAX_BASE_TEXT = fields.MAX_TEXT * 2
+
+
+def publish_saved(lesson: ResearchLesson, result: fields.SaveResult) -> None:
+    if result.stored:
+        publish(lesson, "field-saved", key=result.key, version=result.version, text=result.text,
+                by=current_user.display_name)
+
+
+@bp.route("/lessons/<int:lesson_id>/fields/<key>", methods=["POST"])
+def save_field(lesson_id: int, key: str):
+    """One field, as the page's script saves it: text, the version it was based on, and (after a merge
+    that came back while its author kept typing) the text the author's edit started from."""
+    lesson = visible_lesson(lesson_id)
+    version = request.form.get("version", "")
+    base_text = request.form.get("base_text")
+    if not version.isdigit() or (base_text is not None and len(base_text) > MAX_BASE_TEXT):
+        return jsonify(status="error", message="This page is out of date: reload it."), 400
+    try:
+        result = fields.save_field(current_user, lesson, key, request.form.get("text", ""), int(version),
+                                   base_text=base_text)
+    except fields.FieldNotFound as error:
+        db.session.rollback()
+        return jsonify(status="error", message=error.message), 404
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(status="error", message=error.message), 422
+    publish_saved(lesson, result)
+    body = {"status": result.status, "key": result.key, "text": result.text, "version": result.version,
+            "message": result.message}
+    if result.conflict is not None:
+        body["conflict"] = result.conflict.id
+    return jsonify(body)
+
+
+@bp.route("/lessons/<int:lesson_id>/fields")
+def field_state(lesson_id: int):
+    """Every field's text and version: what the page catches up with when its live stream (re)opens."""
+    lesson = visible_lesson(lesson_id)
+    response = jsonify(fields.state(lesson))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/lessons/<int:lesson_id>/plan", methods=["POST"])
+def save_plan(lesson_id: int):
+    """The whole plan in one post (what a browser without JavaScript sends), with the same checks."""
+    lesson = visible_lesson(lesson_id)
+    try:
+        results = save_posted_fields(current_user, lesson, request.form)
+    except PostedFieldsRefused as refused:
+        return refused_page(lesson, refused)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return done(plan_url(lesson))
+    for result in results:
+        publish_saved(lesson, result)
+    kept = [r for r in results if r.status in ("conflict", "removed")]
+    merged = [r for r in results if r.status == "merged"]
+    if kept:
+        flash(f"Saved, except {len(kept)} part(s) that someone else changed at the same place: both texts "
+              "are kept at the top of the plan for you to choose or combine.", "error")
+    else:
+        flash("The plan is saved." + (" Changes made meanwhile by others are merged in." if merged else ""),
+              "success")
+    return done(plan_url(lesson))
+
+
+# --- conflicts ----------------------------------------------------------------------------------------
+
+def _conflicts_answer(lesson: ResearchLesson):
+    return done(plan_url(lesson, "my-conflicts"), PAGE, "conflicts", **plan_context(lesson, current_user))
+
+
+def _conflict_or_404(lesson: ResearchLesson, conflict_id: int):
+    conflict = open_conflict_or_none(lesson, current_user, conflict_id)
+    if conflict is None:
+        abort(404)
+    return conflict
+
+
+@bp.route("/lessons/<int:lesson_id>/conflicts/<int:conflict_id>/keep-saved", methods=["POST"])
+def keep_saved(lesson_id: int, conflict_id: int):
+    """The author keeps the field as it is; their own text stays in the record of the conflict."""
+    lesson = visible_lesson(lesson_id)
+    fields.dismiss_conflict(current_user, _conflict_or_404(lesson, conflict_id))
+    flash("The saved text stays.", "success")
+    return _conflicts_answer(lesson)
+
+
+@bp.route("/lessons/<int:lesson_id>/conflicts/<int:conflict_id>/use-mine", methods=["POST"])
+def use_mine(lesson_id: int, conflict_id: int):
+    """The author's text (or their combination of both, when they edited it) replaces the field; for a
+    removed stage, the stage comes back first."""
+    lesson = visible_lesson(lesson_id)
+    conflict = _conflict_or_404(lesson, conflict_id)
+    text = request.form.get("text", conflict.text)
+    try:
+        stage = conflict.field.stage
+        if stage is not None and stage.removed_at is not None:
+            lessons.restore_stage(current_user, stage)
+        result = fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
+        fields.dismiss_conflict(current_user, conflict)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _conflicts_answer(lesson)
+    publish_saved(lesson, result)
+    publish(lesson)
+    flash("Your text is in the plan now.", "success")
+    return _conflicts_answer(lesson)
+
+
+# --- presence -----------------------------------------------------------------------------------------
+
+@bp.route("/lessons/<int:lesson_id>/presence", methods=["GET", "POST"])
+def presence_region(lesson_id: int):
+    """GET: who is on the page (a live region). POST: "I am here, editing <field>" (the page's heartbeat
+    and focus changes); "left=1" when the page closes."""
+    lesson = visible_lesson(lesson_id)
+    if request.method == "POST":
+        if request.form.get("left") == "1":
+            presence.leave(current_user, lesson)
+            publish(lesson, "presence-changed")
+        elif presence.touch(current_user, lesson, request.form.get("field", "")):
+            publish(lesson, "presence-changed")
+        return "", 204
+    return render(PAGE, "presence", **{"lesson": lesson, "present": presence.present(lesson)})
+
+
+# --- history --------------------------------------------------------------------------------------------
+
+@bp.route("/lessons/<int:lesson_id>/history")
+def history(lesson_id: int):
+    lesson = visible_lesson(lesson_id)
+    user_id = request.args.get("person", "")
+    key = request.args.get("field", "")[:60]
+    revisions = fields.history(lesson, int(user_id) if user_id.isdigit() else None, key or None)
+    stored = fields.fields_of(lesson)
+    choices = sorted(((f.key, fields.label(fields.spec_of(lesson, f))) for f in stored.values()),
+                     key=lambda pair: pair[1])
+    from ..protocol.services import word_diff
+
+    rows = [(r, fields.label(fields.spec_of(lesson, r.field)), word_diff(r.before, r.after)) for r in revisions]
+    people = list(db.session.scalars(db.select(User).where(User.id.in_(
+        db.select(PlanRevision.user_id).where(PlanRevision.lesson_id == lesson.id))).order_by(User.display_name)))
+    return render("planning/history.html", "revisions", lesson=lesson, group=lesson.group, rows=rows,
+                  choices=choices, people=people,
+                  person=user_id, field=key, current={k: f.version for k, f in stored.items()})
+
+
+@bp.route("/lessons/<int:lesson_id>/revisions/<int:revision_id>/restore", methods=["POST"])
+def restore(lesson_id: int, revision_id: int):
+    lesson = visible_lesson(lesson_id)
+    revision = db.session.get(PlanRevision, revision_id)
+    if revision is None or revision.lesson_id != lesson.id:
+        abort(404)
+    try:
+        new = fields.restore_revision(current_user, lesson, revision)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return done(url_for("planning.history", lesson_id=lesson.id))
+    publish(lesson, "field-saved", key=new.field.key, version=new.version, text=new.after,
+            by=current_user.display_name)
+    flash(f"Restored: {fields.label(fields.spec_of(lesson, new.field))} is back to version {revision.version}'s "
+          f"text (saved as version {new.version}).", "success")
+    return done(url_for("planning.history", lesson_id=lesson.id))

@@ -1,0 +1,120 @@
+"""What the plan page shows, gathered in a few queries, and saving the fields a whole-form post carries."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Callable
+
+from ..errors import DomainError
+from ..extensions import db
+from ..models import PlanConflict, ResearchLesson, User
+from . import carry, fields, observers, presence
+from .fields import PLAN_FIELDS, STAGE_PARTS, FieldSpec, SaveResult
+from .forms import DetailsForm
+
+FIELD_PREFIX, VERSION_PREFIX = "f:", "v:"
+# Other parts of lsweb that belong to a lesson (its discussion board, its observations) add a link to the
+# plan page here: a function lesson -> (label, url) or None.
+LESSON_LINKS: list[Callable[[ResearchLesson], tuple[str, str] | None]] = []
+
+
+def lesson_links(lesson: ResearchLesson) -> list[SimpleNamespace]:
+    links = (provider(lesson) for provider in LESSON_LINKS)
+    return [SimpleNamespace(label=label, url=url) for label, url in filter(None, links)]
+
+
+def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
+                 errors: dict | None = None) -> dict:
+    """`posted` and `errors` (by field key): a refused whole-form post shows what was typed, with the
+    message beside the field."""
+    group, cycle = lesson.group, lesson.cycle
+    posted, errors = posted or {}, errors or {}
+    stored = fields.fields_of(lesson)
+    members = group.current_members
+
+    def cell(key: str, spec: FieldSpec) -> SimpleNamespace:
+        field = stored.get(key)
+        text = posted[key] if key in posted else (field.text if field else "")
+        return SimpleNamespace(key=key, label=fields.label(spec), text=text, error=errors.get(key),
+                               version=field.version if field else 0, kind=spec.kind,
+                               limit=200 if spec.kind == "stage_time" else fields.MAX_TEXT)
+
+    plan_cells = [cell(key, FieldSpec(key, key)) for key in PLAN_FIELDS]
+    pupil_cells = [(pupil, cell(fields.pupil_key(pupil.id), FieldSpec("", "pupil_criterion", pupil=pupil)))
+                   for pupil in cycle.pupils]
+    stages = [SimpleNamespace(stage=stage, parts=[cell(fields.stage_key(stage.id, part),
+                                                       FieldSpec("", f"stage_{part}", stage=stage))
+                                                  for part in STAGE_PARTS],
+                              predictions=[(pupil, cell(fields.prediction_key(stage.id, pupil.id),
+                                                        FieldSpec("", "prediction", stage=stage, pupil=pupil)))
+                                           for pupil in cycle.pupils])
+              for stage in lesson.current_stages]
+    conflicts = fields.open_conflicts(lesson, user)
+    cover = observers.coverage(lesson)
+    assigned = observers.assignments(lesson)
+    later = db.session.scalar(db.select(ResearchLesson.id).where(
+        ResearchLesson.cycle_id == cycle.id, ResearchLesson.number > lesson.number).limit(1))
+    return {
+        "lesson": lesson, "group": group, "cycle": cycle, "pupils": cycle.pupils, "members": members,
+        "plan_cells": plan_cells, "pupil_cells": pupil_cells, "stages": stages,
+        "removed_stages": [s for s in lesson.stages if s.removed_at is not None],
+        "conflicts": [(c, fields.label(fields.spec_of(lesson, c.field))) for c in conflicts],
+        "coverage": cover, "assigned": assigned,
+        "observer_names": {p.id: ", ".join(sorted({w.display_name for (pid, _), w in cover.watcher.items()
+                                                  if pid == p.id and w is not None})) for p in cycle.pupils},
+        "has_stage_overrides": any(stage_id is not None for _, stage_id in assigned),
+        "partially_covered": [(p, s) for p, s in cover.uncovered if p not in cover.pupils_without],
+        "changes": carry.changes_from_previous(lesson), "lesson_links": lesson_links(lesson),
+        "present": presence.present(lesson), "checklist": carry.checklist(lesson),
+        "details_form": DetailsForm(formdata=None, obj=lesson, members=members,
+                                    based_on=lesson.details_version,
+                                    teacher_id=str(lesson.teacher_id or "")),
+        "has_later_lesson": later is not None, "max_stages": 40,
+    }
+
+
+class PostedFieldsRefused(Exception):
+    """A field of a whole-form post was refused (too long, stale page): nothing of the post is saved."""
+
+    def __init__(self, posted: dict[str, str], errors: dict[str, str]):
+        super().__init__("fields refused")
+        self.posted, self.errors = posted, errors
+
+
+def save_posted_fields(user: User, lesson: ResearchLesson, form) -> list[SaveResult]:
+    """Save every "f:<key>" of a form post with its "v:<key>" base version, in one commit: all of them
+    or, when one is refused, none (PostedFieldsRefused carries the texts and the messages).
+    A field whose text equals the stored one at its version is not touched."""
+    results, errors, posted = [], {}, {}
+    stored = fields.fields_of(lesson)
+    for name, text in form.items():
+        if not name.startswith(FIELD_PREFIX):
+            continue
+        key = name[len(FIELD_PREFIX):]
+        posted[key] = fields.clean_text(text)
+        version_text = form.get(VERSION_PREFIX + key, "0")
+        version = int(version_text) if version_text.isdigit() else 0
+        current = stored.get(key)
+        if fields.clean_text(text) == (current.text if current and current.version == version else
+                                       ("" if version == 0 else None)):
+            continue
+        try:
+            results.append(fields.save_field(user, lesson, key, text, version, commit=False))
+        except fields.FieldNotFound:
+            continue  # a pupil or stage that no longer exists at all: nothing to save it into
+        except DomainError as error:
+            if error.field != key:
+                raise
+            errors[key] = error.message
+    if errors:
+        db.session.rollback()
+        raise PostedFieldsRefused(posted, errors)
+    db.session.commit()
+    return results
+
+
+def open_conflict_or_none(lesson: ResearchLesson, user: User, conflict_id: int) -> PlanConflict | None:
+    conflict = db.session.get(PlanConflict, conflict_id)
+    if conflict is None or conflict.lesson_id != lesson.id or conflict.user_id != user.id:
+        return None
+    return conflict

@@ -1,0 +1,246 @@
+"""The plan page of a research lesson, and the actions that change its shape (details, stages,
+observers, carrying it forward). Text fields are saved by field_views.py.
+
+Every POST from the plan form first saves the text fields it carries (with their version checks), so a
+browser without JavaScript that presses "Move up" or "Save the details" loses nothing it typed."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user, login_required
+
+from .. import live
+from ..errors import DomainError
+from ..extensions import db
+from ..models import PlanStage, ResearchLesson
+from ..permissions import can_see_lesson, group_or_404, lesson_or_404
+from ..web import done, render, see_other
+from . import bp, carry, lessons, observers
+from .forms import DetailsForm
+from .page import PostedFieldsRefused, plan_context, save_posted_fields
+
+PAGE = "planning/plan.html"
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def channel_allowed(user, key: str) -> bool:
+    """Live channel "lesson-<id>": for members who have signed, like the plan page itself."""
+    from ..models import ResearchLesson as Lesson
+
+    if not key.isdigit():
+        return False
+    lesson = db.session.get(Lesson, int(key))
+    return lesson is not None and can_see_lesson(user, lesson)
+
+
+def publish(lesson: ResearchLesson, event: str = "plan-changed", **data) -> None:
+    live.publish(f"lesson-{lesson.id}", event, {"lesson": lesson.id, **data})
+
+
+def visible_lesson(lesson_id: int) -> ResearchLesson:
+    """The lesson, for a member who has signed; a member who has not is sent to sign (SignFirst)."""
+    lesson = lesson_or_404(current_user, lesson_id)
+    if not can_see_lesson(current_user, lesson):
+        raise SignFirst(lesson)
+    return lesson
+
+
+class SignFirst(Exception):
+    def __init__(self, lesson):
+        self.lesson = lesson
+
+
+@bp.errorhandler(SignFirst)
+def _sign_first(error: SignFirst):
+    flash("Sign the group's current protocol to see its lessons and plans.", "info")
+    return see_other(url_for("protocol.show", group_id=error.lesson.cycle.group_id))
+
+
+def plan_url(lesson: ResearchLesson, anchor: str = "") -> str:
+    return url_for("planning.plan", lesson_id=lesson.id) + (f"#{anchor}" if anchor else "")
+
+
+def _after(lesson: ResearchLesson, error: DomainError | None = None, message: str | None = None,
+           anchor: str = ""):
+    """Answer a plan action: htmx gets the plan's structure region again, a browser the page."""
+    if error is not None:
+        flash(error.message, "error")
+    elif message:
+        flash(message, "success")
+    return done(plan_url(lesson, anchor), PAGE, "structure", **plan_context(lesson, current_user))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/lessons", methods=["POST"])
+def create_lesson(group_id: int, number: int):
+    from ..models import Cycle
+
+    group = group_or_404(current_user, group_id)
+    cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id, Cycle.number == number))
+    if cycle is None:
+        abort(404)
+    try:
+        lesson = lessons.create_lesson(current_user, cycle)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return done(url_for("groups.cycle", group_id=group.id, number=number))
+    live.publish(f"group-{group.id}", "group-changed", {"group": group.id})
+    flash(f"RL{lesson.number} is created. Plan it together: everyone's changes appear as they type.", "success")
+    return done(plan_url(lesson))
+
+
+@bp.route("/lessons/<int:lesson_id>")
+def plan(lesson_id: int):
+    lesson = visible_lesson(lesson_id)
+    return render(PAGE, **plan_context(lesson, current_user))
+
+
+@bp.route("/lessons/<int:lesson_id>/structure")
+def structure(lesson_id: int):
+    """The live region with the stages, predictions and observers (text boxes are kept by the page)."""
+    lesson = visible_lesson(lesson_id)
+    return render(PAGE, "structure", **plan_context(lesson, current_user))
+
+
+def refused_page(lesson: ResearchLesson, refused: PostedFieldsRefused):
+    """A whole-form post with a field refused: the page again, with what was typed and why (422)."""
+    flash("Nothing was saved: " + " ".join(refused.errors.values()), "error")
+    return render(PAGE, status=422, **plan_context(lesson, current_user, refused.posted, refused.errors))
+
+
+def _plan_action(lesson: ResearchLesson, action, message, anchor: str = ""):
+    """Save the text fields the post carries (nothing is lost), then do `action()`; answer with the plan."""
+    try:
+        notes = _posted_fields_first(lesson)
+        outcome = action()
+    except PostedFieldsRefused as refused:
+        return refused_page(lesson, refused)
+    except DomainError as error:
+        db.session.rollback()
+        return _after(lesson, error, anchor=anchor)
+    publish(lesson)
+    text = message(outcome) if callable(message) else message
+    return _after(lesson, message=" ".join(filter(None, [text, *notes])), anchor=anchor)
+
+
+def _posted_fields_first(lesson: ResearchLesson) -> list[str]:
+    """Save the text fields a plain form post carries; returns messages about merges and conflicts."""
+    outcomes = save_posted_fields(current_user, lesson, request.form)
+    for result in outcomes:
+        if result.stored:
+            publish(lesson, "field-saved", key=result.key, version=result.version, text=result.text,
+                    by=current_user.display_name)
+    return [result.message for result in outcomes if result.status in ("conflict", "removed")]
+
+
+@bp.route("/lessons/<int:lesson_id>/details", methods=["POST"])
+def details(lesson_id: int):
+    lesson = visible_lesson(lesson_id)
+    form = DetailsForm(members=lesson.group.current_members)
+
+    def save():
+        if not form.validate():
+            name, messages = next(iter(form.errors.items()))
+            raise DomainError(f"{getattr(form, name).label.text}: {' '.join(messages)}", name)
+        lessons.update_details(current_user, lesson, form.details(), form.based_on.data or 0)
+
+    return _plan_action(lesson, save, "The details are saved.", anchor="details")
+
+
+def _stage_or_404(lesson: ResearchLesson, stage_id: int) -> PlanStage:
+    stage = db.session.get(PlanStage, stage_id)
+    if stage is None or stage.lesson_id != lesson.id:
+        abort(404)
+    return stage
+
+
+def _stage_action(lesson_id: int, stage_id: int | None, action, message: str, anchor: str = "stages"):
+    lesson = visible_lesson(lesson_id)
+    stage = _stage_or_404(lesson, stage_id) if stage_id is not None else None
+    return _plan_action(lesson, lambda: action(lesson, stage), message, anchor=anchor)
+
+
+@bp.route("/lessons/<int:lesson_id>/stages", methods=["POST"])
+def add_stage(lesson_id: int):
+    return _stage_action(lesson_id, None, lambda lesson, _: lessons.add_stage(current_user, lesson),
+                         "A stage is added at the end.")
+
+
+@bp.route("/lessons/<int:lesson_id>/stages/<int:stage_id>/move/<direction>", methods=["POST"])
+def move_stage(lesson_id: int, stage_id: int, direction: str):
+    if direction not in ("up", "down"):
+        abort(404)
+    return _stage_action(lesson_id, stage_id, lambda _, stage: lessons.move_stage(current_user, stage, direction),
+                         f"The stage moved {direction}.", anchor=f"stage-{stage_id}")
+
+
+@bp.route("/lessons/<int:lesson_id>/stages/<int:stage_id>/remove", methods=["POST"])
+def remove_stage(lesson_id: int, stage_id: int):
+    return _stage_action(lesson_id, stage_id, lambda _, stage: lessons.remove_stage(current_user, stage),
+                         "The stage is removed. It is kept below the plan with its text, and can be brought back.")
+
+
+@bp.route("/lessons/<int:lesson_id>/stages/<int:stage_id>/restore", methods=["POST"])
+def restore_stage(lesson_id: int, stage_id: int):
+    return _stage_action(lesson_id, stage_id, lambda _, stage: lessons.restore_stage(current_user, stage),
+                         "The stage is back, at the end of the plan.")
+
+
+@bp.route("/lessons/<int:lesson_id>/observers", methods=["POST"])
+def assign_observers(lesson_id: int):
+    """Every "watch-<pupil id>-<stage id or all>" select of the form: who watches that pupil there."""
+    lesson = visible_lesson(lesson_id)
+    return _plan_action(lesson, lambda: _assign(lesson), "Observers are saved.", anchor="observers")
+
+
+def _assign(lesson: ResearchLesson) -> None:
+    pupils = {p.id: p for p in lesson.cycle.pupils}
+    stages = {s.id: s for s in lesson.current_stages}
+    for name, value in request.form.items():
+        parts = name.split("-")
+        if parts[0] != "watch" or len(parts) != 3 or not parts[1].isdigit():
+            continue
+        pupil = pupils.get(int(parts[1]))
+        stage = None if parts[2] == "all" else stages.get(int(parts[2])) if parts[2].isdigit() else None
+        if pupil is None or (parts[2] != "all" and stage is None):
+            continue  # a pupil or stage removed meanwhile
+        observers.set_watcher(current_user, lesson, pupil, stage, int(value) if value.isdigit() else None,
+                              commit=False)
+    db.session.commit()
+
+
+@bp.route("/lessons/<int:lesson_id>/carry-forward", methods=["POST"])
+def carry_forward(lesson_id: int):
+    lesson = visible_lesson(lesson_id)
+    try:
+        _posted_fields_first(lesson)
+        new = carry.carry_forward(current_user, lesson)
+    except PostedFieldsRefused as refused:
+        return refused_page(lesson, refused)
+    except DomainError as error:
+        db.session.rollback()
+        return _after(lesson, error)
+    live.publish(f"group-{lesson.group.id}", "group-changed", {"group": lesson.group.id})
+    flash(f"RL{new.number} starts as a copy of RL{lesson.number}'s plan. What changes is shown against it.",
+          "success")
+    return done(plan_url(new))
+
+
+@bp.route("/lessons/<int:lesson_id>/checklist/<item_key>", methods=["POST"])
+def tick(lesson_id: int, item_key: str):
+    lesson = visible_lesson(lesson_id)
+    done_now = request.form.get("done") == "1"
+    return _plan_action(lesson, lambda: carry.tick(current_user, lesson, item_key, done_now),
+                        "Ticked as addressed." if done_now else "Unticked.", anchor="checklist")
+
+
+@bp.route("/lessons/<int:lesson_id>/print")
+def print_sheet(lesson_id: int):
+    """The observation sheet: A3 landscape, stages as rows, predicted and observed columns per pupil."""
+    lesson = visible_lesson(lesson_id)
+    return render("planning/print.html", **plan_context(lesson, current_user))
