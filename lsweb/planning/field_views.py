@@ -142,7 +142,7 @@ def presence_region(lesson_id: int):
         elif presence.touch(current_user, lesson, request.form.get("field", "")):
             publish(lesson, "presence-changed")
         return "", 204
-    return render(PAGE, "presence", **{"lesson": lesson, "present": presence.present(lesson)})
+    return render(PAGE, "presence", **plan_context(lesson, current_user))
 
 
 # --- history --------------------------------------------------------------------------------------------

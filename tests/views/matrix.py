@@ -135,7 +135,7 @@ ROLES: dict[str, Callable] = {
 
 # What each role must never find in any answer (keys of world.texts).
 NOBODY = ["the target's device", "the target's address"]
-PUPILS = ["group A's pupil notes"]  # read inside group A only, by members who have signed its protocol
+PUPILS = ["group A's pupil notes", "group A's plan"]  # read inside group A only, by members who have signed
 OUTSIDERS_OF_A = NOBODY + PUPILS + ["school B's name", "the target's email", "B member's email",
                                    "network member's email", "group A's name"]
 # Members read group A's name and what it builds on (group B, of school B); the names of fellow members,

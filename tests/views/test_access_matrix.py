@@ -210,7 +210,7 @@ def play(app, factories, login, world, row: Row, role: str) -> list[str]:
     elif got == 404 and "Not found" not in response.text:
         problems.append(f"{role}: the 404 answer is not the Not found page")
     if response.mimetype != "text/event-stream":  # never read a live stream: it does not end
-        shown = [key for key in NEVER_SHOWN[role] if world.texts[key] in response.text]
+        shown = [key for key in NEVER_SHOWN[role] if key in world.texts and world.texts[key] in response.text]
         if shown:
             problems.append(f"{role}: was shown {', '.join(shown)}")
     response.close()
