@@ -1,0 +1,187 @@
+"""The plan page as its editors see it: autosaves (JSON), merges and conflicts, the whole-plan form
+without JavaScript, stage actions that keep typed text, history and restore, print, presence, live events."""
+
+import json
+
+import pytest
+
+from lsweb import live
+from lsweb.extensions import db
+from lsweb.models import PlanConflict, PlanField
+from lsweb.planning import fields
+
+from ..plans import planning_team
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def team(factories):
+    return planning_team(factories)
+
+
+def save(client, team, key, text, version, **extra):
+    return client.post(f"/lessons/{team.lesson.id}/fields/{key}", data={"text": text, "version": version, **extra})
+
+
+def stored(team, key):
+    db.session.rollback()
+    field = db.session.scalar(db.select(PlanField).where(PlanField.lesson_id == team.lesson.id, PlanField.key == key))
+    return (field.text, field.version) if field else None
+
+
+def test_the_plan_page_shows_every_part_with_its_version(client, login, team):
+    fields.save_field(team.ana, team.lesson, fields.prediction_key(team.stages[0].id, team.pupils[1].id),
+                      "Explains with the bar model", 0)
+    login(team.ben)
+    page = client.get(f"/lessons/{team.lesson.id}")
+    assert page.status_code == 200
+    assert "RL1: the plan and observation sheet" in page.text
+    assert "How we expect Pupil B to respond" in page.text and "Explains with the bar model" in page.text
+    assert 'data-version="1"' in page.text
+    assert "Nobody watches" in page.text  # the coverage check
+    assert f'sse-connect="/live/lesson-{team.lesson.id}"' in page.text
+
+
+def test_autosave_saves_merges_and_keeps_conflicts_for_their_author(client, login, team):
+    login(team.ana)
+    answer = save(client, team, "aspect", "Pupils compare fractions", 0).get_json()
+    assert answer == {"status": "saved", "key": "aspect", "text": "Pupils compare fractions", "version": 1,
+                      "message": "Saved."}
+    fields.save_field(team.ben, team.lesson, "aspect", "Pupils compare unit fractions", 1)
+    merged = save(client, team, "aspect", "Most pupils compare fractions", 1).get_json()
+    assert merged["status"] == "merged" and merged["text"] == "Most pupils compare unit fractions"
+    fields.save_field(team.ben, team.lesson, "aspect", "Most pupils order unit fractions", 3)
+    clash = save(client, team, "aspect", "Most pupils add unit fractions", 3).get_json()
+    assert clash["status"] == "conflict" and clash["text"] == "Most pupils order unit fractions"
+    assert stored(team, "aspect") == ("Most pupils order unit fractions", 4)
+    page = client.get(f"/lessons/{team.lesson.id}").text
+    assert "is not in the plan yet" in page and "Most pupils add unit fractions" in page
+    conflict = db.session.scalar(db.select(PlanConflict))
+    # Ana puts her text in: saved, the conflict is resolved; Ben never saw it
+    response = client.post(f"/lessons/{team.lesson.id}/conflicts/{conflict.id}/use-mine",
+                           data={"text": "Most pupils order and add unit fractions"})
+    assert response.status_code == 303
+    assert stored(team, "aspect") == ("Most pupils order and add unit fractions", 5)
+    assert "is not in the plan yet" not in client.get(f"/lessons/{team.lesson.id}").text
+
+
+def test_a_too_long_cell_is_refused_with_the_reason_and_nothing_stored(client, login, team):
+    login(team.ana)
+    response = save(client, team, "aspect", "x" * 5_001, 0)
+    assert response.status_code == 422
+    assert "at most 5,000 characters" in response.get_json()["message"]
+    assert stored(team, "aspect") is None
+    assert save(client, team, "no-such-field", "x", 0).status_code == 404
+
+
+def test_without_javascript_the_whole_plan_saves_with_the_same_version_checks(client, login, team):
+    stage_key = fields.stage_key(team.stages[0].id, "activity")
+    fields.save_field(team.ben, team.lesson, "aspect", "Ben's aspect", 0)
+    login(team.ana)
+    response = client.post(f"/lessons/{team.lesson.id}/plan", data={
+        "f:aspect": "Ana's aspect", "v:aspect": "0",  # stale: Ben saved meanwhile
+        f"f:{stage_key}": "Fold strips", f"v:{stage_key}": "0",
+        "f:criteria": "", "v:criteria": "0"})
+    assert response.status_code == 303
+    assert stored(team, stage_key) == ("Fold strips", 1)
+    assert stored(team, "aspect") == ("Ben's aspect", 1)  # not overwritten...
+    assert db.session.scalar(db.select(PlanConflict.text)) == "Ana's aspect"  # ...and Ana's text is kept
+    assert stored(team, "criteria") is None  # an untouched empty field is not written
+    page = client.get(response.headers["Location"]).text
+    assert "someone else changed at the same place" in page
+
+
+def test_a_refused_whole_plan_post_keeps_what_was_typed_and_stores_nothing(client, login, team):
+    login(team.ana)
+    response = client.post(f"/lessons/{team.lesson.id}/plan", data={
+        "f:aspect": "Fine text", "v:aspect": "0", "f:intentions": "y" * 6_000, "v:intentions": "0"})
+    assert response.status_code == 422
+    assert "Nothing was saved" in response.text and "at most 5,000 characters" in response.text
+    assert "y" * 6_000 in response.text and "Fine text" in response.text
+    assert stored(team, "aspect") is None and stored(team, "intentions") is None
+
+
+def test_stage_buttons_without_javascript_save_the_typed_text_first(client, login, team):
+    first, second = team.stages
+    key = fields.stage_key(second.id, "activity")
+    login(team.ana)
+    response = client.post(f"/lessons/{team.lesson.id}/stages/{second.id}/move/up",
+                           data={f"f:{key}": "Typed before moving", f"v:{key}": "0"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"#stage-{second.id}")
+    assert stored(team, key) == ("Typed before moving", 1)
+    db.session.refresh(team.lesson)
+    assert [s.id for s in team.lesson.current_stages] == [second.id, first.id]
+    htmx = client.post(f"/lessons/{team.lesson.id}/stages", headers=HX)
+    assert htmx.status_code == 200 and "Stage 3" in htmx.text and "<html" not in htmx.text
+
+
+def test_removing_a_stage_keeps_it_and_brings_it_back(client, login, team):
+    login(team.ana)
+    stage = team.stages[1]
+    client.post(f"/lessons/{team.lesson.id}/stages/{stage.id}/remove")
+    page = client.get(f"/lessons/{team.lesson.id}").text
+    assert "Removed stages (1)" in page and f'id="stage-{stage.id}"' not in page
+    client.post(f"/lessons/{team.lesson.id}/stages/{stage.id}/restore")
+    assert f'id="stage-{stage.id}"' in client.get(f"/lessons/{team.lesson.id}").text
+
+
+def test_history_filters_by_person_and_field_and_restores(client, login, team):
+    fields.save_field(team.ana, team.lesson, "aspect", "First words", 0)
+    fields.save_field(team.ben, team.lesson, "aspect", "Second words", 1)
+    fields.save_field(team.ben, team.lesson, "intentions", "Intentions", 0)
+    login(team.lead)
+    page = client.get(f"/lessons/{team.lesson.id}/history").text
+    assert page.count('class="panel revision"') == 3
+    only_ana = client.get(f"/lessons/{team.lesson.id}/history?person={team.ana.id}").text
+    assert only_ana.count('class="panel revision"') == 1 and "First words" in only_ana
+    aspect = client.get(f"/lessons/{team.lesson.id}/history?field=aspect").text
+    assert aspect.count('class="panel revision"') == 2
+    assert "<del>First</del>" in aspect and "<ins>Second</ins>" in aspect
+    first = next(r for r in fields.history(team.lesson) if r.version == 1 and r.field.key == "aspect")
+    response = client.post(f"/lessons/{team.lesson.id}/revisions/{first.id}/restore")
+    assert response.status_code == 303
+    assert stored(team, "aspect") == ("First words", 3)
+    assert "restored an earlier text" in client.get(f"/lessons/{team.lesson.id}/history").text
+
+
+def test_the_print_sheet_has_predicted_and_observed_columns_for_each_pupil(client, login, team):
+    fields.save_field(team.ana, team.lesson, fields.prediction_key(team.stages[0].id, team.pupils[0].id),
+                      "Folds into halves", 0)
+    login(team.ana)
+    sheet = client.get(f"/lessons/{team.lesson.id}/print").text
+    assert "css/sheet.css" in sheet and "Folds into halves" in sheet
+    assert sheet.count(">Predicted<") == 3 and sheet.count(">Observed<") == 3
+    assert "Patterns and critical incidents" in sheet
+
+
+def test_presence_shows_who_is_on_the_page(client, login, team, app):
+    login(team.ana)
+    assert client.post(f"/lessons/{team.lesson.id}/presence", data={"field": "aspect"}).status_code == 204
+    other = app.test_client()
+    login(team.ben, the_client=other)
+    region = other.get(f"/lessons/{team.lesson.id}/presence", headers=HX).text
+    assert "Ana Alves" in region and 'data-editing="aspect"' in region
+    client.post(f"/lessons/{team.lesson.id}/presence", data={"left": "1"})
+    assert "Ana Alves" not in other.get(f"/lessons/{team.lesson.id}/presence", headers=HX).text
+
+
+def test_a_save_is_published_to_the_lessons_live_stream(client, login, team, app):
+    subscription = live.get_broker(app).subscribe(f"lesson-{team.lesson.id}")
+    login(team.ana)
+    save(client, team, "aspect", "Live words", 0)
+    message = subscription.get(timeout=1)
+    if message.event == "resync":  # every stream opens with one
+        message = subscription.get(timeout=1)
+    assert message.event == "field-saved"
+    assert json.loads(message.data) | {} == {"lesson": team.lesson.id, "key": "aspect", "version": 1,
+                                              "text": "Live words", "by": "Ana Alves"}
+
+
+def test_members_start_lessons_from_the_cycle_page(client, login, team):
+    login(team.ben)
+    page = client.get(f"/groups/{team.group.id}/cycles/{team.cycle.number}").text
+    assert "RL1: plan and observation sheet" in page and "Add RL2 with an empty plan" in page
+    response = client.post(f"/groups/{team.group.id}/cycles/{team.cycle.number}/lessons")
+    assert response.status_code == 303
+    assert "RL2: the plan" in client.get(response.headers["Location"]).text
