@@ -86,7 +86,8 @@ def _clean_pupil(label: str, represents: str, attainment: str, notes: str) -> di
 
 
 def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, represents: str,
-               attainment: str, notes: str, not_a_name: bool) -> CasePupil:
+               attainment: str, notes: str, not_a_name: bool, photo_consent: bool | None = None) -> CasePupil:
+    """`photo_consent`: the school holds consent for photos of this pupil's work (None: leave as it is)."""
     group = cycle.group
     _require_signed_member(member, group)
     values = _clean_pupil(label, represents, attainment, notes)
@@ -107,6 +108,8 @@ def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, 
         for key, value in values.items():
             setattr(pupil, key, value)
         action = "pupil.edited"
+    if photo_consent is not None:
+        pupil.photo_consent = bool(photo_consent)
     # The audit log (read by admins) names no pupil: labels stay inside the group.
     db.session.flush()
     audit.record(member, action, target=group.name, details=f"cycle {cycle.number}: case pupil #{pupil.id}",
