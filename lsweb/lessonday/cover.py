@@ -95,7 +95,7 @@ def remove_cover(actor: User, entry: CoverEntry) -> None:
 class Clash:
     user: User
     lesson: ResearchLesson   # the other lesson
-    role: str
+    role: str                # what they do in the other lesson: "teach" / "observe"
 
 
 def _booked_lessons(user_id: int) -> list[tuple[ResearchLesson, str]]:
@@ -103,8 +103,8 @@ def _booked_lessons(user_id: int) -> list[tuple[ResearchLesson, str]]:
     observed = db.session.scalars(db.select(ResearchLesson).join(
         ObserverAssignment, ObserverAssignment.lesson_id == ResearchLesson.id).where(
         ObserverAssignment.observer_id == user_id).distinct())
-    booked = {lesson.id: (lesson, "observes") for lesson in observed}
-    booked.update({lesson.id: (lesson, "teaches") for lesson in taught})
+    booked = {lesson.id: (lesson, "observe") for lesson in observed}
+    booked.update({lesson.id: (lesson, "teach") for lesson in taught})
     return list(booked.values())
 
 
@@ -157,14 +157,15 @@ def calendar_for(user: User, now: datetime) -> bytes:
         GroupMember.user_id == user.id, GroupMember.left_at.is_(None), ResearchLesson.date.is_not(None),
         ResearchLesson.start_time.is_not(None)).order_by(ResearchLesson.date))
     for lesson in lessons:
-        role = participants(lesson).get(user.id, "takes part")
+        role = {"teaches": "you teach", "observes": "you observe"}.get(participants(lesson).get(user.id, ""),
+                                                                     "your group")
         covers = [e.class_name for e in cover_entries(lesson) if e.user_id == user.id]
         event = Event()
         event.add("uid", f"lsweb-lesson-{lesson.id}@lsweb")
         event.add("dtstamp", now)
         event.add("dtstart", lesson_start(lesson))
         event.add("dtend", lesson_end(lesson))
-        event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} (you {role})")
+        event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} ({role})")
         if lesson.room:
             event.add("location", lesson.room)
         description = f"Class {lesson.class_name}." if lesson.class_name else ""
