@@ -7,12 +7,22 @@ assignments) and RL2 exist.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from .extensions import db
 from .lessonday.ledger import log_auto
-from .models import (CoverEntry, InterviewAnswer, LessonStatus, NoteKind, Observation, ObserverAssignment,
-                     Rating, ResearchLesson, TimeKind, User)
+from .models import (
+    CoverEntry,
+    InterviewAnswer,
+    LessonStatus,
+    NoteKind,
+    Observation,
+    ObserverAssignment,
+    Rating,
+    ResearchLesson,
+    TimeKind,
+    User,
+)
 
 NOTES = [  # (rating, text) per stage, cycling
     (Rating.AS_PREDICTED, "Folded the paper strip into halves and quarters without help."),
@@ -44,7 +54,7 @@ def seed_lesson_day(rl1: ResearchLesson, rl2: ResearchLesson | None = None) -> N
         ObserverAssignment.lesson_id == rl1.id)))
     observers = {a.pupil_id: a.observer_id for a in assignments if a.stage_id is None}
     members = [m.user_id for m in rl1.group.current_members if m.user_id != rl1.teacher_id]
-    start = datetime.combine(rl1.date, rl1.start_time, tzinfo=timezone.utc)
+    start = datetime.combine(rl1.date, rl1.start_time, tzinfo=UTC)
     for p_index, pupil in enumerate(pupils):
         observer_id = observers.get(pupil.id) or members[p_index % len(members)]
         for s_index, stage in enumerate(rl1.current_stages):

@@ -121,6 +121,12 @@ def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, 
 def remove_pupil(member: User, pupil: CasePupil) -> None:
     group = pupil.cycle.group
     _require_signed_member(member, group)
+    from ..models import InterviewAnswer, Observation, Photo
+
+    for model in (Observation, Photo, InterviewAnswer):
+        if db.session.scalar(db.select(model.id).where(model.pupil_id == pupil.id).limit(1)) is not None:
+            raise DomainError(f"{pupil.label} has observations, photos or interview answers recorded: "
+                              "the pupil stays, so nothing recorded is lost.")
     audit.record(member, "pupil.removed", target=group.name,
                  details=f"cycle {pupil.cycle.number}: case pupil #{pupil.id}", school_id=group.school_id)
     db.session.delete(pupil)

@@ -109,3 +109,12 @@ def test_a_50_mb_upload_is_refused_with_a_clear_message(day, client, login):
         content_type="multipart/form-data")
     assert response.status_code == 413 and "too large" in response.text
     assert db.session.scalar(db.select(db.func.count(Photo.id))) == 0
+
+
+def test_a_pupil_with_recorded_work_is_not_removed(day, app):
+    from lsweb.groups import cycles
+
+    uploads.store_photo(day.observer, day.lesson, day.pupils[0], io.BytesIO(jpeg_with_gps()), app.instance_path,
+                        8 * MB)
+    with pytest.raises(DomainError, match="stays"):
+        cycles.remove_pupil(day.lead, day.pupils[0])

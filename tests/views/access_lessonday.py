@@ -11,8 +11,18 @@ from PIL import Image
 
 from lsweb.extensions import db
 from lsweb.lessonday import cover, uploads
-from lsweb.models import (CasePupil, CoverEntry, Cycle, InterviewAnswer, LessonStatus, Observation, Photo,
-                          ResearchLesson, TimeEntry, User)
+from lsweb.models import (
+    CasePupil,
+    CoverEntry,
+    Cycle,
+    InterviewAnswer,
+    LessonStatus,
+    Observation,
+    Photo,
+    ResearchLesson,
+    TimeEntry,
+    User,
+)
 from lsweb.planning.lessons import create_lesson
 
 from .matrix import SIGN_FIRST, SIGNED_MEMBERS, Redirect, Row, group_a, signed_in
@@ -40,13 +50,15 @@ def extend_world(make, world) -> None:
     facilitator = db.session.get(User, world.ids["facilitator"])
     lesson = create_lesson(facilitator, cycle)
     lesson.date, lesson.start_time, lesson.room = date(2026, 1, 5), time(9, 0), "Room 4"
-    pupil = db.session.get(CasePupil, world.ids["pupil"])
-    pupil.photo_consent = True
+    # A second case pupil (with photo consent) whose work is photographed: the world's own pupil stays
+    # removable (a pupil with recorded work is kept).
+    pupil = CasePupil(cycle_id=cycle.id, label="Pupil P", position=2, photo_consent=True)
+    db.session.add(pupil)
     db.session.commit()
     photo = uploads.store_photo(facilitator, lesson, pupil, io.BytesIO(_png()), current_app.instance_path,
                                 1024 * 1024)
     entry = cover.add_cover(facilitator, lesson, facilitator.id, "5C maths")
-    world.ids.update(lesson=lesson.id, stage=lesson.current_stages[0].id, photo=photo.id, cover_entry=entry.id)
+    world.ids.update(photo_pupil=pupil.id, lesson=lesson.id, stage=lesson.current_stages[0].id, photo=photo.id, cover_entry=entry.id)
 
 
 def _count(model) -> int:
@@ -54,7 +66,7 @@ def _count(model) -> int:
 
 
 def _photo_upload(world) -> dict:
-    return {"pupil_id": str(world.ids["pupil"]), "caption": "Bar model", "photo": (io.BytesIO(_png()), "work.png")}
+    return {"pupil_id": str(world.ids["photo_pupil"]), "caption": "Bar model", "photo": (io.BytesIO(_png()), "work.png")}
 
 
 def _lesson(world) -> ResearchLesson:
