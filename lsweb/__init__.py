@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from .groups import bp as groups_bp
     from .groups.views import channel_allowed
     from .home import bp as home_bp
+    from .lessonday import bp as lessonday_bp
     from .live import bp as live_bp
     from .live import register_channel
     from .planning import bp as planning_bp
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_bp)
     app.register_blueprint(protocol_bp)
     app.register_blueprint(planning_bp)
+    app.register_blueprint(lessonday_bp)
     register_channel("group", channel_allowed)
     register_channel("lesson", lesson_channel_allowed)
 

@@ -47,6 +47,8 @@ def load_settings() -> dict:
         "PASSWORD_HASH": _env("PASSWORD_HASH", "scrypt"),
         "IMPORT_MAX_ROWS": _env_int("IMPORT_MAX_ROWS", 20000),
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        # Largest photo of pupil work accepted, in megabytes (it is re-encoded, so stored ones are smaller).
+        "UPLOAD_MAX_MB": _env_int("UPLOAD_MAX_MB", 8),
         # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
         "LIVE_KEEPALIVE_SECONDS": _env_int("LIVE_KEEPALIVE", 15),
     }

@@ -100,9 +100,11 @@ def seed_groups() -> None:
                                          attainment=attainment, position=position))
             db.session.commit()
             db.session.refresh(cycle)
+            from .demo_lessonday import seed_lesson_day
             from .demo_planning import seed_planning
 
-            seed_planning(cycle)
+            rl1, rl2 = seed_planning(cycle)
+            seed_lesson_day(rl1, rl2)
 
 
 def is_demo() -> bool:

@@ -98,7 +98,8 @@ def _save_pupil(cycle: Cycle, pupil: CasePupil | None):
     if form.validate_on_submit():
         try:
             saved = cycles.save_pupil(current_user, cycle, pupil, form.label.data, form.represents.data,
-                                      form.attainment.data, form.notes.data, form.not_a_name.data)
+                                      form.attainment.data, form.notes.data, form.not_a_name.data,
+                                      photo_consent=form.photo_consent.data)
         except DomainError as error:
             db.session.rollback()
             show_on_form(form, error)

@@ -86,7 +86,8 @@ def _clean_pupil(label: str, represents: str, attainment: str, notes: str) -> di
 
 
 def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, represents: str,
-               attainment: str, notes: str, not_a_name: bool) -> CasePupil:
+               attainment: str, notes: str, not_a_name: bool, photo_consent: bool | None = None) -> CasePupil:
+    """`photo_consent`: the school holds consent for photos of this pupil's work (None: leave as it is)."""
     group = cycle.group
     _require_signed_member(member, group)
     values = _clean_pupil(label, represents, attainment, notes)
@@ -107,6 +108,8 @@ def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, 
         for key, value in values.items():
             setattr(pupil, key, value)
         action = "pupil.edited"
+    if photo_consent is not None:
+        pupil.photo_consent = bool(photo_consent)
     # The audit log (read by admins) names no pupil: labels stay inside the group.
     db.session.flush()
     audit.record(member, action, target=group.name, details=f"cycle {cycle.number}: case pupil #{pupil.id}",
@@ -118,6 +121,12 @@ def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, 
 def remove_pupil(member: User, pupil: CasePupil) -> None:
     group = pupil.cycle.group
     _require_signed_member(member, group)
+    from ..models import InterviewAnswer, Observation, Photo
+
+    for model in (Observation, Photo, InterviewAnswer):
+        if db.session.scalar(db.select(model.id).where(model.pupil_id == pupil.id).limit(1)) is not None:
+            raise DomainError(f"{pupil.label} has observations, photos or interview answers recorded: "
+                              "the pupil stays, so nothing recorded is lost.")
     audit.record(member, "pupil.removed", target=group.name,
                  details=f"cycle {pupil.cycle.number}: case pupil #{pupil.id}", school_id=group.school_id)
     db.session.delete(pupil)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -133,5 +134,7 @@ class CasePupil(db.Model):
     attainment: Mapped[str] = mapped_column(String(500), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Photos of this pupil's work may be taken only when the school holds consent for it.
+    photo_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     cycle: Mapped[Cycle] = relationship(back_populates="pupils")

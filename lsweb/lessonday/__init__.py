@@ -1,0 +1,7 @@
+"""The lesson day: teaching and observing a research lesson, pupil interviews, cover and protected time."""
+
+from flask import Blueprint
+
+bp = Blueprint("lessonday", __name__)
+
+from . import cover_views, views  # noqa: F401

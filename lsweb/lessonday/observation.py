@@ -1,0 +1,136 @@
+"""Observing case pupils: notes per stage against the prediction, critical incidents, class patterns.
+
+Every note is saved on its own and carries an id made by the observer's browser (`client_id`): a save
+repeated after a lost answer (weak wifi) updates the same note, so nothing is saved twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import DomainError
+from ..extensions import db
+from ..models import (
+    CasePupil,
+    NoteKind,
+    Observation,
+    ObserverAssignment,
+    PlanField,
+    PlanStage,
+    Rating,
+    ResearchLesson,
+    User,
+)
+from ..models.base import utcnow
+from .rules import require_recorder
+
+MAX_NOTE = 5000
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")
+# A time the browser says a note was taken is trusted within this much of the server's clock.
+CLOCK_SLACK = timedelta(hours=12)
+
+
+@dataclass
+class NoteInput:
+    client_id: str
+    kind: NoteKind = NoteKind.NOTE
+    pupil_id: int | None = None
+    stage_id: int | None = None
+    rating: Rating | None = None
+    text: str = ""
+    noted_at: datetime | None = None  # the browser's time of the note, if it sent one
+
+
+def assigned_pupils(user: User, lesson: ResearchLesson) -> list[CasePupil]:
+    """The case pupils the user is assigned to watch (for the whole lesson or for a stage)."""
+    rows = db.session.scalars(db.select(ObserverAssignment).where(
+        ObserverAssignment.lesson_id == lesson.id, ObserverAssignment.observer_id == user.id))
+    pupils = {row.pupil.id: row.pupil for row in rows}
+    return sorted(pupils.values(), key=lambda p: (p.position, p.id))
+
+
+def predictions(lesson: ResearchLesson) -> dict[tuple[int, int], str]:
+    """(stage id, pupil id) -> the prediction text of the plan."""
+    rows = db.session.scalars(db.select(PlanField).where(PlanField.lesson_id == lesson.id,
+                                                        PlanField.kind == "prediction"))
+    return {(row.stage_id, row.pupil_id): row.text for row in rows if row.stage_id and row.pupil_id}
+
+
+def stage_texts(lesson: ResearchLesson) -> dict[int, str]:
+    """stage id -> its activity / key question (for headings)."""
+    rows = db.session.scalars(db.select(PlanField).where(PlanField.lesson_id == lesson.id,
+                                                        PlanField.key.like("stage-%-activity")))
+    return {row.stage_id: row.text for row in rows if row.stage_id}
+
+
+def notes_of(lesson: ResearchLesson, observer: User | None = None) -> list[Observation]:
+    query = db.select(Observation).where(Observation.lesson_id == lesson.id)
+    if observer is not None:
+        query = query.where(Observation.observer_id == observer.id)
+    return list(db.session.scalars(query.order_by(Observation.noted_at, Observation.id)))
+
+
+def save_note(user: User, lesson: ResearchLesson, note: NoteInput, now: datetime | None = None) -> Observation:
+    """Save (or, for a client id seen before, update) one note. Returns it; commits once."""
+    now = now or utcnow()
+    require_recorder(user, lesson)
+    if not CLIENT_ID.match(note.client_id or ""):
+        raise DomainError("This note has no valid id: reload the page and write it again.", "client_id")
+    text = (note.text or "").strip()
+    if len(text) > MAX_NOTE:
+        raise DomainError(f"A note has at most {MAX_NOTE} characters.", "text")
+    pupil = _pupil(lesson, note.pupil_id)
+    stage = _stage(lesson, note.stage_id)
+    if note.kind is NoteKind.NOTE:
+        if pupil is None:
+            raise DomainError("Choose the case pupil this note is about.", "pupil_id")
+        if stage is None:
+            raise DomainError("Choose the stage of the lesson this note is about.", "stage_id")
+    if note.kind is NoteKind.PATTERN:
+        pupil = None
+    if not text and note.rating is None:
+        raise DomainError("Write what you saw, or choose how it compared with the prediction.", "text")
+
+    existing = db.session.scalar(db.select(Observation).where(Observation.client_id == note.client_id))
+    if existing is None:
+        noted_at = note.noted_at if note.noted_at and abs(note.noted_at - now) <= CLOCK_SLACK else now
+        existing = Observation(client_id=note.client_id, lesson_id=lesson.id, observer_id=user.id,
+                               noted_at=noted_at, saved_at=now)
+        db.session.add(existing)
+    elif existing.observer_id != user.id or existing.lesson_id != lesson.id:
+        raise DomainError("This note belongs to someone else: reload the page and write it again.", "client_id")
+    existing.kind, existing.rating, existing.text = note.kind, note.rating, text
+    existing.pupil_id = pupil.id if pupil else None
+    existing.stage_id = stage.id if stage else None
+    existing.updated_at = now
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same note arrived twice at once (a retry overtaking the first save): the first one won.
+        db.session.rollback()
+        return save_note(user, lesson, note, now)
+    return existing
+
+
+def _pupil(lesson: ResearchLesson, pupil_id: int | None) -> CasePupil | None:
+    if pupil_id is None:
+        return None
+    pupil = db.session.get(CasePupil, pupil_id)
+    if pupil is None or pupil.cycle_id != lesson.cycle_id:
+        raise DomainError("That pupil is not a case pupil of this cycle.", "pupil_id")
+    return pupil
+
+
+def _stage(lesson: ResearchLesson, stage_id: int | None) -> PlanStage | None:
+    """A stage of the lesson. One removed from the plan since is still accepted: nothing seen is lost,
+    and the note shows "stage removed"."""
+    if stage_id is None:
+        return None
+    stage = db.session.get(PlanStage, stage_id)
+    if stage is None or stage.lesson_id != lesson.id:
+        raise DomainError("That stage is not part of this lesson's plan.", "stage_id")
+    return stage

@@ -1,0 +1,267 @@
+"""Lesson-day pages: observe (tablet first), the predicted-against-observed grid, pupil interviews,
+photos of pupil work, the lesson's status, and each case pupil's progress across the cycle."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ..admin.forms import EmptyForm
+from ..errors import DomainError, show_on_form
+from ..extensions import db
+from ..models import (
+    CasePupil,
+    LessonStatus,
+    NoteKind,
+    Photo,
+    PlanField,
+    PlanStage,
+    Rating,
+)
+from ..permissions import can_see_lesson, lesson_or_404
+from ..web import done, form_error, render
+from . import bp, grid, interviews, observation, status, uploads
+from .forms import RATING_CHOICES, NoteForm, PhotoForm
+from .rules import is_lesson_lead
+
+
+def local_now() -> datetime:
+    """The school's wall-clock time (naive), as lesson dates and times are kept."""
+    return datetime.now()
+
+
+def lesson_for_page(lesson_id: int):
+    """(lesson, None), or (lesson, a redirect to sign the protocol first) for a member who has not."""
+    lesson = lesson_or_404(current_user, lesson_id)
+    if can_see_lesson(current_user, lesson):
+        return lesson, None
+    flash("Sign the group's current protocol to see its lessons.", "info")
+    return lesson, redirect(url_for("protocol.show", group_id=lesson.group.id), code=303)
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+# --- observing -------------------------------------------------------------------------------------
+
+def observe_context(lesson, pupil_id: int | None, form: NoteForm | None = None) -> dict:
+    assigned = observation.assigned_pupils(current_user, lesson)
+    chosen = None
+    if pupil_id is not None:
+        chosen = next((p for p in lesson.cycle.pupils if p.id == pupil_id), None)
+    watching = [chosen] if chosen else assigned
+    mine = observation.notes_of(lesson, current_user)
+    noted_stages = {n.stage_id for n in mine if n.stage_id}
+    stages = lesson.current_stages + [s for s in lesson.stages if s.removed_at is not None and s.id in noted_stages]
+    return {"lesson": lesson, "group": lesson.group, "assigned": assigned, "watching": watching,
+            "chosen": chosen, "stages": stages, "predictions": observation.predictions(lesson),
+            "titles": observation.stage_texts(lesson), "mine": mine, "ratings": RATING_CHOICES,
+            "NoteKind": NoteKind, "new_id": lambda: secrets.token_urlsafe(12), "form": form,
+            "photos": uploads.photos_of(lesson), "max_mb": current_app.config["LSWEB"]["UPLOAD_MAX_MB"]}
+
+
+@bp.route("/lessons/<int:lesson_id>/observe")
+@login_required
+def observe(lesson_id: int):
+    lesson, sign_first = lesson_for_page(lesson_id)
+    if sign_first:
+        return sign_first
+    return render("lessons/observe.html", **observe_context(lesson, request.args.get("pupil", type=int)))
+
+
+@bp.route("/lessons/<int:lesson_id>/observe/notes", methods=["POST"])
+@login_required
+def save_note(lesson_id: int):
+    lesson, sign_first = lesson_for_page(lesson_id)
+    if sign_first:
+        return sign_first
+    form = NoteForm()
+    back = url_for("lessonday.observe", lesson_id=lesson.id, pupil=request.args.get("pupil", type=int))
+    if form.validate_on_submit():
+        note = observation.NoteInput(
+            client_id=form.client_id.data, kind=NoteKind(form.kind.data), pupil_id=form.pupil_id.data,
+            stage_id=form.stage_id.data, rating=Rating(form.rating.data) if form.rating.data else None,
+            text=form.text.data or "", noted_at=_parse_time(form.noted_at.data))
+        try:
+            saved = observation.save_note(current_user, lesson, note)
+        except DomainError as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            if wants_json():
+                return jsonify({"id": saved.id, "client_id": saved.client_id,
+                                "saved_at": saved.saved_at.isoformat(), "noted_at": saved.noted_at.isoformat()})
+            flash("Your note is saved.", "success")
+            return done(back)
+    messages = [e for errors in form.errors.values() for e in errors] + list(form.form_errors)
+    if wants_json():
+        return jsonify({"errors": messages}), 422
+    return form_error("lessons/observe.html", None, **observe_context(
+        lesson, request.args.get("pupil", type=int), form))
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+@bp.route("/lessons/<int:lesson_id>/photos", methods=["POST"])
+@login_required
+def upload_photo(lesson_id: int):
+    lesson, sign_first = lesson_for_page(lesson_id)
+    if sign_first:
+        return sign_first
+    form = PhotoForm()
+    back = url_for("lessonday.observe", lesson_id=lesson.id, pupil=request.args.get("pupil", type=int))
+    if form.validate_on_submit():
+        pupil = db.session.get(CasePupil, form.pupil_id.data)
+        stage = db.session.get(PlanStage, form.stage_id.data) if form.stage_id.data else None
+        upload = form.photo.data
+        try:
+            if pupil is None:
+                raise DomainError("Choose the case pupil.", "pupil_id")
+            if not upload:
+                raise DomainError("Choose a photo to upload.", "photo")
+            max_bytes = current_app.config["LSWEB"]["UPLOAD_MAX_MB"] * 1024 * 1024
+            uploads.store_photo(current_user, lesson, pupil, upload.stream, current_app.instance_path,
+                                max_bytes, stage, form.caption.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"The photo of {pupil.label}'s work is saved.", "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return done(back)
+
+
+@bp.route("/lessons/<int:lesson_id>/photos/<int:photo_id>")
+@login_required
+def photo(lesson_id: int, photo_id: int):
+    lesson = lesson_or_404(current_user, lesson_id)
+    item = db.session.get(Photo, photo_id)
+    if item is None or item.lesson_id != lesson.id or not can_see_lesson(current_user, lesson):
+        abort(404)
+    path = uploads.photo_path(item, current_app.instance_path)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, as_attachment=False,
+                         download_name=f"{lesson.title}-{item.pupil.label}-{item.id}.{item.stored_name.rsplit('.', 1)[-1]}",
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the grid, the status, interviews --------------------------------------------------------------
+
+def grid_page_context(lesson) -> dict:
+    the_grid = grid.grid_context(lesson)
+    return {"lesson": lesson, "group": lesson.group, "grid": the_grid, "agenda": grid.agenda(lesson, the_grid),
+            "can_move": is_lesson_lead(current_user, lesson), "LessonStatus": LessonStatus,
+            "action_form": EmptyForm()}
+
+
+@bp.route("/lessons/<int:lesson_id>/grid")
+@login_required
+def grid_page(lesson_id: int):
+    lesson, sign_first = lesson_for_page(lesson_id)
+    return sign_first or render("lessons/grid.html", **grid_page_context(lesson))
+
+
+@bp.route("/lessons/<int:lesson_id>/status/<target>", methods=["POST"])
+@login_required
+def move_status(lesson_id: int, target: str):
+    lesson, sign_first = lesson_for_page(lesson_id)
+    if sign_first:
+        return sign_first
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        wanted = LessonStatus(target)
+    except ValueError:
+        abort(404)
+    try:
+        status.move(current_user, lesson, wanted, local_now())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(f"{lesson.title} is now {lesson.status.label.lower()}.", "success")
+    return done(url_for("lessonday.grid_page", lesson_id=lesson.id))
+
+
+def interviews_context(lesson) -> dict:
+    return {"lesson": lesson, "group": lesson.group, "questions": interviews.questions(lesson),
+            "answers": interviews.answers_of(lesson), "pupils": lesson.cycle.pupils, "form": EmptyForm()}
+
+
+@bp.route("/lessons/<int:lesson_id>/interviews")
+@login_required
+def interviews_page(lesson_id: int):
+    lesson, sign_first = lesson_for_page(lesson_id)
+    return sign_first or render("lessons/interviews.html", **interviews_context(lesson))
+
+
+@bp.route("/lessons/<int:lesson_id>/interviews/<int:pupil_id>", methods=["POST"])
+@login_required
+def save_interview(lesson_id: int, pupil_id: int):
+    lesson, sign_first = lesson_for_page(lesson_id)
+    if sign_first:
+        return sign_first
+    pupil = db.session.get(CasePupil, pupil_id)
+    if pupil is None or pupil.cycle_id != lesson.cycle_id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        interviews.save_answers(current_user, lesson, pupil, request.form.getlist("answer"))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return form_error("lessons/interviews.html", None, **interviews_context(lesson))
+    flash(f"{pupil.label}'s words are saved.", "success")
+    return done(url_for("lessonday.interviews_page", lesson_id=lesson.id) + f"#pupil-{pupil.id}")
+
+
+# --- the cycle's case pupils across its lessons ----------------------------------------------------
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/progress")
+@login_required
+def progress(group_id: int, number: int):
+    from ..groups.cycle_views import _cycle_or_404, _needs_signature
+    from ..planning.lessons import lessons_of
+
+    cycle = _cycle_or_404(group_id, number)
+    sign_first = _needs_signature(cycle.group)
+    if sign_first:
+        return sign_first
+    lessons = lessons_of(cycle)
+    criteria = {(f.lesson_id, f.pupil_id): f.text for f in db.session.scalars(db.select(PlanField).where(
+        PlanField.lesson_id.in_([lesson.id for lesson in lessons]), PlanField.key.like("pupil-%-criterion")))}
+    ratings = {}
+    for lesson in lessons:
+        for row in grid.grid_context(lesson).rows:
+            for pupil, cell in zip(cycle.pupils, row.cells):
+                ratings.setdefault((lesson.id, pupil.id), Counter()).update(cell.ratings)
+    return render("lessons/progress.html", cycle=cycle, group=cycle.group, lessons=lessons, criteria=criteria,
+                  ratings=ratings, Rating=Rating)
