@@ -5,8 +5,11 @@
    page warns before it is left with text that is not saved yet. Presence: who is here, editing what. */
 (function () {
   "use strict";
-  var form = document.getElementById("plan-form");
+  // The co-edited form names its live regions: data-structure (re-fetched when the shape changes),
+  // data-conflicts (the author's kept texts) and data-events (the element receiving field events).
+  var form = document.querySelector("form[data-coedit]");
   if (!form) { return; }
+  var structureId = form.dataset.structure, conflictsId = form.dataset.conflicts;
   var DEBOUNCE_MS = 700, RETRY_MS = 2000, HEARTBEAT_MS = 25000;
   var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
   var token = headers["X-CSRFToken"] || "";
@@ -165,16 +168,16 @@
   }
 
   function refreshConflicts() {
-    var region = document.getElementById("my-conflicts");
+    var region = document.getElementById(conflictsId);
     if (region && window.htmx) {
-      window.htmx.ajax("GET", window.location.pathname, {target: "#my-conflicts", swap: "innerHTML",
-                                                         select: "#my-conflicts > *"});
+      window.htmx.ajax("GET", window.location.pathname, {target: "#" + conflictsId, swap: "innerHTML",
+                                                         select: "#" + conflictsId + " > *"});
     }
   }
 
   // Conflicts resolved (or fields freed) on the server: boxes still waiting on one take the saved text.
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target.id === "my-conflicts") {
+    if (event.target.id === conflictsId) {
       var open = {};
       event.target.querySelectorAll("[data-conflict-key]").forEach(function (s) { open[s.dataset.conflictKey] = true; });
       var waiting = Object.keys(fields).filter(function (key) { return fields[key].paused && !open[key]; });
@@ -185,7 +188,7 @@
     }
   });
 
-  var events = document.getElementById("plan-events");
+  var events = document.getElementById(form.dataset.events);
   if (events) {
     events.addEventListener("htmx:sseBeforeMessage", function (event) {
       event.preventDefault();  // handled here, nothing to swap
@@ -201,7 +204,7 @@
   // Before the structure region is fetched again: a box being typed in whose stage was removed meanwhile
   // would vanish with it, so it is saved at once (the server keeps the text and offers it back).
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.target.id !== "plan-structure" || !event.detail.xhr) { return; }
+    if (event.target.id !== structureId || !event.detail.xhr) { return; }
     var incoming = event.detail.xhr.responseText || "";
     Object.keys(fields).forEach(function (key) {
       var f = fields[key];
@@ -212,9 +215,9 @@
     });
   });
 
-  function scan(root) { (root || document).querySelectorAll("#plan-structure textarea[data-key]").forEach(track); }
+  function scan(root) { (root || document).querySelectorAll("#" + structureId + " textarea[data-key]").forEach(track); }
   document.body.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target.id === "plan-structure") { scan(event.target); markEditing(); }
+    if (event.target.id === structureId) { scan(event.target); markEditing(); }
     if (event.target.id === "presence") { markEditing(); }
   });
   scan(document);
