@@ -107,7 +107,7 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
 
 def _roles_form(lesson, chair, recorder, formdata=None) -> RolesForm:
     form = RolesForm(formdata=formdata, chair_id=getattr(chair, "id", 0), recorder_id=getattr(recorder, "id", 0))
-    choices = [(0, "Not set")] + [(m.user_id, m.user.display_name) for m in lesson.cycle.group.current_members]
+    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name) for m in lesson.cycle.group.current_members]
     form.chair_id.choices = form.recorder_id.choices = choices
     return form
 
@@ -195,6 +195,7 @@ def add_post(lesson_id: int):
                                           form.token.data or "", parent=parent, mark=form.mark.data or None)
     except DomainError as error:
         db.session.rollback()
+        form.validate()  # (makes the errors lists)
         show_on_form(form, error)
         key = f"reply-{parent.id}" if parent else form.section.data or ""
         return form_error(PAGE, "post_form", **board_context(lesson, guest, {key: form}), form=form,
@@ -223,6 +224,7 @@ def edit(lesson_id: int, post_id: int):
             services.edit_post(current_user, post, form.body.data)
         except DomainError as error:
             db.session.rollback()
+            form.validate()  # (makes the errors lists)
             show_on_form(form, error)
             return form_error("discussion/edit.html", "edit_form", **context)
         return _changed(lesson, post, status=200)
