@@ -54,5 +54,13 @@
     first.focus({preventScroll: true});
     window.setTimeout(update, 50);
   });
+  // Back online, or a laptop waking up: ask for what changed meanwhile (the stream's own resync on
+  // reconnect does the same; asking twice costs one small request and never duplicates a post).
+  function sync() { if (window.htmx && document.getElementById("board-sync")) { window.htmx.trigger(document.body, "board-sync"); } }
+  window.addEventListener("online", sync);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { sync(); } });
+  document.addEventListener("htmx:sendError", function (e) {
+    if (e.target.id === "board-sync") { window.setTimeout(sync, 3000); }
+  });
   window.addEventListener("scroll", function () { if (unseen.length) { update(); } }, {passive: true});
 }());
