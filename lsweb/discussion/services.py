@@ -32,7 +32,7 @@ from .text import to_html, to_plain
 
 MAX_BODY = 10_000
 MAX_REASON = 300
-PAGE_SIZE = 20      # newest posts per section on the board page; "Show earlier" loads more
+PAGE_SIZE = 10      # newest posts per section on the board page; "Show earlier" loads more
 MAX_CHANGES = 500   # a page further behind than this reloads instead
 GUESTS = "guests"
 Clock = Callable[[], datetime]

@@ -147,7 +147,8 @@ def test_changes_after_a_change_number_have_no_gap_and_no_duplicate(board):
 
 
 def test_sections_load_newest_first_and_earlier_on_demand(board):
-    posts = [post(board.member, board.lesson, f"p{i}") for i in range(25)]
+    size = services.PAGE_SIZE
+    posts = [post(board.member, board.lesson, f"p{i}") for i in range(size + 5)]
     seq = services.current_seq(board.lesson)
     page, more = services.section_posts(board.lesson, "patterns", seq)
     assert [p.id for p in page] == [p.id for p in posts[5:]] and more

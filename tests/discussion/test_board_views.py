@@ -112,7 +112,7 @@ def test_changes_give_new_posts_once_and_changed_posts_by_id(client, login, boar
 
 
 def test_show_earlier(client, login, board):
-    for i in range(25):
+    for i in range(services.PAGE_SIZE + 5):
         services.add_post(board.member, board.lesson, "patterns", f"Post number {i:02d}", f"tok-many-{i:04d}")
     login(board.member)
     page = client.get(url(board)).text
