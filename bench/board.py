@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +35,19 @@ def build(app, posts: int, board_posts: int):
     from lsweb.discussion import services
     from lsweb.discussion.text import to_html
     from lsweb.extensions import db
-    from lsweb.groups import cycles, services as groups
-    from lsweb.models import (CasePupil, CycleStatus, DiscussionBoard, GroupRole, Post, ResearchLesson, Role,
-                              School, User)
+    from lsweb.groups import cycles
+    from lsweb.groups import services as groups
+    from lsweb.models import (
+        CasePupil,
+        CycleStatus,
+        DiscussionBoard,
+        GroupRole,
+        Post,
+        ResearchLesson,
+        Role,
+        School,
+        User,
+    )
     from lsweb.protocol import services as protocol
 
     school = School(name="Bench School")
@@ -65,7 +75,7 @@ def build(app, posts: int, board_posts: int):
     keys = [s.key for s in services.sections_of(target)]
     html = to_html("A post of the bench with **some** text, about as long as a real one: the pupils "
                    "folded the strips and talked about halves and quarters.")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     next_id, batch = 1, []
     seqs = {lesson.id: 0 for lesson in lessons}
 

@@ -12,9 +12,9 @@ facilitator, the chair and the recorder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +23,16 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
-from ..models import (BoardGuest, DiscussionBoard, GroupRole, Post, PostReaction, PostRevision,
-                      ResearchLesson, User)
+from ..models import (
+    BoardGuest,
+    DiscussionBoard,
+    GroupRole,
+    Post,
+    PostReaction,
+    PostRevision,
+    ResearchLesson,
+    User,
+)
 from ..models.base import utcnow
 from ..models.discussion import MARKS
 from ..permissions import has_signed_current, is_facilitator, membership

@@ -11,7 +11,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from .. import live

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from lsweb.discussion import services as board_services
 from lsweb.extensions import db
-from lsweb.models import BoardGuest, DiscussionBoard, Post, PostReaction, ResearchLesson, User
+from lsweb.models import (
+    BoardGuest,
+    DiscussionBoard,
+    Post,
+    PostReaction,
+    ResearchLesson,
+    User,
+)
 from lsweb.planning.lessons import create_lesson
 
 from .matrix import NEVER_SHOWN, SIGN_FIRST, Redirect, Row, group_a
