@@ -82,6 +82,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .discussion import bp as discussion_bp
+    from .discussion.views import channel_allowed as board_channel_allowed
     from .groups import bp as groups_bp
     from .groups.views import channel_allowed
     from .home import bp as home_bp
@@ -100,8 +102,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(protocol_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(lessonday_bp)
+    app.register_blueprint(discussion_bp)
     register_channel("group", channel_allowed)
     register_channel("lesson", lesson_channel_allowed)
+    register_channel("board", board_channel_allowed)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -103,8 +103,11 @@ def seed_groups() -> None:
             from .demo_lessonday import seed_lesson_day
             from .demo_planning import seed_planning
 
+            from .demo_discussion import seed_discussion
+
             rl1, rl2 = seed_planning(cycle)
             seed_lesson_day(rl1, rl2)
+            seed_discussion(rl1)
 
 
 def is_demo() -> bool:

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per domain area."""
 
 from .audit import AuditEntry
+from .discussion import BoardGuest, DiscussionBoard, Post, PostReaction, PostRevision
 from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
 from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, Photo, Rating, TimeAllowance,
                         TimeEntry, TimeKind)
@@ -10,9 +11,10 @@ from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, Plan
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
-__all__ = ["AuditEntry", "CasePupil", "CoverEntry", "InterviewAnswer", "NoteKind", "Observation", "Photo",
-           "Rating", "TimeAllowance", "TimeEntry", "TimeKind", "Cycle", "CycleStatus", "GroupLink", "GroupMember", "GroupRole",
-           "LessonStatus", "ObserverAssignment", "PlanChecklistTick", "PlanConflict", "PlanField",
-           "PlanPresence", "PlanRevision", "PlanStage", "ResearchLesson",
-           "ProtocolSignature", "ProtocolVersion", "Role", "School", "SchoolProtocolVersion",
-           "SignatureKind", "StudyGroup", "User", "UserSession", "text_hash"]
+__all__ = ["AuditEntry", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
+           "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation",
+           "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanConflict", "PlanField", "PlanPresence",
+           "PlanRevision", "PlanStage", "Post", "PostReaction", "PostRevision", "ProtocolSignature",
+           "ProtocolVersion", "Rating", "ResearchLesson", "Role", "School", "SchoolProtocolVersion",
+           "SignatureKind", "StudyGroup", "TimeAllowance", "TimeEntry", "TimeKind", "User", "UserSession",
+           "text_hash"]

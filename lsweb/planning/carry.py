@@ -110,11 +110,9 @@ class ChecklistItem:
 
 
 def next_steps(lesson: ResearchLesson) -> list:
-    """The "next step" posts of a lesson's discussion (the discussion board provides them)."""
-    try:
-        from ..discussion.services import next_steps_of
-    except ImportError:  # the discussion board is not installed in this build
-        return []
+    """The "next step" posts of a lesson's discussion board."""
+    from ..discussion.services import next_steps_of
+
     return next_steps_of(lesson)
 
 

@@ -13,14 +13,22 @@ from .fields import PLAN_FIELDS, STAGE_PARTS, FieldSpec, SaveResult
 from .forms import DetailsForm
 
 FIELD_PREFIX, VERSION_PREFIX = "f:", "v:"
-# Other parts of lsweb that belong to a lesson (its discussion board, its observations) add a link to the
-# plan page here: a function lesson -> (label, url) or None.
-LESSON_LINKS: list[Callable[[ResearchLesson], tuple[str, str] | None]] = []
+# The parts of lsweb that belong to a lesson (its lesson day, its discussion board), linked from the plan
+# page: functions lesson -> [(label, url)].
+def _lesson_day_and_board(lesson: ResearchLesson) -> list[tuple[str, str]]:
+    from flask import url_for
+
+    return [(label, url_for(endpoint, lesson_id=lesson.id)) for label, endpoint in (
+        ("Observe (tablet)", "lessonday.observe"), ("Predicted and observed", "lessonday.grid_page"),
+        ("Pupil interviews", "lessonday.interviews_page"), ("Cover", "lessonday.cover_page"),
+        ("Discussion board", "discussion.board"))]
+
+
+LESSON_LINKS: list[Callable[[ResearchLesson], list[tuple[str, str]]]] = [_lesson_day_and_board]
 
 
 def lesson_links(lesson: ResearchLesson) -> list[SimpleNamespace]:
-    links = (provider(lesson) for provider in LESSON_LINKS)
-    return [SimpleNamespace(label=label, url=url) for label, url in filter(None, links)]
+    return [SimpleNamespace(label=label, url=url) for provider in LESSON_LINKS for label, url in provider(lesson)]
 
 
 def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,

@@ -118,6 +118,20 @@ def _member_of_group_a(make, world, signed: bool) -> User:
     return user
 
 
+def _guest_of_the_board(make, world) -> User:
+    """A teacher of school B whom group A's facilitator invites as a guest of the world's research lesson's
+    discussion board (when a domain added one: access_discussion.py): no member of any group."""
+    # (By id: after a live stream's request the world's School objects are detached from the session.)
+    user = make.user(db.session.get(School, world.ids["school_b"]), Role.TEACHER)
+    if "lesson" in world.ids:
+        from lsweb.discussion import services as board_services
+        from lsweb.models import ResearchLesson
+
+        board_services.invite_guest(db.session.get(User, world.ids["facilitator"]),
+                                    db.session.get(ResearchLesson, world.ids["lesson"]), user.email)
+    return user
+
+
 ROLES: dict[str, Callable] = {
     "anonymous": lambda make, world: None,
     "teacher": lambda make, world: make.user(world.school_a, Role.TEACHER),
@@ -131,6 +145,8 @@ ROLES: dict[str, Callable] = {
     "signed_member": lambda make, world: _member_of_group_a(make, world, signed=True),
     # The lead of school A who created group A and facilitates it (and has signed).
     "facilitator": lambda make, world: db.session.get(User, world.ids["facilitator"]),
+    # A guest of one research lesson's discussion board (another school's teacher): that board only.
+    "guest": _guest_of_the_board,
 }
 
 # What each role must never find in any answer (keys of world.texts).
@@ -154,6 +170,8 @@ NEVER_SHOWN = {
     "unsigned_member": MEMBERS_OF_A + PUPILS,
     "signed_member": MEMBERS_OF_A,
     "facilitator": MEMBERS_OF_A,
+    # A guest reads group A's name on the board it was invited to; nothing else of the group.
+    "guest": NOBODY + PUPILS + ["school A's name", "the target's email", "network member's email"],
 }
 LEADS = {"same_school_non_member", "facilitator"}  # leads of school A: they may create groups
 

@@ -1,0 +1,7 @@
+"""The post-lesson discussion board of a research lesson (step 7 of Lesson Study)."""
+
+from flask import Blueprint
+
+bp = Blueprint("discussion", __name__)
+
+from . import views  # noqa: F401

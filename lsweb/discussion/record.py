@@ -1,0 +1,76 @@
+"""The discussion as a record: sections in order, each thread with its replies, then the findings and
+next steps (for the printed record and the Markdown download)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import Post, ResearchLesson
+from . import services
+
+
+@dataclass
+class Thread:
+    post: Post
+    replies: list[Post] = field(default_factory=list)
+
+
+@dataclass
+class RecordSection:
+    section: services.Section
+    threads: list[Thread]
+
+
+def record_of(lesson: ResearchLesson) -> tuple[list[RecordSection], list[Post], list[Post]]:
+    """(sections with their threads, findings, next steps): deleted and hidden posts show as such."""
+    posts = services.all_posts(lesson)
+    threads = {post.id: Thread(post) for post in posts if post.parent_id is None}
+    for post in posts:
+        if post.parent_id is not None and post.parent_id in threads:
+            threads[post.parent_id].replies.append(post)
+    sections = [RecordSection(section, [t for t in threads.values() if t.post.section == section.key])
+                for section in services.sections_of(lesson)]
+    shown = [post for post in posts if not post.is_removed]
+    return (sections, [p for p in shown if p.mark == "finding"], [p for p in shown if p.mark == "next_step"])
+
+
+def _status(post: Post) -> str | None:
+    if post.deleted_at is not None:
+        return "*Deleted by its author.*"
+    if post.hidden_at is not None:
+        return f"*Hidden by the facilitator: {post.hidden_reason}*"
+    return None
+
+
+def _quote(post: Post, indent: str = "") -> list[str]:
+    when = post.created_at.strftime("%d %b %Y %H:%M")
+    tags = [post.mark_label] if post.mark_label and not post.is_removed else []
+    if post.edited_at and not post.is_removed:
+        tags.append("edited")
+    if post.agree_count and not post.is_removed:
+        tags.append(f"{post.agree_count} agree")
+    head = f"{indent}- **{post.author.display_name}**, {when} UTC" + (f" ({', '.join(tags)})" if tags else "")
+    body = _status(post) or post.body
+    return [head] + [f"{indent}  {line}" if line else "" for line in body.splitlines()]
+
+
+def as_markdown(lesson: ResearchLesson) -> str:
+    sections, findings, next_steps = record_of(lesson)
+    chair, recorder = services.roles_of(lesson)
+    lines = [f"# Post-lesson discussion: {lesson.cycle.group.name}, cycle {lesson.cycle.number}, RL{lesson.number}",
+             "", f"Chair: {chair.display_name if chair else 'not set'}. "
+                 f"Recorder: {recorder.display_name if recorder else 'not set'}.", ""]
+    for part in sections:
+        lines += [f"## {part.section.title}", ""]
+        if not part.threads:
+            lines += ["Nothing posted.", ""]
+        for thread in part.threads:
+            lines += _quote(thread.post)
+            for reply in thread.replies:
+                lines += _quote(reply, "  ")
+            lines.append("")
+    for title, posts in (("Findings", findings), ("Next steps", next_steps)):
+        lines += [f"## {title}", ""]
+        lines += [f"- {services.to_plain(post.body)} ({post.author.display_name})" for post in posts] or ["None."]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,368 @@
+"""The discussion board of a research lesson: /lessons/<id>/board…
+
+The page is live: one element (#board-sync) fetches the posts changed after the last change number
+the page has (#board-seq) whenever the stream says the board changed, when the user's own action
+succeeded (HX-Trigger: board-sync), and on every (re)connect (resync). The answer swaps each changed
+post in by its id and appends new ones out of band, so forms being typed in are never touched.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from .. import live
+from ..errors import DomainError, show_on_form
+from ..extensions import db
+from ..models import Post, ResearchLesson
+from ..permissions import has_signed_current, is_facilitator, is_member
+from ..web import form_error, html_response, is_fragment_request, render, see_other
+from . import bp, services
+from .forms import EditForm, GuestForm, HideForm, MarkForm, PostForm, RolesForm
+from .record import as_markdown, record_of
+
+PAGE = "discussion/board.html"
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+@dataclass
+class Viewer:
+    """What the signed-in user may do on this board (used by the templates)."""
+    user_id: int
+    guest: bool
+    facilitator: bool
+    marker: bool
+    agreed: set[int] = field(default_factory=set)
+
+    def can_mark(self, post: Post) -> bool:
+        return not self.guest and (self.marker or post.author_id == self.user_id)
+
+    def can_post_in(self, section: str) -> bool:
+        return section == services.GUESTS if self.guest else True
+
+
+def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool]:
+    """(lesson, is guest). Members who have not signed are sent to sign; strangers get 404."""
+    lesson = db.session.get(ResearchLesson, lesson_id)
+    if lesson is None:
+        abort(404)
+    group = lesson.cycle.group
+    if is_member(current_user, group):
+        if not has_signed_current(current_user, group):
+            flash("Sign the group's current protocol to take part in its discussions.", "info")
+            abort(redirect(url_for("protocol.show", group_id=group.id), code=303))
+        return lesson, False
+    if services.guest_of(current_user, lesson) is not None:
+        return lesson, True
+    abort(404)
+
+
+def _post_or_404(lesson: ResearchLesson, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.lesson_id != lesson.id:
+        abort(404)
+    return post
+
+
+def _viewer(lesson: ResearchLesson, guest: bool, posts=()) -> Viewer:
+    chair, recorder = services.roles_of(lesson)
+    facilitator = not guest and is_facilitator(current_user, lesson.cycle.group)
+    marker = facilitator or current_user.id in (getattr(chair, "id", None), getattr(recorder, "id", None))
+    return Viewer(current_user.id, guest, facilitator, marker, services.agreed_by(current_user, list(posts)))
+
+
+def new_form(section: str = "", parent: Post | None = None) -> PostForm:
+    return PostForm(formdata=None, section=section, parent_id=str(parent.id) if parent else "",
+                    token=secrets.token_urlsafe(16))
+
+
+def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None) -> dict:
+    seq = services.current_seq(lesson)
+    sections = services.sections_of(lesson)
+    parts, loaded = [], []
+    for section in sections:
+        posts, more = services.section_posts(lesson, section.key, seq)
+        parts.append((section, posts, more))
+        loaded += posts
+    replies = services.replies_of(loaded, seq)
+    every = loaded + [reply for thread in replies.values() for reply in thread]
+    chair, recorder = services.roles_of(lesson)
+    viewer = _viewer(lesson, guest, every)
+    context = {"lesson": lesson, "group": lesson.cycle.group, "parts": parts, "replies": replies, "seq": seq,
+               "v": viewer, "chair": chair, "recorder": recorder, "forms": forms or {},
+               "new_form": new_form, "guests": services.guests_of(lesson) if viewer.facilitator else []}
+    if not guest:  # the predicted-against-observed grid heads the members' board, with the agenda
+        from ..lessonday.grid import agenda, grid_context
+
+        context["grid"] = grid_context(lesson)
+        context["agenda"] = agenda(lesson, context["grid"])
+    if viewer.facilitator:
+        context["roles_form"] = _roles_form(lesson, chair, recorder)
+        context["guest_form"] = GuestForm(formdata=None)
+    return context
+
+
+def _roles_form(lesson, chair, recorder, formdata=None) -> RolesForm:
+    form = RolesForm(formdata=formdata, chair_id=getattr(chair, "id", 0), recorder_id=getattr(recorder, "id", 0))
+    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name) for m in lesson.cycle.group.current_members]
+    form.chair_id.choices = form.recorder_id.choices = choices
+    return form
+
+
+def _titles(lesson: ResearchLesson) -> dict[str, str]:
+    return {section.key: section.title for section in services.sections_of(lesson)}
+
+
+def _board_url(lesson: ResearchLesson, post: Post | None = None) -> str:
+    return url_for("discussion.board", lesson_id=lesson.id, _anchor=f"post-{post.id}" if post else None)
+
+
+def _changed(lesson: ResearchLesson, post: Post | None = None, status: int = 204):
+    """After an action: tell every page of the board, then answer htmx with 'sync now' (the change
+    arrives like everyone else's) and a plain browser with a 303 back to the board."""
+    live.publish(f"board-{lesson.id}", "board-changed", {"lesson": lesson.id})
+    if is_fragment_request():
+        response = make_response("", status)
+        response.headers["HX-Trigger"] = "board-sync"
+        return response
+    return see_other(_board_url(lesson, post))
+
+
+def _refused(lesson: ResearchLesson, error: DomainError):
+    """An action refused by a rule: the message, in place for htmx (out of band), or on the board."""
+    db.session.rollback()
+    flash(error.message, "error")
+    if is_fragment_request():
+        return html_response(render_template("macros/flash.html", oob=True))
+    return see_other(_board_url(lesson))
+
+
+@bp.route("/lessons/<int:lesson_id>/board")
+def board(lesson_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    return render(PAGE, **board_context(lesson, guest))
+
+
+@bp.route("/lessons/<int:lesson_id>/board/changes")
+def changes(lesson_id: int):
+    """The posts changed after ?after=<change number>, as out-of-band swaps (see the module doc)."""
+    lesson, guest = board_or_404(lesson_id)
+    after = request.args.get("after", type=int)
+    if after is None or not is_fragment_request():
+        return see_other(_board_url(lesson))
+    seq = services.current_seq(lesson)
+    posts, too_many = services.changes_after(lesson, after)
+    if too_many or after > seq:
+        response = make_response("", 204)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    titles = _titles(lesson)
+    # New posts first, oldest first (a thread before its replies), then the changed ones.
+    new_posts = sorted((post for post in posts if post.created_seq > after), key=lambda post: post.id)
+    changed_posts = [post for post in posts if post.created_seq <= after]
+    return render(PAGE, "changes", lesson=lesson, new_posts=new_posts, changed_posts=changed_posts, seq=seq,
+                  titles=titles, v=_viewer(lesson, guest, posts), new_form=new_form, forms={})
+
+
+@bp.route("/lessons/<int:lesson_id>/board/sections/<key>")
+def earlier(lesson_id: int, key: str):
+    """Earlier threads of a section, before ?before=<post id> ("Show earlier")."""
+    lesson, guest = board_or_404(lesson_id)
+    section = services.section_or_none(lesson, key)
+    before = request.args.get("before", type=int)
+    if section is None or before is None:
+        abort(404)
+    if not is_fragment_request():
+        return see_other(_board_url(lesson))
+    seq = services.current_seq(lesson)
+    posts, more = services.section_posts(lesson, key, seq, before_id=before)
+    replies = services.replies_of(posts)
+    every = posts + [reply for thread in replies.values() for reply in thread]
+    return render(PAGE, "earlier", lesson=lesson, section=section, posts=posts, more=more, replies=replies,
+                  v=_viewer(lesson, guest, every), new_form=new_form, forms={})
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts", methods=["POST"])
+def add_post(lesson_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    form = PostForm()  # CSRF is checked for every POST by CSRFProtect; the service checks the rest
+    parent = _post_or_404(lesson, int(form.parent_id.data)) if form.parent_id.data else None
+    try:
+        post, created = services.add_post(current_user, lesson, form.section.data or "", form.body.data,
+                                          form.token.data or "", parent=parent, mark=form.mark.data or None)
+    except DomainError as error:
+        db.session.rollback()
+        form.validate()  # (makes the errors lists)
+        show_on_form(form, error)
+        key = f"reply-{parent.id}" if parent else form.section.data or ""
+        return form_error(PAGE, "post_form", **board_context(lesson, guest, {key: form}), form=form,
+                          section_key=form.section.data or "", parent=parent, titles=_titles(lesson))
+    if created:
+        live.publish(f"board-{lesson.id}", "board-changed", {"lesson": lesson.id, "post": post.id})
+    if is_fragment_request():
+        fresh = new_form(post.section, parent)
+        response = render(PAGE, "post_form", lesson=lesson, form=fresh, section_key=post.section, parent=parent,
+                          v=_viewer(lesson, guest), titles=_titles(lesson))
+        response.headers["HX-Trigger"] = "board-sync"
+        return response
+    return see_other(_board_url(lesson, post))
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/edit", methods=["GET", "POST"])
+def edit(lesson_id: int, post_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    post = _post_or_404(lesson, post_id)
+    if post.author_id != current_user.id:
+        abort(404)
+    form = EditForm(data=None if request.method == "POST" else {"body": post.body})
+    context = {"lesson": lesson, "group": lesson.cycle.group, "post": post, "form": form}
+    if request.method == "POST":
+        try:
+            services.edit_post(current_user, post, form.body.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.validate()  # (makes the errors lists)
+            show_on_form(form, error)
+            return form_error("discussion/edit.html", "edit_form", **context)
+        return _changed(lesson, post, status=200)
+    return render("discussion/edit.html", "edit_form", **context)
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/delete", methods=["POST"])
+def delete(lesson_id: int, post_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    post = _post_or_404(lesson, post_id)
+    try:
+        services.delete_post(current_user, post)
+    except DomainError as error:
+        return _refused(lesson, error)
+    return _changed(lesson, post)
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/hide", methods=["POST"])
+def hide(lesson_id: int, post_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    post = _post_or_404(lesson, post_id)
+    form = HideForm()
+    try:
+        services.hide_post(current_user, post, form.reason.data or "")
+    except DomainError as error:
+        return _refused(lesson, error)
+    return _changed(lesson, post)
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/mark", methods=["POST"])
+def mark(lesson_id: int, post_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    post = _post_or_404(lesson, post_id)
+    form = MarkForm()
+    try:
+        services.set_mark(current_user, post, form.mark.data or None)
+    except DomainError as error:
+        return _refused(lesson, error)
+    return _changed(lesson, post)
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/agree", methods=["POST"])
+def agree(lesson_id: int, post_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    post = _post_or_404(lesson, post_id)
+    try:
+        services.toggle_agree(current_user, post)
+    except DomainError as error:
+        return _refused(lesson, error)
+    return _changed(lesson, post)
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/history")
+def history(lesson_id: int, post_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    post = _post_or_404(lesson, post_id)
+    if post.is_removed:
+        abort(404)
+    return render("discussion/history.html", lesson=lesson, group=lesson.cycle.group, post=post,
+                  revisions=services.revisions_of(post))
+
+
+@bp.route("/lessons/<int:lesson_id>/board/record")
+def record(lesson_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    sections, findings, next_steps = record_of(lesson)
+    chair, recorder = services.roles_of(lesson)
+    return render("discussion/record.html", lesson=lesson, group=lesson.cycle.group, sections=sections,
+                  findings=findings, next_steps=next_steps, chair=chair, recorder=recorder)
+
+
+@bp.route("/lessons/<int:lesson_id>/board/record.md")
+def record_markdown(lesson_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    response = make_response(as_markdown(lesson))
+    response.mimetype = "text/markdown"
+    response.headers["Content-Disposition"] = (f'attachment; filename="discussion-cycle{lesson.cycle.number}'
+                                               f'-rl{lesson.number}.md"')
+    return response
+
+
+@bp.route("/lessons/<int:lesson_id>/board/roles", methods=["POST"])
+def roles(lesson_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    if guest or not is_facilitator(current_user, lesson.cycle.group):
+        abort(404)
+    chair, recorder = services.roles_of(lesson)
+    form = _roles_form(lesson, chair, recorder, formdata=request.form)
+    try:
+        services.set_roles(current_user, lesson, form.chair_id.data or None, form.recorder_id.data or None)
+    except DomainError as error:
+        return _refused(lesson, error)
+    flash("The chair and the recorder are saved.", "success")
+    live.publish(f"board-{lesson.id}", "board-roles", {"lesson": lesson.id})
+    return see_other(_board_url(lesson))
+
+
+@bp.route("/lessons/<int:lesson_id>/board/guests", methods=["POST"])
+def invite(lesson_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    if guest or not is_facilitator(current_user, lesson.cycle.group):
+        abort(404)
+    form = GuestForm()
+    try:
+        invited = services.invite_guest(current_user, lesson, form.email.data)
+    except DomainError as error:
+        return _refused(lesson, error)
+    flash(f"{invited.user.display_name} is invited to this discussion as a guest.", "success")
+    return see_other(_board_url(lesson))
+
+
+@bp.route("/lessons/<int:lesson_id>/board/guests/<int:guest_id>/remove", methods=["POST"])
+def remove_guest(lesson_id: int, guest_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    if guest or not is_facilitator(current_user, lesson.cycle.group):
+        abort(404)
+    invited = next((g for g in services.guests_of(lesson) if g.id == guest_id), None)
+    if invited is None:
+        abort(404)
+    services.remove_guest(current_user, invited)
+    flash(f"{invited.user.display_name} is no longer a guest of this discussion.", "success")
+    return see_other(_board_url(lesson))
+
+
+def channel_allowed(user, key: str) -> bool:
+    """The live channel "board-<lesson id>": signed members of the lesson's group and its guests."""
+    lesson = db.session.get(ResearchLesson, int(key)) if key.isdigit() else None
+    return lesson is not None and services.can_read(user, lesson)
