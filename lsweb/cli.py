@@ -23,8 +23,10 @@ def main():
 
 
 def register_commands(app) -> None:
+    from .operations.commands import COMMANDS as OPERATIONS
+
     for command in (init_command, serve_command, create_admin_command, import_staff_command, demo_command,
-                    verify_signatures_command):
+                    verify_signatures_command, *OPERATIONS):
         app.cli.add_command(command)
 
 

@@ -15,8 +15,21 @@ from sqlalchemy import MetaData, select
 
 from lsweb.database import MIGRATIONS_DIR, pending_migrations
 from lsweb.extensions import db
-from lsweb.models import (AuditEntry, CasePupil, Cycle, CycleStatus, GroupMember, GroupRole, ProtocolSignature,
-                          Role, School, SignatureKind, StudyGroup, User, text_hash)
+from lsweb.models import (
+    AuditEntry,
+    CasePupil,
+    Cycle,
+    CycleStatus,
+    GroupMember,
+    GroupRole,
+    ProtocolSignature,
+    Role,
+    School,
+    SignatureKind,
+    StudyGroup,
+    User,
+    text_hash,
+)
 
 AT = datetime(2026, 9, 14, 8, 30, tzinfo=timezone.utc)
 PROTOCOL = "We meet every second Tuesday. What is said about pupils stays in the room."
