@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -32,7 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["LSWEB"] = settings
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secret_key_from_instance(app.instance_path)
     app.config.update(config)
-    logging.getLogger("lsweb").setLevel(settings["LOG_LEVEL"])
+    from . import logs
+
+    logs.init_app(app)
 
     if settings["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -202,4 +202,4 @@ def serve_command(host: str, port: int, workers: int, threads: int, migrate: boo
                 "`lsweb init` to apply them, or start with `lsweb serve --migrate` (LSWEB_AUTO_MIGRATE=1).")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"lsweb is serving on http://{shown}:{port}/  (press Ctrl+C to stop)")
-    serve(host, port, workers, threads)
+    serve(host, port, workers, threads, log_format=current_app.config["LSWEB"]["LOG_FORMAT"])

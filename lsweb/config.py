@@ -47,6 +47,7 @@ def load_settings() -> dict:
         "PASSWORD_HASH": _env("PASSWORD_HASH", "scrypt"),
         "IMPORT_MAX_ROWS": _env_int("IMPORT_MAX_ROWS", 20000),
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        "LOG_FORMAT": (_env("LOG_FORMAT", "text") or "text").lower(),  # "text" | "json"
         # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
         "LIVE_KEEPALIVE_SECONDS": _env_int("LIVE_KEEPALIVE", 15),
     }

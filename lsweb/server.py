@@ -6,9 +6,11 @@ import sys
 from typing import Callable
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
+def gunicorn_options(host: str, port: int, workers: int, threads: int, log_format: str = "text") -> dict:
     """The gunicorn settings `lsweb serve` uses (bench/throughput.py reuses them)."""
-    return {
+    from .logs import gunicorn_logconfig
+
+    options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
@@ -19,9 +21,14 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
         "accesslog": "-",
         "errorlog": "-",
     }
+    if log_format == "json":  # lsweb.request logs each request as JSON; gunicorn's own lines too
+        options["accesslog"] = None
+        options["logconfig_dict"] = gunicorn_logconfig(log_format)
+    return options
 
 
-def serve(host: str, port: int, workers: int, threads: int, load_app: Callable | None = None) -> None:
+def serve(host: str, port: int, workers: int, threads: int, load_app: Callable | None = None,
+          log_format: str = "text") -> None:
     """Serve `load_app()` (default: create_app()); the benchmark passes an app with an extra route."""
     if load_app is None:
         from . import create_app as load_app
@@ -35,7 +42,7 @@ def serve(host: str, port: int, workers: int, threads: int, load_app: Callable |
 
     class _Server(BaseApplication):
         def load_config(self):
-            for key, value in gunicorn_options(host, port, workers, threads).items():
+            for key, value in gunicorn_options(host, port, workers, threads, log_format).items():
                 self.cfg.set(key, value)
 
         def load(self):
