@@ -96,6 +96,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(protocol_bp)
+    from .operations.views import bp as operations_bp
+
+    app.register_blueprint(operations_bp)
     register_channel("group", channel_allowed)
 
 

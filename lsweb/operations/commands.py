@@ -58,3 +58,62 @@ def restore_command(archive: Path, yes: bool):
 
 
 COMMANDS = [backup_command, restore_command]
+
+
+def _user_by_email(email: str):
+    from ..extensions import db
+    from ..models import User
+
+    user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account has the email {email}.")
+    return user
+
+
+@click.command("export-user")
+@click.argument("email")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The ZIP file to write.")
+@with_appcontext
+def export_user_command(email: str, output: Path):
+    """Subject-access export: everything lsweb holds about a person, as a ZIP of JSON files."""
+    from .privacy import build_export
+
+    user = _user_by_email(email)
+    data = build_export(None, user)
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        from .archive import explain_os_error
+
+        raise click.ClickException(explain_os_error(error, output.parent)) from None
+    click.echo(f"The data of {user.display_name} is in {output} ({len(data):,} bytes).")
+
+
+@click.command("delete-user")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def delete_user_command(email: str, yes: bool):
+    """Delete an account: anonymised as "Former member", so the groups' history stays readable."""
+    from ..errors import DomainError
+    from .privacy import delete_account
+
+    user = _user_by_email(email)
+    name = user.display_name
+    if not yes:
+        try:
+            agreed = click.confirm(f"Delete the account of {name} <{user.email}>? This cannot be undone.",
+                                   default=False)
+        except click.Abort:
+            agreed = False
+        if not agreed:
+            raise click.ClickException("Nothing was deleted.")
+    try:
+        delete_account(None, user)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"The account of {name} is deleted; it shows as “Former member”.")
+
+
+COMMANDS += [export_user_command, delete_user_command]
