@@ -117,3 +117,39 @@ def delete_user_command(email: str, yes: bool):
 
 
 COMMANDS += [export_user_command, delete_user_command]
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+@click.option("--yes", is_flag=True, help="Do not ask, even for a school whose retention is 0 days.")
+@with_appcontext
+def purge_command(dry_run: bool, yes: bool):
+    """Delete pupil-level records older than each school's retention period (published findings stay)."""
+    from .retention import PURGERS, plan, purge_school
+
+    if not PURGERS:
+        click.echo("No kind of pupil-level record is registered for purging yet: nothing to do.")
+        return
+    for item in plan():
+        counts = ", ".join(f"{name}: {count}" for name, count in item.counts.items())
+        click.echo(f"{item.school.name}: keeps {item.school.retention_days} days; older than "
+                   f"{item.cutoff.date().isoformat()}: {counts}")
+        if dry_run or item.total == 0:
+            continue
+        if item.school.retention_days == 0 and not yes:
+            question = (f"{item.school.name} keeps pupil-level records for 0 days: delete ALL {item.total} of "
+                        "them now?")
+            try:
+                agreed = click.confirm(question, default=False)
+            except click.Abort:
+                agreed = False
+            if not agreed:
+                click.echo(f"  skipped {item.school.name}: nothing deleted.")
+                continue
+        deleted = purge_school(item)
+        click.echo(f"  deleted {sum(deleted.values())}.")
+    if dry_run:
+        click.echo("Dry run: nothing was deleted.")
+
+
+COMMANDS += [purge_command]

@@ -124,8 +124,8 @@ def test_every_migration_keeps_the_data_of_a_school_and_ends_at_the_models_schem
             ("lena@northfield.example", Role.LEAD, 1, True, 3),
             ("tom@northfield.example", Role.TEACHER, 1, False, 1)]
         assert users[2].deactivated_at == AT
-        assert [s.name for s in db.session.scalars(select(School).order_by(School.id))] == [
-            "Northfield Primary", "Riverside Academy"]
+        assert [(s.name, s.retention_days) for s in db.session.scalars(select(School).order_by(School.id))] == [
+            ("Northfield Primary", 365), ("Riverside Academy", 365)]  # the default given to existing schools
         group = db.session.get(StudyGroup, 1)
         assert group.focus_sentence == ("We want to improve how pupils new to English learn equivalent "
                                         "fractions through bar models.")
