@@ -176,8 +176,8 @@ def verify_signatures_command():
               show_default="8000")
 @click.option("--workers", default=lambda: int(os.environ.get("LSWEB_WORKERS", "1")), type=int,
               show_default="1", help="Processes. More than one needs LSWEB_REDIS_URL.")
-@click.option("--threads", default=lambda: int(os.environ.get("LSWEB_THREADS", "150")), type=int,
-              show_default="150", help="Threads per process; every open live page holds one.")
+@click.option("--threads", default=lambda: int(os.environ.get("LSWEB_THREADS", "400")), type=int,
+              show_default="400", help="Threads per process; every open live page holds one.")
 @click.option("--migrate/--no-migrate", default=lambda: _env_flag("LSWEB_AUTO_MIGRATE"), show_default="off",
               help="Apply pending database migrations before serving (LSWEB_AUTO_MIGRATE=1). Without it, "
                    "pending migrations stop the server with an explanation.")

@@ -15,6 +15,10 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, log_forma
         "workers": workers,
         "worker_class": "gthread",
         "threads": threads,
+        # gthread keeps idle keep-alive connections only while connections < worker_connections - threads:
+        # at gunicorn's default (1000) a pool of 1000 threads would close every connection after each
+        # request (measured: docs/performance.md, "Serving").
+        "worker_connections": threads + 1000,
         "timeout": 60,
         "graceful_timeout": 10,
         "keepalive": 5,
@@ -36,7 +40,7 @@ def serve(host: str, port: int, workers: int, threads: int, load_app: Callable |
         from waitress import serve as waitress_serve
 
         waitress_serve(load_app(), host=host, port=port, threads=threads, channel_timeout=3600,
-                       connection_limit=1000)
+                       connection_limit=threads + 1000)
         return
     from gunicorn.app.base import BaseApplication
 
