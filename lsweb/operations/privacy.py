@@ -27,7 +27,14 @@ from sqlalchemy import or_
 from .. import audit
 from ..errors import DomainError
 from ..extensions import db
-from ..models import (AuditEntry, GroupMember, PlanRevision, ProtocolSignature, User, UserSession)
+from ..models import (
+    AuditEntry,
+    GroupMember,
+    PlanRevision,
+    ProtocolSignature,
+    User,
+    UserSession,
+)
 from ..models.base import utcnow
 
 FORMER_MEMBER = "Former member"

@@ -12,8 +12,17 @@ import pytest
 from lsweb.extensions import db
 from lsweb.groups import cycles as cycle_services
 from lsweb.groups import services as group_services
-from lsweb.models import (AuditEntry, GroupMember, GroupRole, PlanField, PlanRevision, ResearchLesson, Role,
-                          User, UserSession)
+from lsweb.models import (
+    AuditEntry,
+    GroupMember,
+    GroupRole,
+    PlanField,
+    PlanRevision,
+    ResearchLesson,
+    Role,
+    User,
+    UserSession,
+)
 from lsweb.operations import privacy
 from lsweb.protocol import services as protocol_services
 
