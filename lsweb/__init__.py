@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -32,7 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["LSWEB"] = settings
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secret_key_from_instance(app.instance_path)
     app.config.update(config)
-    logging.getLogger("lsweb").setLevel(settings["LOG_LEVEL"])
+    from . import logs
+
+    logs.init_app(app)
 
     if settings["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -103,6 +104,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(planning_bp)
     app.register_blueprint(lessonday_bp)
     app.register_blueprint(discussion_bp)
+    from .operations.views import bp as operations_bp
+
+    app.register_blueprint(operations_bp)
     register_channel("group", channel_allowed)
     register_channel("lesson", lesson_channel_allowed)
     register_channel("board", board_channel_allowed)

@@ -23,9 +23,17 @@ def main():
 
 
 def register_commands(app) -> None:
+    from .operations.commands import COMMANDS as OPERATIONS
+
     for command in (init_command, serve_command, create_admin_command, import_staff_command, demo_command,
-                    verify_signatures_command):
+                    verify_signatures_command, *OPERATIONS):
         app.cli.add_command(command)
+
+
+def _env_flag(name: str) -> bool:
+    from .config import TRUE_WORDS
+
+    return os.environ.get(name, "").strip().lower() in TRUE_WORDS
 
 
 def _upgrade() -> None:
@@ -168,13 +176,15 @@ def verify_signatures_command():
               show_default="8000")
 @click.option("--workers", default=lambda: int(os.environ.get("LSWEB_WORKERS", "1")), type=int,
               show_default="1", help="Processes. More than one needs LSWEB_REDIS_URL.")
-@click.option("--threads", default=lambda: int(os.environ.get("LSWEB_THREADS", "150")), type=int,
-              show_default="150", help="Threads per process; every open live page holds one.")
-@click.option("--migrate/--no-migrate", default=True, show_default=True,
-              help="Apply pending database migrations before serving.")
+@click.option("--threads", default=lambda: int(os.environ.get("LSWEB_THREADS", "400")), type=int,
+              show_default="400", help="Threads per process; every open live page holds one.")
+@click.option("--migrate/--no-migrate", default=lambda: _env_flag("LSWEB_AUTO_MIGRATE"), show_default="off",
+              help="Apply pending database migrations before serving (LSWEB_AUTO_MIGRATE=1). Without it, "
+                   "pending migrations stop the server with an explanation.")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int, threads: int, migrate: bool):
     """Serve lsweb with the production server (gunicorn on Linux, waitress on Windows)."""
+    from .database import pending_migrations
     from .server import serve
 
     if workers > 1 and not current_app.config["LSWEB"]["REDIS_URL"]:
@@ -183,6 +193,13 @@ def serve_command(host: str, port: int, workers: int, threads: int, migrate: boo
                                    "LSWEB_REDIS_URL=redis://HOST:6379/0.")
     if migrate:
         _upgrade()
+    else:
+        pending = pending_migrations(current_app._get_current_object())
+        if pending:
+            raise click.ClickException(
+                f"The database {_safe_url()} needs {len(pending)} migration(s) before this version of lsweb "
+                f"can serve it ({', '.join(reversed(pending))}). Take a backup (lsweb backup), then run "
+                "`lsweb init` to apply them, or start with `lsweb serve --migrate` (LSWEB_AUTO_MIGRATE=1).")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"lsweb is serving on http://{shown}:{port}/  (press Ctrl+C to stop)")
-    serve(host, port, workers, threads)
+    serve(host, port, workers, threads, log_format=current_app.config["LSWEB"]["LOG_FORMAT"])

@@ -49,6 +49,7 @@ def load_settings() -> dict:
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # Largest photo of pupil work accepted, in megabytes (it is re-encoded, so stored ones are smaller).
         "UPLOAD_MAX_MB": _env_int("UPLOAD_MAX_MB", 8),
+        "LOG_FORMAT": (_env("LOG_FORMAT", "text") or "text").lower(),  # "text" | "json"
         # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
         "LIVE_KEEPALIVE_SECONDS": _env_int("LIVE_KEEPALIVE", 15),
     }

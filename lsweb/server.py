@@ -6,22 +6,33 @@ import sys
 from typing import Callable
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
+def gunicorn_options(host: str, port: int, workers: int, threads: int, log_format: str = "text") -> dict:
     """The gunicorn settings `lsweb serve` uses (bench/throughput.py reuses them)."""
-    return {
+    from .logs import gunicorn_logconfig
+
+    options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
         "threads": threads,
+        # gthread keeps idle keep-alive connections only while connections < worker_connections - threads:
+        # at gunicorn's default (1000) a pool of 1000 threads would close every connection after each
+        # request (measured: docs/performance.md, "Serving").
+        "worker_connections": threads + 1000,
         "timeout": 60,
         "graceful_timeout": 10,
         "keepalive": 5,
         "accesslog": "-",
         "errorlog": "-",
     }
+    if log_format == "json":  # lsweb.request logs each request as JSON; gunicorn's own lines too
+        options["accesslog"] = None
+        options["logconfig_dict"] = gunicorn_logconfig(log_format)
+    return options
 
 
-def serve(host: str, port: int, workers: int, threads: int, load_app: Callable | None = None) -> None:
+def serve(host: str, port: int, workers: int, threads: int, load_app: Callable | None = None,
+          log_format: str = "text") -> None:
     """Serve `load_app()` (default: create_app()); the benchmark passes an app with an extra route."""
     if load_app is None:
         from . import create_app as load_app
@@ -29,13 +40,13 @@ def serve(host: str, port: int, workers: int, threads: int, load_app: Callable |
         from waitress import serve as waitress_serve
 
         waitress_serve(load_app(), host=host, port=port, threads=threads, channel_timeout=3600,
-                       connection_limit=1000)
+                       connection_limit=threads + 1000)
         return
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):
         def load_config(self):
-            for key, value in gunicorn_options(host, port, workers, threads).items():
+            for key, value in gunicorn_options(host, port, workers, threads, log_format).items():
                 self.cfg.set(key, value)
 
         def load(self):

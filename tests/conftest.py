@@ -89,6 +89,24 @@ def database_url(database, tmp_path):
 
 
 @pytest.fixture
+def empty_database_url(database, tmp_path):
+    """A URL for a database of this test's own with nothing in it, not even the migrations (a new
+    installation, a migration chain, a restore target); dropped afterwards on PostgreSQL."""
+    if database["kind"] == "postgresql":
+        admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
+        name = f"lsweb_empty_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:6]}.db'}"
+
+
+@pytest.fixture
 def make_app(database_url, tmp_path):
     """Build an app on this test's database with extra config; engines are disposed afterwards."""
     apps = []

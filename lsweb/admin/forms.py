@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..models import Role
 
@@ -27,6 +27,12 @@ class StaffForm(FlaskForm):
 class SchoolForm(FlaskForm):
     name = StringField("School name", validators=[DataRequired("Enter the school's name."),
                                                   Length(max=120, message="At most 120 characters.")])
+
+
+class SchoolEditForm(SchoolForm):
+    retention_days = IntegerField(
+        "Keep pupil-level records for (days)",
+        validators=[Optional(), NumberRange(min=0, max=3650, message="Enter a number of days from 0 to 3650.")])
 
 
 class ImportForm(FlaskForm):

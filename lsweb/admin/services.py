@@ -77,7 +77,11 @@ def add_school(admin: User, name: str) -> School:
     return school
 
 
-def rename_school(admin: User, school: School, name: str) -> None:
+MAX_RETENTION_DAYS = 3650
+
+
+def rename_school(admin: User, school: School, name: str, retention_days: int | None = None) -> None:
+    """Rename a school and (when given) set how many days its pupil-level records are kept."""
     if not can_manage_staff(admin, school):
         raise NotAllowed("You cannot change this school.")
     name = clean_name(name, "name")
@@ -85,9 +89,15 @@ def rename_school(admin: User, school: School, name: str) -> None:
                                                          School.id != school.id))
     if clash:
         raise DomainError("There is already a school with that name.", "name")
+    if retention_days is not None and not 0 <= retention_days <= MAX_RETENTION_DAYS:
+        raise DomainError(f"Enter a number of days from 0 to {MAX_RETENTION_DAYS}.", "retention_days")
     old = school.name
     school.name = name
     audit.record(admin, "school.renamed", target=name, details=f"from {old}", school_id=school.id)
+    if retention_days is not None and retention_days != school.retention_days:
+        audit.record(admin, "school.retention_changed", target=name, school_id=school.id,
+                     details=f"{school.retention_days} → {retention_days} days")
+        school.retention_days = retention_days
     db.session.commit()
 
 

@@ -13,7 +13,7 @@ from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audi
                            manageable_schools, school_or_404, staff_member_or_404)
 from ..web import done, form_error, render
 from . import bp, services
-from .forms import EmptyForm, SchoolForm, StaffForm
+from .forms import EmptyForm, SchoolEditForm, SchoolForm, StaffForm
 
 
 @bp.before_request
@@ -162,15 +162,15 @@ def schools():
 @bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
 def edit_school(school_id: int):
     school = school_or_404(current_user, school_id)
-    form = SchoolForm(obj=school)
+    form = SchoolEditForm(obj=school)
     if form.validate_on_submit():
         try:
-            services.rename_school(current_user, school, form.name.data)
+            services.rename_school(current_user, school, form.name.data, form.retention_days.data)
         except DomainError as error:
             db.session.rollback()
-            form.name.errors.append(error.message)
+            getattr(form, error.field or "name").errors.append(error.message)
         else:
-            flash("The school's name is saved.", "success")
+            flash("The school's details are saved.", "success")
             return done(url_for("admin.staff", school=school.id))
     status = 422 if form.errors else 200
     return render("admin/school_form.html", "form", status=status, form=form, school=school)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import url_for
+from flask import jsonify, url_for
 from flask_login import current_user
 
 from ..admin.services import staff_counts
@@ -23,8 +23,12 @@ def index():
 
 @bp.route("/health")
 def health():
-    """For monitoring: answers 200 when the app and its database answer."""
-    from ..extensions import db
+    """For monitoring and load balancers: 200 when the database (and Redis, when configured) answer,
+    503 otherwise; a JSON body says which."""
+    from ..operations.health import check
 
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
+    healthy, report = check()
+    response = jsonify(report)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -51,6 +51,8 @@ class School(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Days pupil-level records (observations, interviews, photos) are kept; `lsweb purge` deletes older.
+    retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
 
     staff: Mapped[list["User"]] = relationship(back_populates="school", order_by="User.display_name")
 

@@ -240,3 +240,51 @@ def test_import_staff_honours_the_row_limit(make_app, tmp_path):
     assert "Error: The file has 3 rows; at most 2 can be imported at once." in result.output
     with app.app_context():
         assert db.session.scalar(db.select(func.count(User.id))) == 0
+
+
+# serve ------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def served(monkeypatch):
+    """Stands in for the production server: records that it would have started."""
+    calls = []
+    monkeypatch.setattr("lsweb.server.serve", lambda *args, **kwargs: calls.append(args))
+    return calls
+
+
+def test_serve_refuses_a_database_with_pending_migrations(make_app, empty_database_url, served, monkeypatch):
+    monkeypatch.delenv("LSWEB_AUTO_MIGRATE", raising=False)
+    app = make_app(DATABASE_URL=empty_database_url)
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "8123"])
+    assert result.exit_code == 1
+    assert "migration(s) before this version of lsweb can serve it" in result.output
+    assert "run `lsweb init` to apply them, or start with `lsweb serve --migrate`" in result.output
+    assert served == []
+    with app.app_context():
+        assert "user_account" not in inspect(db.engine).get_table_names()  # nothing was applied
+
+
+def test_serve_migrates_when_told_to(make_app, empty_database_url, served, monkeypatch):
+    monkeypatch.delenv("LSWEB_AUTO_MIGRATE", raising=False)
+    app = make_app(DATABASE_URL=empty_database_url)
+    result = app.test_cli_runner().invoke(args=["serve", "--migrate", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 8123, 1, served[0][3])]
+    with app.app_context():
+        assert "user_account" in inspect(db.engine).get_table_names()
+
+
+def test_serve_migrates_with_lsweb_auto_migrate(make_app, empty_database_url, served, monkeypatch):
+    monkeypatch.setenv("LSWEB_AUTO_MIGRATE", "1")
+    app = make_app(DATABASE_URL=empty_database_url)
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+
+
+def test_serve_starts_on_an_up_to_date_database(app, cli, served, monkeypatch):
+    monkeypatch.delenv("LSWEB_AUTO_MIGRATE", raising=False)
+    result = cli("serve", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert "lsweb is serving on http://127.0.0.1:8123/" in result.output
+    assert len(served) == 1

@@ -14,6 +14,9 @@ A cell is the status the role gets, or a Redirect (status and where to). For eac
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from collections import defaultdict
 from dataclasses import replace
 from urllib.parse import urlsplit
@@ -29,7 +32,7 @@ from lsweb.models import (CasePupil, CycleStatus, GroupLink, GroupMember, GroupR
 from lsweb.permissions import is_facilitator, is_member
 from lsweb.protocol import services as protocol_services
 
-from . import access_discussion, access_lessonday, access_planning
+from . import access_discussion, access_lessonday, access_operations, access_planning
 from .matrix import (FACILITATOR_ONLY, GROUP_MEMBERS, HOME_TO_LOGIN, LEADS, NEVER_SHOWN, NOTHING_TO_SIGN_OUT,
                      REFUSED_TO_CYCLE, REFUSED_TO_GROUP, REFUSED_TO_PROTOCOL, ROLES, SIGN_FIRST, SIGNED_MEMBERS,
                      SIGNED_OUT, TO_CYCLE, TO_GROUP, TO_HOME, TO_PROTOCOL, Redirect, Row, _audited,
@@ -37,7 +40,7 @@ from .matrix import (FACILITATOR_ONLY, GROUP_MEMBERS, HOME_TO_LOGIN, LEADS, NEVE
                      _school_default_text, _user, admins, build_world, everyone, group_a,
                      signed_in)
 
-DOMAINS = [access_planning, access_lessonday, access_discussion]
+DOMAINS = [access_planning, access_lessonday, access_discussion, access_operations]
 
 STAFF_FORM = {"display_name": "Tara Renamed", "email": "tara.target@alder.example", "role": "teacher",
               "school_id": "{school_a}"}
@@ -185,6 +188,14 @@ def stored() -> dict:
             for table in db.metadata.sorted_tables}
 
 
+def _readable(response) -> str:
+    """The answer's text; for a ZIP (a data export), the text of every file in it."""
+    if response.mimetype == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+            return "\n".join(archive.read(name).decode() for name in archive.namelist())
+    return response.text
+
+
 def _refused(expected) -> bool:
     return expected.refused if isinstance(expected, Redirect) else expected >= 400
 
@@ -211,7 +222,8 @@ def play(app, factories, login, world, row: Row, role: str) -> list[str]:
         problems.append(f"{role}: the 404 answer is not the Not found page")
     # never read a live stream (it does not end), nor an image (it is no text)
     if response.mimetype != "text/event-stream" and not response.mimetype.startswith("image/"):
-        shown = [key for key in NEVER_SHOWN[role] if key in world.texts and world.texts[key] in response.text]
+        body = _readable(response)
+        shown = [key for key in NEVER_SHOWN[role] if key in world.texts and world.texts[key] in body]
         if shown:
             problems.append(f"{role}: was shown {', '.join(shown)}")
     response.close()

@@ -1,0 +1,184 @@
+"""The backup archive: a .tar.gz whose first member is manifest.json (format, versions, database kind,
+Alembic revision, and the size and SHA-256 of every other member), plus a lock so that two backups or
+restores never run at once."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from . import OperationError
+
+FORMAT = "lsweb-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CHUNK = 1024 * 1024
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def explain_os_error(error: OSError, where: Path) -> str:
+    """A sentence a technician can act on."""
+    if error.errno == errno.ENOSPC:
+        return f"There is not enough free space in {where}."
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"lsweb may not write to {where} (permission denied or read-only)."
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        return f"{where} is not a folder (a file is in the way)."
+    if error.errno == errno.ENOENT:
+        return f"The folder {where} does not exist."
+    return f"Could not write to {where}: {error.strerror or error}."
+
+
+@contextmanager
+def exclusive(instance_path: str | Path, what: str):
+    """Hold <instance>/backup.lock for the duration; a second backup or restore is refused at once.
+    The operating system releases the lock if the process dies, so a crash leaves no stale lock."""
+    path = Path(instance_path) / "backup.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            _lock(fd)
+        except OSError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            raise OperationError(f"Another backup or restore is running ({holder}; lock file {path}). "
+                                 f"Wait for it to finish, then run the {what} again.") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{what} by process {os.getpid()}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def write_archive(output: Path, manifest: dict, members: list[tuple[str, Path]], progress) -> None:
+    """Write the archive to `output` + ".part", fsync it, then rename it into place: a failure leaves
+    no half-written archive under the final name."""
+    manifest = {**manifest, "members": {name: {"size": path.stat().st_size, "sha256": sha256_of(path)}
+                                        for name, path in members}}
+    partial = output.with_name(output.name + ".part")
+    try:
+        with open(partial, "wb") as raw:
+            with tarfile.open(fileobj=raw, mode="w:gz") as archive:
+                data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mode = len(data), 0o600
+                archive.addfile(info, io.BytesIO(data))
+                for number, (name, path) in enumerate(members, 1):
+                    progress(f"Packing {number}/{len(members)}: {name}")
+                    info = archive.gettarinfo(str(path), arcname=name)
+                    info.uid = info.gid = 0
+                    info.uname = info.gname = ""
+                    with open(path, "rb") as handle:
+                        archive.addfile(info, handle)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _safe_name(name: str) -> bool:
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
+def read_archive(archive_path: Path, into: Path, progress) -> dict:
+    """Check an archive completely and unpack it into `into`; returns its manifest. Anything else than a
+    complete lsweb backup (truncated, damaged, foreign, tampered) raises OperationError."""
+    name = archive_path.name
+    not_lsweb = f"{name} is not an lsweb backup (no lsweb manifest in it). Nothing was changed."
+    try:
+        with tarfile.open(archive_path, mode="r:gz") as archive:
+            first = archive.next()
+            if first is None or first.name != MANIFEST or not first.isfile() or first.size > 10 * CHUNK:
+                raise OperationError(not_lsweb)
+            try:
+                manifest = json.loads(archive.extractfile(first).read())
+            except ValueError:
+                raise OperationError(not_lsweb) from None
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+                raise OperationError(not_lsweb)
+            if not isinstance(manifest.get("format_version"), int) or manifest["format_version"] > FORMAT_VERSION:
+                raise OperationError(f"{name} was written by a newer lsweb (backup format "
+                                     f"{manifest.get('format_version')}). Upgrade lsweb first. Nothing was changed.")
+            expected = manifest.get("members") or {}
+            seen = set()
+            while (member := archive.next()) is not None:
+                if member.name not in expected or not member.isfile() or not _safe_name(member.name):
+                    raise OperationError(f"{name} holds an unexpected entry {member.name!r}: it is not an "
+                                         "unchanged lsweb backup. Nothing was changed.")
+                progress(f"Checking {member.name}")
+                target = into / member.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                digest = hashlib.sha256()
+                with archive.extractfile(member) as source, open(target, "wb") as out:
+                    while chunk := source.read(CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                if digest.hexdigest() != expected[member.name].get("sha256"):
+                    raise OperationError(f"{name}: {member.name} does not match its SHA-256 in the manifest "
+                                         "(the file was damaged or changed). Nothing was changed.")
+                seen.add(member.name)
+            missing = sorted(set(expected) - seen)
+            if missing:
+                raise OperationError(f"{name} is incomplete: {', '.join(missing)} missing. Nothing was changed.")
+    except OperationError:
+        raise
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+        raise OperationError(f"{name} is damaged or truncated ({type(error).__name__}: {error}); it cannot be "
+                             "restored. Nothing was changed.") from None
+    return manifest
+
+
+def replace_folder(new: Path | None, current: Path) -> None:
+    """Put `new` (or nothing) where `current` is: the old folder is moved aside first, then removed."""
+    aside = current.with_name(current.name + ".before-restore")
+    shutil.rmtree(aside, ignore_errors=True)
+    if current.exists():
+        current.rename(aside)
+    if new is not None:
+        new.rename(current)
+    shutil.rmtree(aside, ignore_errors=True)

@@ -1,0 +1,144 @@
+"""Upgrades with data in the database: a database built at the first migration, filled the way a school
+fills it, then upgraded one migration at a time to the newest. Every row survives every step and the
+final schema is exactly what the models describe. Runs on SQLite and PostgreSQL (its own empty
+database: `empty_database_url`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, select
+
+from lsweb.database import MIGRATIONS_DIR, pending_migrations
+from lsweb.extensions import db
+from lsweb.models import (
+    AuditEntry,
+    CasePupil,
+    Cycle,
+    CycleStatus,
+    GroupMember,
+    GroupRole,
+    ProtocolSignature,
+    Role,
+    School,
+    SignatureKind,
+    StudyGroup,
+    User,
+    text_hash,
+)
+
+AT = datetime(2026, 9, 14, 8, 30, tzinfo=timezone.utc)
+PROTOCOL = "We meet every second Tuesday. What is said about pupils stays in the room."
+
+
+def _revisions_in_order(app) -> list[str]:
+    config = app.extensions["migrate"].migrate.get_config(directory=MIGRATIONS_DIR)
+    return [rev.revision for rev in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
+
+
+def _insert(connection, rows: dict[str, list[dict]]) -> None:
+    """Insert through the tables as they are at this revision (reflected), not through today's models."""
+    tables = MetaData()
+    tables.reflect(bind=connection)
+    for name, values in rows.items():
+        connection.execute(tables.tables[name].insert(), values)
+
+
+FIRST_SCHEMA_ROWS = {
+    "school": [{"id": 1, "name": "Northfield Primary", "created_at": AT},
+               {"id": 2, "name": "Riverside Academy", "created_at": AT}],
+    "user_account": [
+        {"id": 1, "email": "admin@network.example", "display_name": "Alex Admin", "password_hash": "pbkdf2:x$y$z",
+         "role": "network_admin", "school_id": None, "active": True, "must_change_password": False,
+         "session_generation": 1, "created_at": AT, "deactivated_at": None},
+        {"id": 2, "email": "lena@northfield.example", "display_name": "Lena Lead", "password_hash": None,
+         "role": "lead", "school_id": 1, "active": True, "must_change_password": True,
+         "session_generation": 3, "created_at": AT, "deactivated_at": None},
+        {"id": 3, "email": "tom@northfield.example", "display_name": "Tom Teacher", "password_hash": None,
+         "role": "teacher", "school_id": 1, "active": False, "must_change_password": False,
+         "session_generation": 1, "created_at": AT, "deactivated_at": AT},
+    ],
+    "audit_entry": [{"id": 1, "at": AT, "actor_id": 1, "school_id": 1, "action": "staff.added",
+                     "target": "lena@northfield.example", "details": "Lead"}],
+}
+GROUP_ROWS = {
+    "study_group": [{"id": 1, "name": "Year 4 fractions", "school_id": 1, "focus_pupils": "pupils new to English",
+                     "focus_learning": "equivalent fractions", "focus_approach": "bar models", "subject": "Maths",
+                     "year_group": "Year 4", "class_name": "4B", "school_priority": "", "background": "EEF 2022",
+                     "created_by_id": 2, "created_at": AT}],
+    "group_member": [{"id": 1, "group_id": 1, "user_id": 2, "role": "facilitator", "joined_at": AT, "left_at": None},
+                     {"id": 2, "group_id": 1, "user_id": 3, "role": "member", "joined_at": AT, "left_at": AT}],
+    "protocol_version": [{"id": 1, "group_id": 1, "number": 1, "text": PROTOCOL, "text_sha256": text_hash(PROTOCOL),
+                          "note": "", "created_by_id": 2, "created_at": AT}],
+    "protocol_signature": [
+        {"id": 1, "group_id": 1, "version_id": 1, "user_id": 2, "sequence": 1, "kind": "signed",
+         "typed_name": "Lena Lead", "text_sha256": text_hash(PROTOCOL), "at": AT},
+        {"id": 2, "group_id": 1, "version_id": 1, "user_id": 3, "sequence": 1, "kind": "signed",
+         "typed_name": "Tom Teacher", "text_sha256": text_hash(PROTOCOL), "at": AT},
+    ],
+    "cycle": [{"id": 1, "group_id": 1, "number": 1, "status": "planning", "planned_lessons": 3, "created_at": AT}],
+    "case_pupil": [{"id": 1, "cycle_id": 1, "label": "Pupil A", "represents": "finds it hard", "attainment": "",
+                    "notes": "Counts on fingers", "position": 0}],
+}
+
+
+def _row_counts(connection) -> dict[str, int]:
+    tables = MetaData()
+    tables.reflect(bind=connection)
+    return {name: connection.execute(select(db.func.count()).select_from(table)).scalar_one()
+            for name, table in tables.tables.items() if name != "alembic_version"}
+
+
+def test_every_migration_keeps_the_data_of_a_school_and_ends_at_the_models_schema(make_app, empty_database_url):
+    app = make_app(DATABASE_URL=empty_database_url)
+    with app.app_context():
+        revisions = _revisions_in_order(app)
+        assert revisions[0] == "0001" and len(revisions) >= 4
+        upgrade(directory=MIGRATIONS_DIR, revision="0001")
+        with db.engine.begin() as connection:
+            _insert(connection, FIRST_SCHEMA_ROWS)
+        expected_counts = None
+        for revision in revisions[1:]:
+            upgrade(directory=MIGRATIONS_DIR, revision=revision)
+            with db.engine.begin() as connection:
+                if revision == "0002":  # groups and the protocol exist from here on: fill them too
+                    _insert(connection, GROUP_ROWS)
+                counts = _row_counts(connection)
+            if expected_counts is not None:
+                kept = {name: counts.get(name) for name in expected_counts}
+                assert kept == expected_counts, f"rows lost by migration {revision}"
+            expected_counts = {name: count for name, count in counts.items() if count}
+        assert pending_migrations(app) == []
+
+        # At the newest schema, today's models read everything back as it was written.
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+        users = db.session.scalars(select(User).order_by(User.id)).all()
+        assert [(u.email, u.role, u.school_id, u.active, u.session_generation) for u in users] == [
+            ("admin@network.example", Role.NETWORK_ADMIN, None, True, 1),
+            ("lena@northfield.example", Role.LEAD, 1, True, 3),
+            ("tom@northfield.example", Role.TEACHER, 1, False, 1)]
+        assert users[2].deactivated_at == AT
+        assert [(s.name, s.retention_days) for s in db.session.scalars(select(School).order_by(School.id))] == [
+            ("Northfield Primary", 365), ("Riverside Academy", 365)]  # the default given to existing schools
+        group = db.session.get(StudyGroup, 1)
+        assert group.focus_sentence == ("We want to improve how pupils new to English learn equivalent "
+                                        "fractions through bar models.")
+        assert [(m.user.display_name, m.role, m.left_at) for m in db.session.scalars(
+            select(GroupMember).order_by(GroupMember.id))] == [
+            ("Lena Lead", GroupRole.FACILITATOR, None), ("Tom Teacher", GroupRole.MEMBER, AT)]
+        signatures = db.session.scalars(select(ProtocolSignature).order_by(ProtocolSignature.id)).all()
+        assert [(s.typed_name, s.kind, s.text_sha256) for s in signatures] == [
+            ("Lena Lead", SignatureKind.SIGNED, text_hash(PROTOCOL)),
+            ("Tom Teacher", SignatureKind.SIGNED, text_hash(PROTOCOL))]
+        assert signatures[0].version.text == PROTOCOL
+        cycle = db.session.get(Cycle, 1)
+        assert (cycle.status, [p.label for p in cycle.pupils]) == (CycleStatus.PLANNING, ["Pupil A"])
+        assert db.session.get(CasePupil, 1).notes == "Counts on fingers"
+        assert db.session.scalar(select(AuditEntry.action)) == "staff.added"
+        db.session.remove()
