@@ -48,6 +48,9 @@ class ResearchLesson(db.Model):
     status: Mapped[LessonStatus] = mapped_column(_enum(LessonStatus), default=LessonStatus.PLANNED)
     # The details (date, time, class, room, teacher) are one small form with its own version.
     details_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Counts every change to what the plan page shows (lsweb/planning/stamp.py bumps it at each flush):
+    # the page's rendered structure is cached under it.
+    plan_stamp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_from_id: Mapped[int | None] = mapped_column(ForeignKey("research_lesson.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

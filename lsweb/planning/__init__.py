@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("planning", __name__)
 
-from . import views, field_views  # noqa: E402,F401
+from . import field_views, stamp, views  # noqa: E402,F401

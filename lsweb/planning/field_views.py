@@ -3,7 +3,7 @@ whole plan in one form post (no JavaScript); conflicts, presence, history and re
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, request, url_for
+from flask import abort, flash, g, jsonify, request, url_for
 from flask_login import current_user
 
 from ..errors import DomainError
@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
 from ..web import done, render
 from . import bp, fields, lessons, presence
-from .page import PostedFieldsRefused, open_conflict_or_none, plan_context, save_posted_fields
+from .page import PostedFieldsRefused, open_conflict_or_none, page_context, save_posted_fields
 from .views import PAGE, plan_url, publish, refused_page, visible_lesson
 
 MAX_BASE_TEXT = fields.MAX_TEXT * 2
@@ -86,7 +86,8 @@ def save_plan(lesson_id: int):
 # --- conflicts ----------------------------------------------------------------------------------------
 
 def _conflicts_answer(lesson: ResearchLesson):
-    return done(plan_url(lesson, "my-conflicts"), PAGE, "conflicts", **plan_context(lesson, current_user))
+    return done(plan_url(lesson, "my-conflicts"), PAGE, "conflicts",
+                **page_context(lesson, current_user, g.plan_members))
 
 
 def _conflict_or_404(lesson: ResearchLesson, conflict_id: int):
@@ -142,7 +143,9 @@ def presence_region(lesson_id: int):
         elif presence.touch(current_user, lesson, request.form.get("field", "")):
             publish(lesson, "presence-changed")
         return "", 204
-    return render(PAGE, "presence", **plan_context(lesson, current_user))
+    context = page_context(lesson, current_user, g.plan_members)
+    context["present"] = presence.present(lesson)
+    return render(PAGE, "presence", **context)
 
 
 # --- history --------------------------------------------------------------------------------------------

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Callable
 
+from flask import current_app, render_template
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+
 from ..errors import DomainError
 from ..extensions import db
-from ..models import PlanConflict, ResearchLesson, User
+from ..models import GroupMember, PlanConflict, ResearchLesson, User
 from . import carry, fields, observers, presence
 from .fields import PLAN_FIELDS, STAGE_PARTS, FieldSpec, SaveResult
 from .forms import DetailsForm
@@ -31,14 +37,75 @@ def lesson_links(lesson: ResearchLesson) -> list[SimpleNamespace]:
     return [SimpleNamespace(label=label, url=url) for provider in LESSON_LINKS for label, url in provider(lesson)]
 
 
+def current_members(lesson: ResearchLesson) -> list[GroupMember]:
+    """The group's current members with their accounts, in one query."""
+    return list(db.session.scalars(db.select(GroupMember).options(joinedload(GroupMember.user)).where(
+        GroupMember.group_id == lesson.cycle.group_id, GroupMember.left_at.is_(None)).order_by(GroupMember.id)))
+
+
+# --- the structure of the plan, rendered once per change -------------------------------------------------
+# What the structure region shows is the same for every member (nothing in it depends on who looks), so
+# it is rendered once per plan stamp (stamp.py) and kept here; the members' names are part of the key.
+# The cache belongs to the application (one database), bounded in size.
+CACHE_SIZE = 128
+CACHE_KEY = "lsweb.plan_structures"
+
+
+class StructureCache:
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self.items: OrderedDict[tuple, Markup] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Markup | None:
+        with self.lock:
+            html = self.items.get(key)
+            if html is not None:
+                self.items.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: Markup) -> None:
+        with self.lock:
+            self.items[key] = html
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def structure_html(lesson: ResearchLesson, members: list[GroupMember]) -> Markup:
+    cache = current_app.extensions.setdefault(CACHE_KEY, StructureCache())
+    key = (lesson.id, lesson.plan_stamp, tuple((m.user_id, m.user.display_name) for m in members))
+    html = cache.get(key)
+    if html is None:
+        html = Markup(render_template("planning/_structure.html", **structure_context(lesson, members)))
+        cache.put(key, html)
+    return html
+
+
+def page_context(lesson: ResearchLesson, user: User, members: list[GroupMember]) -> dict:
+    """The plan page: the cached structure, and what belongs to this user (their kept conflicts)."""
+    return {"lesson": lesson, "group": lesson.cycle.group, "cycle": lesson.cycle,
+            "structure_html": structure_html(lesson, members), "lesson_links": lesson_links(lesson),
+            "conflicts": conflicts_of(lesson, user), "present": None}
+
+
+def conflicts_of(lesson: ResearchLesson, user: User) -> list:
+    return [(c, fields.label(fields.spec_of(lesson, c.field))) for c in fields.open_conflicts(lesson, user)]
+
+
 def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
-                 errors: dict | None = None) -> dict:
-    """`posted` and `errors` (by field key): a refused whole-form post shows what was typed, with the
-    message beside the field."""
+                 errors: dict | None = None, members: list[GroupMember] | None = None) -> dict:
+    """Everything the plan page and the printed sheet show, rendered afresh. `posted` and `errors` (by
+    field key): a refused whole-form post shows what was typed, with the message beside the field."""
+    members = members if members is not None else current_members(lesson)
+    return {**structure_context(lesson, members, posted, errors), "lesson_links": lesson_links(lesson),
+            "conflicts": conflicts_of(lesson, user), "present": presence.present(lesson)}
+
+
+def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted: dict | None = None,
+                      errors: dict | None = None) -> dict:
     group, cycle = lesson.group, lesson.cycle
     posted, errors = posted or {}, errors or {}
     stored = fields.fields_of(lesson)
-    members = group.current_members
 
     def cell(key: str, spec: FieldSpec) -> SimpleNamespace:
         field = stored.get(key)
@@ -57,7 +124,6 @@ def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
                                                         FieldSpec("", "prediction", stage=stage, pupil=pupil)))
                                            for pupil in cycle.pupils])
               for stage in lesson.current_stages]
-    conflicts = fields.open_conflicts(lesson, user)
     cover = observers.coverage(lesson)
     assigned = observers.assignments(lesson)
     later = db.session.scalar(db.select(ResearchLesson.id).where(
@@ -66,14 +132,13 @@ def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
         "lesson": lesson, "group": group, "cycle": cycle, "pupils": cycle.pupils, "members": members,
         "plan_cells": plan_cells, "pupil_cells": pupil_cells, "stages": stages,
         "removed_stages": [s for s in lesson.stages if s.removed_at is not None],
-        "conflicts": [(c, fields.label(fields.spec_of(lesson, c.field))) for c in conflicts],
         "coverage": cover, "assigned": assigned,
         "observer_names": {p.id: ", ".join(sorted({w.display_name for (pid, _), w in cover.watcher.items()
                                                   if pid == p.id and w is not None})) for p in cycle.pupils},
         "has_stage_overrides": any(stage_id is not None for _, stage_id in assigned),
         "partially_covered": [(p, s) for p, s in cover.uncovered if p not in cover.pupils_without],
-        "changes": carry.changes_from_previous(lesson), "lesson_links": lesson_links(lesson),
-        "present": presence.present(lesson), "checklist": carry.checklist(lesson),
+        "changes": carry.changes_from_previous(lesson),
+        "checklist": carry.checklist(lesson),
         "details_form": DetailsForm(formdata=None, obj=lesson, members=members,
                                     based_on=lesson.details_version,
                                     teacher_id=str(lesson.teacher_id or "")),

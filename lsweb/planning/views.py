@@ -6,18 +6,21 @@ browser without JavaScript that presses "Move up" or "Save the details" loses no
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_login import current_user, login_required
 
 from .. import live
 from ..errors import DomainError
 from ..extensions import db
-from ..models import PlanStage, ResearchLesson
-from ..permissions import can_see_lesson, group_or_404, lesson_or_404
+from sqlalchemy.orm import joinedload
+
+from ..models import Cycle, PlanStage, ResearchLesson
+from ..permissions import can_see_lesson, group_or_404
+from ..protocol.services import signed_current
 from ..web import done, render, see_other
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
-from .page import PostedFieldsRefused, plan_context, save_posted_fields
+from .page import PostedFieldsRefused, current_members, page_context, plan_context, save_posted_fields
 
 PAGE = "planning/plan.html"
 
@@ -43,11 +46,22 @@ def publish(lesson: ResearchLesson, event: str = "plan-changed", **data) -> None
 
 
 def visible_lesson(lesson_id: int) -> ResearchLesson:
-    """The lesson, for a member who has signed; a member who has not is sent to sign (SignFirst)."""
-    lesson = lesson_or_404(current_user, lesson_id)
-    if not can_see_lesson(current_user, lesson):
+    """The lesson, for a member who has signed; a member who has not is sent to sign (SignFirst); anyone
+    else gets 404. The group's members, loaded for the check, are kept for the page (g.plan_members)."""
+    lesson = db.session.get(ResearchLesson, lesson_id,
+                            options=[joinedload(ResearchLesson.cycle).joinedload(Cycle.group)])
+    if lesson is None:
+        abort(404)
+    members = current_members(lesson)
+    if not any(member.user_id == current_user.id for member in members):
+        abort(404)
+    if not signed_current(current_user, lesson.cycle.group):
         raise SignFirst(lesson)
+    g.plan_members = members
     return lesson
+
+
+
 
 
 class SignFirst(Exception):
@@ -72,7 +86,7 @@ def _after(lesson: ResearchLesson, error: DomainError | None = None, message: st
         flash(error.message, "error")
     elif message:
         flash(message, "success")
-    return done(plan_url(lesson, anchor), PAGE, "structure", **plan_context(lesson, current_user))
+    return done(plan_url(lesson, anchor), PAGE, "structure", **page_context(lesson, current_user, g.plan_members))
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/lessons", methods=["POST"])
@@ -97,20 +111,21 @@ def create_lesson(group_id: int, number: int):
 @bp.route("/lessons/<int:lesson_id>")
 def plan(lesson_id: int):
     lesson = visible_lesson(lesson_id)
-    return render(PAGE, **plan_context(lesson, current_user))
+    return render(PAGE, **page_context(lesson, current_user, g.plan_members))
 
 
 @bp.route("/lessons/<int:lesson_id>/structure")
 def structure(lesson_id: int):
     """The live region with the stages, predictions and observers (text boxes are kept by the page)."""
     lesson = visible_lesson(lesson_id)
-    return render(PAGE, "structure", **plan_context(lesson, current_user))
+    return render(PAGE, "structure", **page_context(lesson, current_user, g.plan_members))
 
 
 def refused_page(lesson: ResearchLesson, refused: PostedFieldsRefused):
     """A whole-form post with a field refused: the page again, with what was typed and why (422)."""
     flash("Nothing was saved: " + " ".join(refused.errors.values()), "error")
-    return render(PAGE, status=422, **plan_context(lesson, current_user, refused.posted, refused.errors))
+    return render(PAGE, status=422, **plan_context(lesson, current_user, refused.posted, refused.errors,
+                                                   g.plan_members))
 
 
 def _plan_action(lesson: ResearchLesson, action, message, anchor: str = ""):
@@ -243,4 +258,4 @@ def tick(lesson_id: int, item_key: str):
 def print_sheet(lesson_id: int):
     """The observation sheet: A3 landscape, stages as rows, predicted and observed columns per pupil."""
     lesson = visible_lesson(lesson_id)
-    return render("planning/print.html", **plan_context(lesson, current_user))
+    return render("planning/print.html", **plan_context(lesson, current_user, members=g.plan_members))

@@ -138,7 +138,14 @@ def has_signed(user: User, version: ProtocolVersion | None) -> bool:
 
 
 def signed_current(user: User, group: StudyGroup) -> bool:
-    return has_signed(user, current_version(group))
+    """Whether the user's latest event on the group's current version is a signature (one query: every
+    page of a group's lesson work asks)."""
+    current = (db.select(ProtocolVersion.id).where(ProtocolVersion.group_id == group.id)
+               .order_by(ProtocolVersion.number.desc()).limit(1).scalar_subquery())
+    latest = db.session.scalar(db.select(ProtocolSignature.kind).where(
+        ProtocolSignature.version_id == current, ProtocolSignature.user_id == user.id)
+        .order_by(ProtocolSignature.sequence.desc()).limit(1))
+    return latest is SignatureKind.SIGNED
 
 
 def sign(member: User, group: StudyGroup, version_id: int, agreed: bool, typed_name: str) -> tuple[ProtocolSignature, bool]:

@@ -185,3 +185,24 @@ def test_members_start_lessons_from_the_cycle_page(client, login, team):
     response = client.post(f"/groups/{team.group.id}/cycles/{team.cycle.number}/lessons")
     assert response.status_code == 303
     assert "RL2: the plan" in client.get(response.headers["Location"]).text
+
+
+def test_the_cached_plan_shows_every_kind_of_change_at_once(client, login, team):
+    """The structure is rendered once per change (the plan stamp): whatever changes what the page shows
+    (a field, a case pupil of the cycle, a member's name, a stage) shows on the next view."""
+    from lsweb.groups import cycles
+
+    login(team.ana)
+    url = f"/lessons/{team.lesson.id}"
+    first = client.get(url).text
+    assert "Pupil A" in first and "Ben Brook" in first
+    before = team.lesson.plan_stamp
+    fields.save_field(team.ben, team.lesson, "aspect", "Equivalence", 0)
+    assert "Equivalence" in client.get(url).text
+    cycles.save_pupil(team.lead, team.cycle, team.pupils[0], "Pupil Z", "", "", "", False)
+    assert "Pupil Z" in client.get(url).text
+    team.ben.display_name = "Benedict Brook"
+    db.session.commit()
+    assert "Benedict Brook" in client.get(url).text
+    db.session.refresh(team.lesson)
+    assert team.lesson.plan_stamp > before
