@@ -124,4 +124,24 @@ def _register_hooks(app: Flask) -> None:
     def _globals():
         from . import permissions
 
-        return {"perm": permissions, "Role": Role}
+        return {"perm": permissions, "Role": Role, "urls": _layout_urls(app)}
+
+
+LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "staff": "admin.staff", "schools": "admin.schools",
+               "audit_log": "admin.audit_log", "my_time": "lessonday.my_time", "my_data": "operations.my_data",
+               "password": "auth.change_password", "sessions": "auth.my_sessions", "logout": "auth.logout"}
+
+
+def _layout_urls(app: Flask):
+    """The layout's links (the same on every page), built once instead of on every request."""
+    urls = app.extensions.get("lsweb.layout_urls")
+    if urls is None:
+        from types import SimpleNamespace
+
+        from flask import url_for
+
+        urls = SimpleNamespace(css=url_for("static", filename="css/lsweb.css"),
+                               htmx=url_for("static", filename="vendor/htmx-2.0.11.min.js"),
+                               **{name: url_for(endpoint) for name, endpoint in LAYOUT_URLS.items()})
+        app.extensions["lsweb.layout_urls"] = urls
+    return urls
