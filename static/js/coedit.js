@@ -119,7 +119,10 @@
     f.rebase = null;
     if (data.status === "conflict" || data.status === "removed") {
       f.base = data.text;
-      f.paused = true;  // the author chooses; their text is kept on the server meanwhile
+      // The author chooses in the panel above the plan; their text is kept on the server meanwhile, and
+      // the box waits (read-only, so nothing typed into it could be lost) until they have chosen.
+      f.paused = true;
+      if (box) { box.readOnly = true; }
       show(f, "conflict", data.message);
       refreshConflicts();
       return;
@@ -152,6 +155,7 @@
       return;  // the base stays: the next save is merged three ways on the server
     }
     f.paused = false;
+    box.readOnly = false;
     replaceText(box, text);
     f.base = text;
     f.rebase = null;
@@ -182,7 +186,13 @@
       event.target.querySelectorAll("[data-conflict-key]").forEach(function (s) { open[s.dataset.conflictKey] = true; });
       var waiting = Object.keys(fields).filter(function (key) { return fields[key].paused && !open[key]; });
       if (waiting.length) {
-        waiting.forEach(function (key) { fields[key].paused = false; fields[key].version = -1; });
+        // Their text is in the plan or let go: the box takes what the plan holds now.
+        waiting.forEach(function (key) {
+          var f = fields[key], box = el(key);
+          f.paused = false;
+          f.version = -1;
+          if (box) { box.readOnly = false; f.base = box.value; }
+        });
         catchUp();
       }
     }
