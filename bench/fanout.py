@@ -53,6 +53,11 @@ sys.path.insert(0, str(ROOT))
 HOST = "127.0.0.1"
 CHANNEL = "bench-1"
 PASSWORD = "fan-out bench password"
+# --post: a real board post over HTTP (RL1's board in a fresh demo network), seen as "board-changed".
+MODE = {"post": False}
+BOARD_LESSON = 1
+BOARD_CHANNEL = f"board-{BOARD_LESSON}"
+POSTER = "teacher1@demo.local"
 
 
 def _anyone_signed_in(user, key: str) -> bool:
@@ -94,6 +99,13 @@ def prepare(workdir: Path) -> tuple[dict, str]:
     app = create_app({"DATABASE_URL": env["LSWEB_DATABASE_URL"], "INSTANCE_PATH": env["LSWEB_INSTANCE_PATH"],
                       "SECRET_KEY": env["LSWEB_SECRET_KEY"], "REDIS_URL": None})
     upgrade_database(app)
+    if MODE["post"]:
+        from lsweb.demo import seed_demo
+
+        with app.app_context():
+            seed_demo()
+            db.engine.dispose()
+        return env, POSTER
     email = f"fanout-{secrets.token_hex(4)}@bench.local"  # fresh: no sign-in throttle carried over
     with app.app_context():
         school = School(name="Bench School")
@@ -180,7 +192,8 @@ def sign_in(port: int, email: str) -> str:
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body).group(1)
     from urllib.parse import urlencode
 
-    form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
+    password = "lessonstudy" if MODE["post"] else PASSWORD  # the demo's password
+    form = urlencode({"email": email, "password": password, "csrf_token": token})
     connection.request("POST", "/login", body=form, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": "; ".join(cookies.values())})
     answer = connection.getresponse()
@@ -198,8 +211,10 @@ def sign_in(port: int, email: str) -> str:
 
 async def viewer(port: int, cookie: str, ready: asyncio.Queue, ticks: dict, index: int) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
+    channel = BOARD_CHANNEL if MODE["post"] else CHANNEL
+    posts_seen = 0
     try:
-        writer.write(f"GET /live/{CHANNEL} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept: text/event-stream\r\n"
+        writer.write(f"GET /live/{channel} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept: text/event-stream\r\n"
                      f"Cookie: {cookie}\r\n\r\n".encode())
         status = await reader.readline()
         if b" 200 " not in status:
@@ -212,11 +227,16 @@ async def viewer(port: int, cookie: str, ready: asyncio.Queue, ticks: dict, inde
                     ready.put_nowait(index)
             elif line.startswith(b"data: ") and event == b"tick":
                 ticks.setdefault(json.loads(line[6:])["seq"], {})[index] = time.perf_counter()
+            elif line.startswith(b"data: ") and event == b"board-changed":  # posts arrive in order
+                ticks.setdefault(posts_seen, {})[index] = time.perf_counter()
+                posts_seen += 1
     finally:
         writer.close()
 
 
 async def publish(port: int, seq: int) -> None:
+    if MODE["post"]:
+        return await post_on_board(port, seq)
     reader, writer = await asyncio.open_connection(HOST, port)
     writer.write(f"POST /bench/publish/{CHANNEL}/{seq} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
                  f"Content-Length: 0\r\nConnection: close\r\n\r\n".encode())
@@ -224,6 +244,38 @@ async def publish(port: int, seq: int) -> None:
     writer.close()
     if b" 200 " not in status:
         raise RuntimeError(f"publish failed: {status!r}")
+
+
+POSTING: dict[str, str] = {}  # the poster's cookie and CSRF token
+
+
+def board_token(port: int, cookie: str) -> tuple[str, str]:
+    """(cookie, CSRF token) after opening the board: the page may set the session's CSRF secret."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    connection.request("GET", f"/lessons/{BOARD_LESSON}/board", headers={"Cookie": cookie})
+    answer = connection.getresponse()
+    page = answer.read().decode()
+    jar = {c.split("=", 1)[0]: c for c in cookie.split("; ")}
+    jar.update({c.split("=", 1)[0]: c.split(";", 1)[0] for k, c in answer.getheaders() if k.lower() == "set-cookie"})
+    connection.close()
+    return "; ".join(jar.values()), re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+async def post_on_board(port: int, seq: int) -> None:
+    """A real post: the board's form, sent as htmx sends it (one INSERT, a commit, then the publish)."""
+    from urllib.parse import urlencode
+
+    body = urlencode({"section": "patterns", "token": f"fanout-{seq:06d}-{secrets.token_hex(4)}",
+                      "body": f"Pattern {seq}: most pupils used the bar model.", "mark": ""}).encode()
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(f"POST /lessons/{BOARD_LESSON}/board/posts HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+                 f"Cookie: {POSTING['cookie']}\r\nX-CSRFToken: {POSTING['token']}\r\nHX-Request: true\r\n"
+                 f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+                 f"Connection: close\r\n\r\n".encode() + body)
+    status = await reader.readline()
+    writer.close()
+    if b" 200 " not in status:
+        raise RuntimeError(f"post failed: {status!r}")
 
 
 async def measure(ports: list[int], cookie: str, clients: int, events: int, on_ready=None) -> dict:
@@ -285,6 +337,9 @@ def run(args) -> list[dict]:
             servers = start_servers(env, processes, threads, args.redis_url if broker == "redis" else None, workdir)
             try:
                 cookie = cookie or sign_in(servers[0][0], email)
+                if MODE["post"]:
+                    cookie, token = board_token(servers[0][0], cookie)
+                    POSTING.update(cookie=cookie, token=token)
                 ports = [port for port, _ in servers]
                 for clients in args.clients:
                     rss = lambda: {"worker_rss_mb": max(worker_rss_mb(p.pid) or 0 for _, p in servers)}  # noqa: E731
@@ -325,7 +380,10 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("LSWEB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
     parser.add_argument("--time-limit", type=float, default=240, help="seconds; later setups are skipped")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
+    parser.add_argument("--post", action="store_true",
+                        help="publish real board posts over HTTP (RL1's board in a demo network) instead of ticks")
     args = parser.parse_args()
+    MODE["post"] = args.post
     if args.command == "serve":
         from lsweb.server import serve as serve_app
 
