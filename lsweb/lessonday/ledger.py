@@ -1,5 +1,10 @@
 """Protected time: each member's allowance for the school year (default 5 hours, set per school), the
-time logged automatically (observing, teaching, covering, discussions) and entered by hand."""
+time logged automatically (observing, teaching, covering, planning meetings, discussions) and entered by
+hand.
+
+Planning meetings: a member who saves any part of a lesson's plan on a day took part in planning it that
+day; they get one planning entry (PLANNING_MINUTES) per lesson and day, however many saves they make.
+One indexed look-up per save; the entry is made by the first save of the day."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from ..models import ResearchLesson, TimeAllowance, TimeEntry, TimeKind, User
 from ..permissions import can_manage_staff
 
 DEFAULT_MINUTES = 300
+PLANNING_MINUTES = 60
 MAX_MANUAL_MINUTES = 8 * 60
 
 
@@ -90,3 +96,9 @@ def log_auto(user_id: int, lesson: ResearchLesson, kind: TimeKind, minutes: int,
     db.session.add(TimeEntry(user_id=user_id, lesson_id=lesson.id, kind=kind, minutes=minutes, on=on,
                              note=f"{lesson.group.name}, cycle {lesson.cycle.number}, {lesson.title}",
                              auto_key=auto_key))
+
+
+def log_planning(user_id: int, lesson: ResearchLesson, on: date) -> None:
+    """A member saved part of the plan on `on`: one planning-meeting entry per lesson and day. No commit
+    (the save's own commit carries it)."""
+    log_auto(user_id, lesson, TimeKind.PLANNING, PLANNING_MINUTES, on, f"plan-{user_id}-{on.isoformat()}")
