@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .. import audit
 from ..errors import DomainError
 from ..extensions import db
 from ..models import ResearchLesson, TimeAllowance, TimeEntry, TimeKind, User
@@ -28,9 +29,13 @@ def school_year(on: date) -> tuple[date, date]:
 
 
 def allowance_minutes(user: User) -> int:
-    if user.school_id is None:
+    return school_allowance_minutes(user.school_id)
+
+
+def school_allowance_minutes(school_id: int | None) -> int:
+    if school_id is None:
         return DEFAULT_MINUTES
-    row = db.session.get(TimeAllowance, user.school_id)
+    row = db.session.get(TimeAllowance, school_id)
     return row.minutes_per_year if row else DEFAULT_MINUTES
 
 
@@ -40,8 +45,11 @@ def set_allowance(actor: User, school, hours: float) -> None:
     if not 0 <= hours <= 200:
         raise DomainError("Give between 0 and 200 hours.", "hours")
     row = db.session.get(TimeAllowance, school.id) or TimeAllowance(school_id=school.id)
+    before = row.minutes_per_year if row.minutes_per_year is not None else DEFAULT_MINUTES
     row.minutes_per_year = round(hours * 60)
     db.session.add(row)
+    audit.record(actor, "school.time_allowance_changed", target=school.name, school_id=school.id,
+                 details=f"{before / 60:g} → {row.minutes_per_year / 60:g} hours per member and year")
     db.session.commit()
 
 
