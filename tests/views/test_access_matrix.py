@@ -192,7 +192,8 @@ def _readable(response) -> str:
     """The answer's text; for a ZIP (a data export), the text of every file in it."""
     if response.mimetype == "application/zip":
         with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
-            return "\n".join(archive.read(name).decode() for name in archive.namelist())
+            # (files/ holds images too: photos one took are part of one's data)
+            return "\n".join(archive.read(name).decode(errors="replace") for name in archive.namelist())
     return response.text
 
 
