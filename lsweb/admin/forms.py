@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import (BooleanField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
+                     StringField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..models import Role
 
@@ -49,3 +50,10 @@ class ConfirmImportForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class AllowanceForm(FlaskForm):
+    hours = DecimalField("Protected time per member and school year (hours)", places=1,
+                         validators=[InputRequired("Enter a number of hours."),
+                                     NumberRange(min=0, max=200, message="Enter a number of hours from 0 to 200.")],
+                         render_kw={"inputmode": "decimal"})

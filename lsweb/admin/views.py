@@ -13,7 +13,7 @@ from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audi
                            manageable_schools, school_or_404, staff_member_or_404)
 from ..web import done, form_error, render
 from . import bp, services
-from .forms import EmptyForm, SchoolEditForm, SchoolForm, StaffForm
+from .forms import AllowanceForm, EmptyForm, SchoolEditForm, SchoolForm, StaffForm
 
 
 @bp.before_request
@@ -174,6 +174,28 @@ def edit_school(school_id: int):
             return done(url_for("admin.staff", school=school.id))
     status = 422 if form.errors else 200
     return render("admin/school_form.html", "form", status=status, form=form, school=school)
+
+
+@bp.route("/schools/<int:school_id>/time", methods=["GET", "POST"])
+def school_time(school_id: int):
+    """The school's protected-time allowance per member and school year (its admins and network admins)."""
+    from ..lessonday import ledger
+
+    school = school_or_404(current_user, school_id)
+    form = AllowanceForm()
+    if request.method == "GET":
+        form.hours.data = ledger.school_allowance_minutes(school.id) / 60
+    elif form.validate_on_submit():
+        try:
+            ledger.set_allowance(current_user, school, float(form.hours.data))
+        except DomainError as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            flash(f"Protected time at {school.name}: {form.hours.data:g} hours per member and year.", "success")
+            return done(url_for("admin.school_time", school_id=school.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render("admin/school_time.html", "form", status=status, form=form, school=school)
 
 
 @bp.route("/audit")

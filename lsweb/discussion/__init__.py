@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("discussion", __name__)
 
-from . import views  # noqa: F401
+from . import records, views  # noqa: F401

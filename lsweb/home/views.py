@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import jsonify, url_for
 from flask_login import current_user
 
 from ..admin.services import staff_counts
 from ..permissions import can_manage_any_staff, manageable_schools
 from ..web import render, see_other
-from . import bp
+from . import bp, dashboard
 
 
 @bp.route("/")
@@ -17,8 +19,11 @@ def index():
     from ..permissions import can_create_group
 
     schools = manageable_schools(current_user) if can_manage_any_staff(current_user) else []
+    today = date.today()  # the school's local date, as lesson dates are kept
     return render("home/index.html", schools=schools, counts=staff_counts() if schools else {},
-                  groups=groups_of(current_user), can_create=can_create_group(current_user))
+                  groups=groups_of(current_user), can_create=can_create_group(current_user),
+                  mine=dashboard.member_dashboard(current_user, today),
+                  overview=dashboard.school_overview(current_user, today), is_leader=dashboard.is_leader(current_user))
 
 
 @bp.route("/health")

@@ -1,17 +1,24 @@
 """Protected time: each member's allowance for the school year (default 5 hours, set per school), the
-time logged automatically (observing, teaching, covering, discussions) and entered by hand."""
+time logged automatically (observing, teaching, covering, planning meetings, discussions) and entered by
+hand.
+
+Planning meetings: a member who saves any part of a lesson's plan on a day took part in planning it that
+day; they get one planning entry (PLANNING_MINUTES) per lesson and day, however many saves they make.
+One indexed look-up per save; the entry is made by the first save of the day."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from .. import audit
 from ..errors import DomainError
 from ..extensions import db
 from ..models import ResearchLesson, TimeAllowance, TimeEntry, TimeKind, User
 from ..permissions import can_manage_staff
 
 DEFAULT_MINUTES = 300
+PLANNING_MINUTES = 60
 MAX_MANUAL_MINUTES = 8 * 60
 
 
@@ -22,9 +29,13 @@ def school_year(on: date) -> tuple[date, date]:
 
 
 def allowance_minutes(user: User) -> int:
-    if user.school_id is None:
+    return school_allowance_minutes(user.school_id)
+
+
+def school_allowance_minutes(school_id: int | None) -> int:
+    if school_id is None:
         return DEFAULT_MINUTES
-    row = db.session.get(TimeAllowance, user.school_id)
+    row = db.session.get(TimeAllowance, school_id)
     return row.minutes_per_year if row else DEFAULT_MINUTES
 
 
@@ -34,8 +45,11 @@ def set_allowance(actor: User, school, hours: float) -> None:
     if not 0 <= hours <= 200:
         raise DomainError("Give between 0 and 200 hours.", "hours")
     row = db.session.get(TimeAllowance, school.id) or TimeAllowance(school_id=school.id)
+    before = row.minutes_per_year if row.minutes_per_year is not None else DEFAULT_MINUTES
     row.minutes_per_year = round(hours * 60)
     db.session.add(row)
+    audit.record(actor, "school.time_allowance_changed", target=school.name, school_id=school.id,
+                 details=f"{before / 60:g} → {row.minutes_per_year / 60:g} hours per member and year")
     db.session.commit()
 
 
@@ -90,3 +104,9 @@ def log_auto(user_id: int, lesson: ResearchLesson, kind: TimeKind, minutes: int,
     db.session.add(TimeEntry(user_id=user_id, lesson_id=lesson.id, kind=kind, minutes=minutes, on=on,
                              note=f"{lesson.group.name}, cycle {lesson.cycle.number}, {lesson.title}",
                              auto_key=auto_key))
+
+
+def log_planning(user_id: int, lesson: ResearchLesson, on: date) -> None:
+    """A member saved part of the plan on `on`: one planning-meeting entry per lesson and day. No commit
+    (the save's own commit carries it)."""
+    log_auto(user_id, lesson, TimeKind.PLANNING, PLANNING_MINUTES, on, f"plan-{user_id}-{on.isoformat()}")

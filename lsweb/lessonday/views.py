@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from .. import live
 from ..admin.forms import EmptyForm
 from ..errors import DomainError, show_on_form
 from ..extensions import db
@@ -102,6 +103,8 @@ def save_note(lesson_id: int):
             db.session.rollback()
             show_on_form(form, error)
         else:
+            # Ids only: each grid re-fetches its fragment, rendered with its viewer's permissions.
+            live.publish(f"lesson-{lesson.id}", "observation-saved", {"lesson": lesson.id, "note": saved.id})
             if wants_json():
                 return jsonify({"id": saved.id, "client_id": saved.client_id,
                                 "saved_at": saved.saved_at.isoformat(), "noted_at": saved.noted_at.isoformat()})
@@ -185,7 +188,7 @@ def grid_page_context(lesson) -> dict:
 @login_required
 def grid_page(lesson_id: int):
     lesson, sign_first = lesson_for_page(lesson_id)
-    return sign_first or render("lessons/grid.html", **grid_page_context(lesson))
+    return sign_first or render("lessons/grid.html", "grid_region", **grid_page_context(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/status/<target>", methods=["POST"])

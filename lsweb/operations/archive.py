@@ -44,37 +44,58 @@ def explain_os_error(error: OSError, where: Path) -> str:
     return f"Could not write to {where}: {error.strerror or error}."
 
 
+# The lock is taken on one byte far past the holder's note: Windows locks (msvcrt) are mandatory, so a
+# locked byte could not be read by the process that is refused; the note at offset 0 stays readable.
+LOCK_OFFSET = 1 << 20
+
+
 @contextmanager
 def exclusive(instance_path: str | Path, what: str):
     """Hold <instance>/backup.lock for the duration; a second backup or restore is refused at once.
-    The operating system releases the lock if the process dies, so a crash leaves no stale lock."""
+    The operating system releases the lock if the process dies, so a crash leaves no stale lock.
+    Portable: fcntl.flock on POSIX, msvcrt.locking on Windows; plain seek/read/write (no pread)."""
     path = Path(instance_path) / "backup.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
     try:
         try:
             _lock(fd)
         except OSError:
-            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            holder = _read_note(fd) or "another process"
             raise OperationError(f"Another backup or restore is running ({holder}; lock file {path}). "
                                  f"Wait for it to finish, then run the {what} again.") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{what} by process {os.getpid()}".encode(), 0)
+        _write_note(fd, f"{what} by process {os.getpid()}")
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            _write_note(fd, "")
             _unlock(fd)
     finally:
         os.close(fd)
 
 
+def _read_note(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 200).decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _write_note(fd: int, note: str) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    if note:
+        os.write(fd, note.encode())
+
+
 def _lock(fd: int) -> None:
     try:
         import fcntl
-    except ImportError:  # Windows
+    except ImportError:  # Windows: lock one byte (beyond the end of the file is allowed)
         import msvcrt
 
+        os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         return
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -86,7 +107,7 @@ def _unlock(fd: int) -> None:
     except ImportError:
         import msvcrt
 
-        os.lseek(fd, 0, os.SEEK_SET)
+        os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         return
     fcntl.flock(fd, fcntl.LOCK_UN)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db
+from ..lessonday.ledger import log_planning
 from ..models import CasePupil, PlanConflict, PlanField, PlanRevision, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
 from .lessons import require_plan_editor
@@ -200,7 +201,10 @@ def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_ver
     sends it after a merge came back while its author went on typing); else the text at base_version."""
     for attempt in range(3):
         try:
-            result = _save(user, lesson, key, clean_text(text), base_version, base_text, now or utcnow())
+            when = now or utcnow()
+            result = _save(user, lesson, key, clean_text(text), base_version, base_text, when)
+            if result.stored and user is not None:
+                log_planning(user.id, lesson, when.date())
             if commit:
                 db.session.commit()
             return result

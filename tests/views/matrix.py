@@ -166,7 +166,9 @@ NEVER_SHOWN = {
     # Admins read group names (and case pupils' labels) in the audit log, but not the group's work.
     "school_admin": NOBODY + PUPILS + ["school B's name", "B member's email", "network member's email"],
     "network_admin": NOBODY + PUPILS,
-    "same_school_non_member": OUTSIDERS_OF_A,
+    # A lead of school A reads, on the home page's dashboard, the names (and stages, sign-off, dates, cover
+    # and hours) of the school's groups; never their plans, pupils, observations or posts.
+    "same_school_non_member": [text for text in OUTSIDERS_OF_A if text != "group A's name"],
     "unsigned_member": MEMBERS_OF_A + PUPILS,
     "signed_member": MEMBERS_OF_A,
     "facilitator": MEMBERS_OF_A,
