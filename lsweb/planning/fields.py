@@ -198,20 +198,31 @@ def check_length(spec: FieldSpec, text: str) -> None:
 def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_version: int,
                base_text: str | None = None, now: datetime | None = None, commit: bool = True) -> SaveResult:
     """Save one field. `base_text`, when given, is the text the author's edit started from (the page
-    sends it after a merge came back while its author went on typing); else the text at base_version."""
+    sends it after a merge came back while its author went on typing); else the text at base_version.
+
+    Each attempt runs in a savepoint: when two first saves of one field (or of one day's planning time)
+    meet on PostgreSQL, only this field's attempt is undone and read again, never the other fields a
+    whole-plan post saved before it in the same transaction."""
     for attempt in range(3):
+        savepoint = db.session.begin_nested()
         try:
             when = now or utcnow()
             result = _save(user, lesson, key, clean_text(text), base_version, base_text, when)
             if result.stored and user is not None:
                 log_planning(user.id, lesson, when.date())
-            if commit:
-                db.session.commit()
-            return result
-        except IntegrityError:  # two first saves of one field at once (PostgreSQL): read again
-            db.session.rollback()
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
             if attempt == 2:
                 raise
+            continue
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        if commit:
+            db.session.commit()
+        return result
     raise AssertionError("unreachable")
 
 

@@ -48,8 +48,9 @@ def test_no_saved_word_is_ever_lost(app, factories, steps):
         saved_words += [(w, key, editor) for w in words]
         if result.status in ("saved", "merged"):
             seen[(editor, key)] = (result.text, result.version)
-    final = {f.key: f.text for f in db.session.scalars(db.select(PlanField))}
-    conflicts = list(db.session.scalars(db.select(PlanConflict)))
+    final = {f.key: f.text for f in db.session.scalars(db.select(PlanField).where(
+        PlanField.lesson_id == team.lesson.id))}
+    conflicts = list(db.session.scalars(db.select(PlanConflict).where(PlanConflict.lesson_id == team.lesson.id)))
     for word, key, editor in saved_words:
         kept_in_field = word in final.get(key, "").split()
         kept_in_conflict = any(c.field.key == key and c.user_id == editors[editor].id and word in c.text.split()
