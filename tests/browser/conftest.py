@@ -242,6 +242,24 @@ def page(new_page):
     return new_page()
 
 
+# --- signing in ------------------------------------------------------------------------------------
+
+
+def sign_in(context, email: str, password: str | None = None):
+    """A new page of `context`, signed in through the form (the demo's password unless given)."""
+    import re
+
+    from lsweb.demo import DEMO_PASSWORD
+
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
 # --- accessibility ---------------------------------------------------------------------------------
 
 _AXE = None

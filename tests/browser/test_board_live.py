@@ -5,18 +5,17 @@ fails keeps the text; axe-core finds nothing on the board and the record."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
 from playwright.sync_api import expect
 
 from lsweb import live
-from lsweb.demo import DEMO_PASSWORD, seed_demo
+from lsweb.demo import seed_demo
 from lsweb.extensions import db
 from lsweb.models import Cycle, CycleStatus, ResearchLesson, StudyGroup
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,12 +41,7 @@ def lesson_id(live_server):
 
 def open_board(new_context, email: str, lesson_id: int):
     context = new_context()
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page = sign_in(context, email)
     page.goto(f"/lessons/{lesson_id}/board")
     page.get_by_role("heading", name="Post-lesson discussion of RL1").wait_for()
     return context, page

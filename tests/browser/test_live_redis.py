@@ -18,7 +18,7 @@ from lsweb.extensions import db
 from lsweb.models import StudyGroup
 
 from ..servers import redis_url, running_servers, server_environment  # noqa: F401  (redis_url: a fixture)
-from .test_protocol_live import sign_in
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 

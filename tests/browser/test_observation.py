@@ -17,7 +17,7 @@ from lsweb.models import Observation
 from ..conftest import TEST_PASSWORD
 from ..factories import Factories
 from ..lessonday_setup import lesson_day
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 TABLET = {"width": 768, "height": 1024}
@@ -34,14 +34,8 @@ def day(live_server):
     return ids
 
 
-def sign_in(new_context, email: str):
-    page = new_context(viewport=TABLET, has_touch=True).new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
-    return page
+def sign_in_on_a_tablet(new_context, email: str):
+    return sign_in(new_context(viewport=TABLET, has_touch=True), email, TEST_PASSWORD)
 
 
 def write_note(page, stage: int, pupil: int, text: str, rating: str):
@@ -63,7 +57,7 @@ def observations(server) -> list[Observation]:
 def test_notes_survive_the_server_going_away(live_server, new_context, day):
     s1, s2, s3 = day["stages"]
     pupil_a = day["pupils"][0]
-    page = sign_in(new_context, day["observer"])
+    page = sign_in_on_a_tablet(new_context, day["observer"])
     page.goto(f"/lessons/{day['lesson']}/observe")
     expect(page.get_by_role("heading", name="Pupil A", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -93,7 +87,7 @@ def test_notes_survive_the_server_going_away(live_server, new_context, day):
     expect(page.locator("li.note", has_text="Said 2/4 is bigger")).to_have_count(1)
     assert len(observations(live_server)) == 3
 
-    other = sign_in(new_context, day["observer2"])
+    other = sign_in_on_a_tablet(new_context, day["observer2"])
     other.goto(f"/lessons/{day['lesson']}/observe")
     pupil_b = day["pupils"][1]
     note = write_note(other, s1, pupil_b, "Counted squares one by one", "Not seen")

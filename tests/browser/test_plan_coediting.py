@@ -21,8 +21,7 @@ from lsweb.extensions import db
 from lsweb.models import Cycle, PlanConflict, PlanField, ResearchLesson, StudyGroup
 from lsweb.planning import fields
 
-from .conftest import assert_no_axe_violations
-from .test_protocol_live import sign_in
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 

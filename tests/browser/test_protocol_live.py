@@ -16,12 +16,12 @@ import pytest
 from playwright.sync_api import expect
 
 from lsweb import live
-from lsweb.demo import DEMO_PASSWORD, DEMO_SCHOOLS, seed_demo
+from lsweb.demo import DEMO_SCHOOLS, seed_demo
 from lsweb.extensions import db
 from lsweb.models import Role, School, StudyGroup, User
 from lsweb.protocol import services as protocol
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,16 +43,6 @@ def demo(live_server):
         group_id = db.session.scalar(db.select(StudyGroup.id).where(StudyGroup.name == GROUP))
         db.session.remove()
     return group_id
-
-
-def sign_in(context, email: str):
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
-    return page
 
 
 def wait_for_streams(server, group_id: int, count: int, timeout: float = 5.0) -> None:
