@@ -126,6 +126,7 @@ def test_a_box_being_typed_in_is_not_overwritten_and_merges_on_its_next_save(liv
     wait_for_streams(live_server, lesson_id, 2)
 
     type_at_start(samuel, key, "Probably ")  # Samuel is in the box, typing, and stays there
+    expect(samuel.locator(f"#s-{key}")).to_have_text("Saved.")  # his words are saved; he stays in the box
     type_at_end(hannah, key, " Uses the wall to check.")
     settle(hannah)
     expect(samuel.locator(f"#s-{key}")).to_contain_text("Changed elsewhere by Hannah Lee", timeout=LIVE_MS)
@@ -185,9 +186,9 @@ def test_at_tablet_size_the_plan_does_not_scroll_sideways(live_server, lesson, n
 def test_the_observation_sheet_prints_on_one_a3_landscape_page(live_server, lesson, new_context):
     lesson_id, stages, _ = lesson
     page = open_plan(new_context, HANNAH, lesson_id)
-    for _ in range(8 - len(stages)):  # the demo has 6 stages: QUALITY.md's sheet has 8
+    for count in range(len(stages) + 1, 9):  # the demo has 6 stages: QUALITY.md's sheet has 8
         page.get_by_role("button", name="Add a stage").click()
-        page.wait_for_load_state("networkidle")
+        expect(page.locator("fieldset.stage")).to_have_count(count)
     page.goto(f"/lessons/{lesson_id}/print")
     assert page.locator(".sheet-table tbody tr").count() == 8
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
