@@ -1,0 +1,83 @@
+"""The discussion board's chair and recorder (the group's roles, changeable for one lesson) and its
+invited guests."""
+
+from __future__ import annotations
+
+from .. import audit
+from ..errors import DomainError, NotAllowed
+from ..extensions import db
+from ..models import BoardGuest, DiscussionBoard, GroupRole, ResearchLesson, User
+from ..models.base import utcnow
+from ..permissions import has_signed_current, is_facilitator, membership
+from .services import Clock, board_of
+
+
+def default_roles(lesson: ResearchLesson, board: DiscussionBoard | None) -> tuple[User | None, User | None]:
+    """The chair and the recorder: as set for this lesson, else from the group's roles (the
+    facilitator chairs; the member with the recorder role records)."""
+    members = lesson.cycle.group.current_members
+    chair = board.chair if board and board.chair_id else next(
+        (m.user for m in members if m.role is GroupRole.FACILITATOR), None)
+    recorder = board.recorder if board and board.recorder_id else next(
+        (m.user for m in members if m.role is GroupRole.RECORDER), None)
+    return chair, recorder
+
+
+def roles_of(lesson: ResearchLesson) -> tuple[User | None, User | None]:
+    """(chair, recorder) of this lesson's discussion, without creating anything."""
+    return default_roles(lesson, db.session.get(DiscussionBoard, lesson.id))
+
+
+def set_roles(user: User, lesson: ResearchLesson, chair_id: int | None, recorder_id: int | None) -> None:
+    group = lesson.cycle.group
+    if not is_facilitator(user, group) or not has_signed_current(user, group):
+        raise NotAllowed("The facilitator chooses the chair and the recorder.")
+    member_ids = {m.user_id for m in group.current_members}
+    for name, value in (("chair_id", chair_id), ("recorder_id", recorder_id)):
+        if value is not None and value not in member_ids:
+            raise DomainError("Choose a member of the group.", name)
+    board = board_of(lesson)
+    board.chair_id, board.recorder_id = chair_id, recorder_id
+    db.session.commit()
+
+
+def invite_guest(user: User, lesson: ResearchLesson, email: str) -> BoardGuest:
+    group = lesson.cycle.group
+    if not is_facilitator(user, group) or not has_signed_current(user, group):
+        raise NotAllowed("The facilitator invites guests.")
+    email = (email or "").strip().lower()
+    guest_user = db.session.scalar(db.select(User).where(db.func.lower(User.email) == email)) if email else None
+    if guest_user is None or not guest_user.active:
+        raise DomainError("No active account of the network has this email.", "email")
+    if membership(guest_user, group) is not None:
+        raise DomainError("They are a member of the group: they take part already.", "email")
+    guest = db.session.scalar(db.select(BoardGuest).where(BoardGuest.lesson_id == lesson.id,
+                                                          BoardGuest.user_id == guest_user.id))
+    if guest is None:
+        guest = BoardGuest(lesson_id=lesson.id, user_id=guest_user.id, invited_by_id=user.id)
+        db.session.add(guest)
+    guest.removed_at = None
+    audit.record(user, "board.guest_invited", target=group.name,
+                 details=f"RL{lesson.number}: {guest_user.display_name}", school_id=group.school_id)
+    db.session.commit()
+    return guest
+
+
+def remove_guest(user: User, guest: BoardGuest, clock: Clock = utcnow) -> None:
+    lesson = db.session.get(ResearchLesson, guest.lesson_id)
+    group = lesson.cycle.group
+    if not is_facilitator(user, group) or not has_signed_current(user, group):
+        raise NotAllowed("The facilitator removes guests.")
+    if guest.removed_at is None:
+        guest.removed_at = clock()
+        audit.record(user, "board.guest_removed", target=group.name,
+                     details=f"RL{lesson.number}: {guest.user.display_name}", school_id=group.school_id)
+        db.session.commit()
+
+
+def guests_of(lesson: ResearchLesson) -> list[BoardGuest]:
+    return list(db.session.scalars(db.select(BoardGuest).where(BoardGuest.lesson_id == lesson.id,
+                                                               BoardGuest.removed_at.is_(None))
+                                   .order_by(BoardGuest.id)))
+
+
