@@ -3,7 +3,7 @@ whole plan in one form post (no JavaScript); conflicts, presence, history and re
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, request, url_for
+from flask import abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
 from ..errors import DomainError
@@ -11,8 +11,8 @@ from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
 from ..web import done, render
 from . import bp, fields, lessons, presence
-from .page import PostedFieldsRefused, open_conflict_or_none, page_context, save_posted_fields
-from .views import PAGE, plan_url, publish, refused_page, visible_lesson
+from .page import PostedFieldsRefused, open_conflict_or_none, save_posted_fields
+from .views import PAGE, page_of, plan_url, publish, refused_page, visible_lesson
 
 MAX_BASE_TEXT = fields.MAX_TEXT * 2
 
@@ -87,7 +87,7 @@ def save_plan(lesson_id: int):
 
 def _conflicts_answer(lesson: ResearchLesson):
     return done(plan_url(lesson, "my-conflicts"), PAGE, "conflicts",
-                **page_context(lesson, current_user, g.plan_members))
+                **page_of(lesson))
 
 
 def _conflict_or_404(lesson: ResearchLesson, conflict_id: int):
@@ -143,7 +143,7 @@ def presence_region(lesson_id: int):
         elif presence.touch(current_user, lesson, request.form.get("field", "")):
             publish(lesson, "presence-changed")
         return "", 204
-    context = page_context(lesson, current_user, g.plan_members)
+    context = page_of(lesson)
     context["present"] = presence.present(lesson)
     return render(PAGE, "presence", **context)
 

@@ -71,21 +71,24 @@ class StructureCache:
                 self.items.popitem(last=False)
 
 
-def structure_html(lesson: ResearchLesson, members: list[GroupMember]) -> Markup:
+def structure_html(lesson: ResearchLesson, members: Callable[[], list[GroupMember]]) -> Markup:
+    """The structure region's HTML, rendered when the plan's stamp has moved since (members' names are
+    part of what the stamp covers, see stamp.py); `members` loads them only then."""
     cache = current_app.extensions.setdefault(CACHE_KEY, StructureCache())
-    key = (lesson.id, lesson.plan_stamp, tuple((m.user_id, m.user.display_name) for m in members))
+    key = (lesson.id, lesson.plan_stamp)
     html = cache.get(key)
     if html is None:
-        html = Markup(render_template("planning/_structure.html", **structure_context(lesson, members)))
+        html = Markup(render_template("planning/_structure.html", **structure_context(lesson, members())))
         cache.put(key, html)
     return html
 
 
-def page_context(lesson: ResearchLesson, user: User, members: list[GroupMember]) -> dict:
+def page_context(lesson: ResearchLesson, user: User, members: Callable[[], list[GroupMember]],
+                 has_conflicts: bool = True) -> dict:
     """The plan page: the cached structure, and what belongs to this user (their kept conflicts)."""
     return {"lesson": lesson, "group": lesson.cycle.group, "cycle": lesson.cycle,
             "structure_html": structure_html(lesson, members), "lesson_links": lesson_links(lesson),
-            "conflicts": conflicts_of(lesson, user), "present": None}
+            "conflicts": conflicts_of(lesson, user) if has_conflicts else [], "present": None}
 
 
 def conflicts_of(lesson: ResearchLesson, user: User) -> list:

@@ -4,7 +4,7 @@ cached copy is out of date.
 
 Whatever a plan page shows is written through the ORM, so one listener after each flush is enough: any
 change to a lesson, its fields, stages, observers or checklist ticks, to the cycle's case pupils, to the
-group's members, or to a discussion post (next steps become the next plan's checklist) bumps the stamp
+group's members or their names, or to a discussion post (next steps become the next plan's checklist) bumps the stamp
 of every lesson of the cycle concerned (a change to one lesson shows in the others: "what changed from
 RL1", "start RL2 from this plan"). A cycle has a handful of lessons: one small UPDATE per flush.
 """
@@ -13,18 +13,18 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (CasePupil, Cycle, GroupMember, ObserverAssignment, PlanChecklistTick, PlanField,
-                      PlanStage, Post, ResearchLesson)
+                      PlanStage, Post, ResearchLesson, User)
 
 BY_LESSON = (PlanField, PlanStage, ObserverAssignment, PlanChecklistTick, Post)
 
 
 @event.listens_for(Session, "after_flush")
 def bump_plan_stamps(session: Session, _flush_context) -> None:
-    lesson_ids, cycle_ids, group_ids = set(), set(), set()
+    lesson_ids, cycle_ids, group_ids, user_ids = set(), set(), set(), set()
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, BY_LESSON):
             lesson_ids.add(obj.lesson_id)
@@ -32,12 +32,17 @@ def bump_plan_stamps(session: Session, _flush_context) -> None:
             cycle_ids.add(obj.cycle_id)
         elif isinstance(obj, GroupMember):
             group_ids.add(obj.group_id)
-    if not (lesson_ids or cycle_ids or group_ids):
+        elif isinstance(obj, User) and inspect(obj).attrs.display_name.history.has_changes():
+            user_ids.add(obj.id)  # a name shown in the plan's lists (observers, who teaches)
+    if not (lesson_ids or cycle_ids or group_ids or user_ids):
         return
     connection = session.connection()
     if lesson_ids:
         cycle_ids.update(connection.execute(
             select(ResearchLesson.cycle_id).where(ResearchLesson.id.in_(lesson_ids))).scalars())
+    if user_ids:
+        group_ids.update(connection.execute(
+            select(GroupMember.group_id).where(GroupMember.user_id.in_(user_ids))).scalars())
     if group_ids:
         cycle_ids.update(connection.execute(select(Cycle.id).where(Cycle.group_id.in_(group_ids))).scalars())
     cycle_ids.discard(None)

@@ -14,9 +14,8 @@ from ..errors import DomainError
 from ..extensions import db
 from sqlalchemy.orm import joinedload
 
-from ..models import Cycle, PlanStage, ResearchLesson
+from ..models import Cycle, PlanStage, ResearchLesson, SignatureKind
 from ..permissions import can_see_lesson, group_or_404
-from ..protocol.services import signed_current
 from ..web import done, render, see_other
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
@@ -45,34 +44,58 @@ def publish(lesson: ResearchLesson, event: str = "plan-changed", **data) -> None
     live.publish(f"lesson-{lesson.id}", event, {"lesson": lesson.id, **data})
 
 
+# Who may see a lesson's plan, in one round trip (the plan page is the busiest page in a meeting): is the
+# user a current member of the lesson's group, is their latest event on the group's current protocol a
+# signature, and do they have texts kept as conflicts in this plan.
+_ACCESS = db.text("""
+SELECT c.group_id AS group_id,
+  EXISTS (SELECT 1 FROM group_member m WHERE m.group_id = c.group_id AND m.user_id = :user
+          AND m.left_at IS NULL) AS member,
+  (SELECT s.kind FROM protocol_signature s
+   WHERE s.user_id = :user AND s.version_id = (SELECT v.id FROM protocol_version v WHERE v.group_id = c.group_id
+                                               ORDER BY v.number DESC LIMIT 1)
+   ORDER BY s.sequence DESC LIMIT 1) AS signature,
+  EXISTS (SELECT 1 FROM plan_conflict k WHERE k.lesson_id = l.id AND k.user_id = :user
+          AND k.resolved_at IS NULL) AS conflicts
+FROM research_lesson l JOIN cycle c ON c.id = l.cycle_id
+WHERE l.id = :lesson
+""")
+
+
 def visible_lesson(lesson_id: int) -> ResearchLesson:
     """The lesson, for a member who has signed; a member who has not is sent to sign (SignFirst); anyone
-    else gets 404. The group's members, loaded for the check, are kept for the page (g.plan_members)."""
-    lesson = db.session.get(ResearchLesson, lesson_id,
-                            options=[joinedload(ResearchLesson.cycle).joinedload(Cycle.group)])
-    if lesson is None:
+    else gets 404. (The same rule as permissions.lesson_or_404 + can_see_lesson, in one query.)"""
+    access = db.session.execute(_ACCESS, {"lesson": lesson_id, "user": current_user.id}).one_or_none()
+    if access is None or not access.member:
         abort(404)
-    members = current_members(lesson)
-    if not any(member.user_id == current_user.id for member in members):
-        abort(404)
-    if not signed_current(current_user, lesson.cycle.group):
-        raise SignFirst(lesson)
-    g.plan_members = members
-    return lesson
+    if access.signature != SignatureKind.SIGNED.value:
+        raise SignFirst(access.group_id)
+    g.plan_has_conflicts = bool(access.conflicts)
+    return db.session.get(ResearchLesson, lesson_id,
+                          options=[joinedload(ResearchLesson.cycle).joinedload(Cycle.group)])
 
 
+def page_of(lesson: ResearchLesson) -> dict:
+    """What the plan page (or one of its regions) shows this user."""
+    return page_context(lesson, current_user, lambda: plan_members(lesson), g.get("plan_has_conflicts", True))
 
+
+def plan_members(lesson: ResearchLesson) -> list:
+    """The group's current members with their accounts, loaded once per request when needed."""
+    if "plan_members" not in g:
+        g.plan_members = current_members(lesson)
+    return g.plan_members
 
 
 class SignFirst(Exception):
-    def __init__(self, lesson):
-        self.lesson = lesson
+    def __init__(self, group_id: int):
+        self.group_id = group_id
 
 
 @bp.errorhandler(SignFirst)
 def _sign_first(error: SignFirst):
     flash("Sign the group's current protocol to see its lessons and plans.", "info")
-    return see_other(url_for("protocol.show", group_id=error.lesson.cycle.group_id))
+    return see_other(url_for("protocol.show", group_id=error.group_id))
 
 
 def plan_url(lesson: ResearchLesson, anchor: str = "") -> str:
@@ -86,7 +109,7 @@ def _after(lesson: ResearchLesson, error: DomainError | None = None, message: st
         flash(error.message, "error")
     elif message:
         flash(message, "success")
-    return done(plan_url(lesson, anchor), PAGE, "structure", **page_context(lesson, current_user, g.plan_members))
+    return done(plan_url(lesson, anchor), PAGE, "structure", **page_of(lesson))
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/lessons", methods=["POST"])
@@ -111,21 +134,21 @@ def create_lesson(group_id: int, number: int):
 @bp.route("/lessons/<int:lesson_id>")
 def plan(lesson_id: int):
     lesson = visible_lesson(lesson_id)
-    return render(PAGE, **page_context(lesson, current_user, g.plan_members))
+    return render(PAGE, **page_of(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/structure")
 def structure(lesson_id: int):
     """The live region with the stages, predictions and observers (text boxes are kept by the page)."""
     lesson = visible_lesson(lesson_id)
-    return render(PAGE, "structure", **page_context(lesson, current_user, g.plan_members))
+    return render(PAGE, "structure", **page_of(lesson))
 
 
 def refused_page(lesson: ResearchLesson, refused: PostedFieldsRefused):
     """A whole-form post with a field refused: the page again, with what was typed and why (422)."""
     flash("Nothing was saved: " + " ".join(refused.errors.values()), "error")
     return render(PAGE, status=422, **plan_context(lesson, current_user, refused.posted, refused.errors,
-                                                   g.plan_members))
+                                                   plan_members(lesson)))
 
 
 def _plan_action(lesson: ResearchLesson, action, message, anchor: str = ""):
@@ -258,4 +281,4 @@ def tick(lesson_id: int, item_key: str):
 def print_sheet(lesson_id: int):
     """The observation sheet: A3 landscape, stages as rows, predicted and observed columns per pupil."""
     lesson = visible_lesson(lesson_id)
-    return render("planning/print.html", **plan_context(lesson, current_user, members=g.plan_members))
+    return render("planning/print.html", **plan_context(lesson, current_user, members=plan_members(lesson)))

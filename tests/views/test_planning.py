@@ -206,3 +206,16 @@ def test_the_cached_plan_shows_every_kind_of_change_at_once(client, login, team)
     assert "Benedict Brook" in client.get(url).text
     db.session.refresh(team.lesson)
     assert team.lesson.plan_stamp > before
+
+
+def test_viewing_the_plan_does_not_move_its_stamp(client, login, team):
+    """The structure is cached under the stamp: reading (and signing in) must not bump it."""
+    login(team.ana)
+    url = f"/lessons/{team.lesson.id}"
+    client.get(url)
+    db.session.rollback()
+    stamp = db.session.get(type(team.lesson), team.lesson.id).plan_stamp
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    db.session.rollback()
+    assert db.session.get(type(team.lesson), team.lesson.id).plan_stamp == stamp
