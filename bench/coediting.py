@@ -70,8 +70,14 @@ class Editor:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             if self.token:
                 headers["X-CSRFToken"] = self.token
-        self.conn.request(method, path, body=data, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed an idle keep-alive connection: as a browser, open a new one and resend.
+            self.conn.close()
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
         payload = response.read()
         _cookies(response, self.jar)
         return response.status, payload
@@ -102,13 +108,7 @@ class Editor:
         started = time.perf_counter()
         body = {"text": " ".join(words), "version": str(version)}
         try:
-            try:
-                status, payload = self.request("POST", f"/lessons/{LESSON_ID}/fields/{key}", body)
-            except (OSError, http.client.HTTPException):
-                # The server closed an idle keep-alive connection (as a browser, open a new one and resend).
-                self.conn.close()
-                started = time.perf_counter()
-                status, payload = self.request("POST", f"/lessons/{LESSON_ID}/fields/{key}", body)
+            status, payload = self.request("POST", f"/lessons/{LESSON_ID}/fields/{key}", body)
         except (OSError, http.client.HTTPException) as error:
             self.errors += 1
             self.problems.append(f"{key}: {error!r}")
