@@ -210,6 +210,8 @@ def add_post(lesson_id: int):
         db.session.rollback()
         form.validate()  # (makes the errors lists)
         show_on_form(form, error)
+        if not is_fragment_request():  # the page may not show that form (a guest's forged section)
+            flash(error.message, "error")
         key = f"reply-{parent.id}" if parent else form.section.data or ""
         return form_error(PAGE, "post_form", **board_context(lesson, guest, {key: form}), form=form,
                           section_key=form.section.data or "", parent=parent, titles=_titles(lesson))

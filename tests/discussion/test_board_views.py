@@ -162,3 +162,13 @@ def test_facilitator_sets_roles_and_invites(client, login, board):
     assert guest.user_id == board.visitor.id
     client.post(url(board, f"/guests/{guest.id}/remove"))
     assert services.guests_of(board.lesson) == []
+
+
+def test_a_guests_post_to_a_members_section_without_javascript_says_why(client, login, board):
+    """A guest posts only in the guests' section: a forged form to another section is refused, and the
+    page says so even though it has no form for that section."""
+    services.invite_guest(board.lead, board.lesson, board.visitor.email)
+    login(board.visitor)
+    refused = client.post(url(board, "/posts"), data={"section": "patterns", "body": "x", "token": "tok-guest-02"})
+    assert refused.status_code == 422 and "Guests post in the guests" in refused.text
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
