@@ -107,6 +107,11 @@ def _register_blueprints(app: Flask) -> None:
     from .operations.views import bp as operations_bp
 
     app.register_blueprint(operations_bp)
+    from .sharing import bp as sharing_bp
+    from .sharing.views_summary import channel_allowed as summary_channel_allowed
+
+    app.register_blueprint(sharing_bp)
+    register_channel("summary", summary_channel_allowed)
     register_channel("group", channel_allowed)
     register_channel("lesson", lesson_channel_allowed)
     register_channel("board", board_channel_allowed)
