@@ -8,7 +8,15 @@ from datetime import timedelta
 from .extensions import db
 from .groups import cycles
 from .groups import services as groups
-from .models import CycleStatus, GroupLink, GroupRole, ResearchLesson, School, StudyGroup, User
+from .models import (
+    CycleStatus,
+    GroupLink,
+    GroupRole,
+    ResearchLesson,
+    School,
+    StudyGroup,
+    User,
+)
 from .models.base import utcnow
 from .planning.lessons import create_lesson
 from .protocol import services as protocol

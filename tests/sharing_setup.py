@@ -44,4 +44,4 @@ def add_signed_member(team, user):
     protocol.sign(user, team.group, protocol.current_version(team.group).id, True, user.display_name)
 
 
-__all__ = ["SimpleNamespace", "written_summary", "other_school_teacher", "publish", "add_signed_member"]
+__all__ = ["SimpleNamespace", "add_signed_member", "other_school_teacher", "publish", "written_summary"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import GroupLink, GroupMember, Publication, School, User
@@ -66,7 +67,7 @@ def clean_filters(args) -> dict:
 def browse(user: User, query: str = "", filters: dict | None = None, page: int = 1) -> Results:
     filters = filters or {}
     words = search.terms(query)
-    base = db.select(Publication).where(visible(user))
+    base = db.select(Publication).where(visible(user)).options(joinedload(Publication.school))
     if filters.get("subject"):
         base = base.where(Publication.subject == filters["subject"])
     if filters.get("phase"):
@@ -83,15 +84,22 @@ def browse(user: User, query: str = "", filters: dict | None = None, page: int =
             base = base.where(column.ilike(pattern, escape="\\"))
     page = max(1, min(page, 1000))
     if words:
-        ranked, _ = search.matching(base, words)
-        total = db.session.scalar(db.select(db.func.count()).select_from(ranked.order_by(None).subquery()))
-        rows = [(p, search.highlight(s)) for p, s in
-                db.session.execute(ranked.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()]
+        ranked = search.matching(base, words)
+        # One evaluation of the full-text match gives the page and (a window count) the total.
+        page_rows = db.session.execute(ranked.add_columns(db.func.count().over().label("total"))
+                                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        found = [row[0] for row in page_rows]
+        total = page_rows[0][1] if page_rows else db.session.scalar(
+            db.select(db.func.count()).select_from(ranked.order_by(None).subquery()))
+        marked = search.snippets([p.id for p in found], words)
+        rows = [(p, search.highlight(marked.get(p.id))) for p in found]
     else:
-        total = db.session.scalar(db.select(db.func.count()).select_from(base.subquery()))
-        rows = [(p, None) for p in db.session.scalars(
-            base.order_by(Publication.published_at.desc(), Publication.id.desc())
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
+        page_rows = db.session.execute(base.add_columns(db.func.count().over().label("total"))
+                                       .order_by(Publication.published_at.desc(), Publication.id.desc())
+                                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        total = page_rows[0][1] if page_rows else db.session.scalar(
+            db.select(db.func.count()).select_from(base.subquery()))
+        rows = [(row[0], None) for row in page_rows]
     return Results(rows=rows, total=total or 0, query=query[:search.MAX_QUERY], words=words, filters=filters,
                    page=page)
 

@@ -70,23 +70,35 @@ def unindex(publication: Publication) -> None:
 
 
 def matching(query, words: list[str]):
-    """Narrow a select of Publication to the studies matching `words`, best first, with a snippet column.
-    Returns (query, snippet column)."""
+    """Narrow a select of Publication to the studies matching `words`, ordered best first."""
     if dialect() == "sqlite":
         fts = (db.select(literal_column("rowid").label("pid"),
-                         literal_column("bm25(library_fts, 4.0, 1.0)").label("rank"),
-                         literal_column(f"snippet(library_fts, 1, '{START}', '{STOP}', '…', 16)").label("snip"))
+                         literal_column("bm25(library_fts, 4.0, 1.0)").label("rank"))
                .select_from(text(FTS_TABLE))
                .where(literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts5_query(words))))
                .subquery())
-        return (query.add_columns(fts.c.snip).join(fts, fts.c.pid == Publication.id)
-                .order_by(fts.c.rank, Publication.id.desc()), fts.c.snip)
+        return query.join(fts, fts.c.pid == Publication.id).order_by(fts.c.rank, Publication.id.desc())
     tsquery = db.func.plainto_tsquery("english", " ".join(words))
     vector = literal_column(PG_VECTOR)
-    snip = db.func.ts_headline("english", Publication.search_text, tsquery,
-                               f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12")
-    return (query.add_columns(snip.label("snip")).where(vector.op("@@")(tsquery))
-            .order_by(db.func.ts_rank_cd(vector, tsquery).desc(), Publication.id.desc()), snip)
+    return (query.where(vector.op("@@")(tsquery))
+            .order_by(db.func.ts_rank_cd(vector, tsquery).desc(), Publication.id.desc()))
+
+
+def snippets(ids: list[int], words: list[str]) -> dict[int, str]:
+    """The matched passage of each of these (few) studies, marked with START and STOP: computed for the
+    page shown only, as building snippets is the costly part of a search."""
+    if not ids or not words:
+        return {}
+    if dialect() == "sqlite":
+        rows = db.session.execute(text(
+            f"SELECT rowid, snippet({FTS_TABLE}, 1, '{START}', '{STOP}', '…', 16) FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH :fts AND rowid IN ({', '.join(str(int(i)) for i in ids)})"),
+            {"fts": fts5_query(words)})
+        return dict(rows.all())
+    tsquery = db.func.plainto_tsquery("english", " ".join(words))
+    headline = db.func.ts_headline("english", Publication.search_text, tsquery,
+                                   f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12")
+    return dict(db.session.execute(db.select(Publication.id, headline).where(Publication.id.in_(ids))).all())
 
 
 def highlight(snippet: str | None) -> Markup:

@@ -64,7 +64,7 @@ def test_publish_find_in_another_school_and_download(demo, new_page):  # noqa: F
 
     with james.expect_download() as download_info:
         james.get_by_role("link", name="PDF").click()
-    pdf = PdfReader(io.BytesIO(open(download_info.value.path(), "rb").read()))
+    pdf = PdfReader(io.BytesIO(download_info.value.path().read_bytes()))
     assert len(pdf.pages) >= 1 and "wide strips" in pdf.pages[0].extract_text()
     james.get_by_role("link", name="Printable handout").click()
     james.wait_for_url(re.compile(r"/handout$"))

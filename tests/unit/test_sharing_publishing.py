@@ -41,7 +41,7 @@ def test_redaction_lists_names_photos_and_labels_and_publishing_waits_for_them(f
                          stored_name="x.jpg", content_type="image/jpeg", size=10, caption="Folded strips"))
     db.session.commit()
     items = {item.key: item for item in redaction.items(team.cycle)}
-    assert "word:Jayden" in items and "label:%d" % team.pupils[2].id in items
+    assert "word:Jayden" in items and f"label:{team.pupils[2].id}" in items
     assert any(key.startswith("photo:") for key in items)
     assert "word:Pupils" not in items and "word:NCETM" not in items and "word:Pupil" not in items
     with pytest.raises(publishing.RedactionPending) as refused:

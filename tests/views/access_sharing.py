@@ -13,9 +13,22 @@ from __future__ import annotations
 from lsweb.extensions import db
 from lsweb.groups import cycles as cycle_services
 from lsweb.groups import services as group_services
-from lsweb.models import (Cycle, CycleStatus, FairItem, LearningFair, NoteKind, Observation, OpenHouse,
-                          OpenHouseRegistration, RedactionDecision, ResearchLesson, Role, SummaryEvidence,
-                          SummaryField, User)
+from lsweb.models import (
+    Cycle,
+    CycleStatus,
+    FairItem,
+    LearningFair,
+    NoteKind,
+    Observation,
+    OpenHouse,
+    OpenHouseRegistration,
+    RedactionDecision,
+    ResearchLesson,
+    Role,
+    SummaryEvidence,
+    SummaryField,
+    User,
+)
 from lsweb.planning.lessons import create_lesson
 from lsweb.protocol import services as protocol_services
 from lsweb.sharing import fair, openhouse, publishing, summaries
@@ -67,7 +80,7 @@ def extend_world(make, world) -> None:
     conflict = summaries.save_field(target, cycle, "changes", "", 0)  # nothing yet: no conflict
     assert conflict.status == "unchanged"
 
-    cedar = make.school("Cedar School")
+    cedar = make.school("Elm Grove School")
     cedar_lead, cedar_lesson, study = _cedar_study(make, cedar, "Cedar place value", "network")
     _, _, school_study = _cedar_study(make, cedar, "Cedar column addition", "school")
     house = openhouse.save(cedar_lead, cedar_lesson, 5, "Watch the exchanges.", "")
