@@ -10,10 +10,19 @@ from ..errors import DomainError, show_on_form
 from ..extensions import db
 from ..models import ResearchLesson
 from ..permissions import has_signed_current, is_facilitator, lesson_or_404
+from ..planning.page import LESSON_LINKS
 from ..web import done, form_error, render, see_other
 from . import bp, openhouse
 from .forms import OpenHouseForm
 from .views_summary import SignFirst
+
+
+def _open_house_link(lesson: ResearchLesson) -> list[tuple[str, str]]:
+    return [("Open house", url_for("sharing.openhouse_setup", lesson_id=lesson.id))]
+
+
+if _open_house_link not in LESSON_LINKS:  # the plan page links the lesson's open house
+    LESSON_LINKS.append(_open_house_link)
 
 
 def _lesson(lesson_id: int) -> ResearchLesson:
