@@ -86,7 +86,9 @@ def extend_world(make, world) -> None:
     house = openhouse.save(cedar_lead, cedar_lesson, 5, "Watch the exchanges.", "")
     openhouse.register(facilitator, house)
     the_fair = fair.create(cedar_lead, "Cedar learning fair", study.published_at.date(), "Cedar hall")
-    world.ids.update(lesson=lesson.id, cycle_id=cycle.id, observation=notes[0].id, evidence=evidence.id,
+    # Elm Grove's lessons take ids: the next lesson group A creates (access_planning.py) comes after them.
+    next_lesson = db.session.scalar(db.select(db.func.max(ResearchLesson.id))) + 1
+    world.ids.update(lesson=lesson.id, next_lesson=next_lesson, cycle_id=cycle.id, observation=notes[0].id, evidence=evidence.id,
                      study=study.id, school_study=school_study.id, house=house.id, next_house=house.id + 1,
                      fair=the_fair.id, next_fair=the_fair.id + 1)
     world.texts["group A's summary"] = SUMMARY_TEXT
