@@ -67,7 +67,8 @@ def clean_filters(args) -> dict:
 def browse(user: User, query: str = "", filters: dict | None = None, page: int = 1) -> Results:
     filters = filters or {}
     words = search.terms(query)
-    base = db.select(Publication).where(visible(user)).options(joinedload(Publication.school))
+    # Narrow queries (ids only) find the page and count the matches; the page's studies load after.
+    base = db.select(Publication.id).where(visible(user))
     if filters.get("subject"):
         base = base.where(Publication.subject == filters["subject"])
     if filters.get("phase"):
@@ -83,23 +84,14 @@ def browse(user: User, query: str = "", filters: dict | None = None, page: int =
             pattern = "%" + filters[name].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             base = base.where(column.ilike(pattern, escape="\\"))
     page = max(1, min(page, 1000))
-    if words:
-        ranked = search.matching(base, words)
-        # One evaluation of the full-text match gives the page and (a window count) the total.
-        page_rows = db.session.execute(ranked.add_columns(db.func.count().over().label("total"))
-                                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-        found = [row[0] for row in page_rows]
-        total = page_rows[0][1] if page_rows else db.session.scalar(
-            db.select(db.func.count()).select_from(ranked.order_by(None).subquery()))
-        marked = search.snippets([p.id for p in found], words)
-        rows = [(p, search.highlight(marked.get(p.id))) for p in found]
-    else:
-        page_rows = db.session.execute(base.add_columns(db.func.count().over().label("total"))
-                                       .order_by(Publication.published_at.desc(), Publication.id.desc())
-                                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-        total = page_rows[0][1] if page_rows else db.session.scalar(
-            db.select(db.func.count()).select_from(base.subquery()))
-        rows = [(row[0], None) for row in page_rows]
+    ordered = (search.matching(base, words) if words
+               else base.order_by(Publication.published_at.desc(), Publication.id.desc()))
+    ids = list(db.session.scalars(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    total = db.session.scalar(db.select(db.func.count()).select_from(ordered.order_by(None).subquery()))
+    loaded = {p.id: p for p in db.session.scalars(db.select(Publication).where(Publication.id.in_(ids))
+                                                   .options(joinedload(Publication.school)))} if ids else {}
+    marked = search.snippets(ids, words)
+    rows = [(loaded[i], search.highlight(marked.get(i)) if words else None) for i in ids]
     return Results(rows=rows, total=total or 0, query=query[:search.MAX_QUERY], words=words, filters=filters,
                    page=page)
 
