@@ -1,8 +1,9 @@
 """Full-text search of the library: SQLite FTS5, PostgreSQL full-text search; same results shape.
 
 SQLite: the FTS5 table `library_fts` (rowid = publication id) is made by migration 0008 and kept here
-when a study is published or withdrawn. PostgreSQL: a GIN expression index on
-to_tsvector('english', title || ' ' || search_text), also made by the migration. Neither is in the
+when a study is published or withdrawn. PostgreSQL: a stored generated column
+publication.search_vector = to_tsvector('english', title || ' ' || search_text) with a GIN index, also
+made by the migration (ranking reads the stored vectors instead of recomputing them). Neither is in the
 models' metadata: `include_object` keeps them out of autogenerate and the schema comparison.
 
 User queries are never passed through as query syntax: they are cut into words (at most MAX_TERMS),
@@ -24,12 +25,13 @@ MAX_QUERY = 200
 MAX_TERMS = 12
 START, STOP = "\u27e6", "\u27e7"   # ⟦ ⟧ mark the matched words in snippets; stripped from the documents
 _TERM = re.compile(r"\w+", re.UNICODE)
-PG_VECTOR = "to_tsvector('english', publication.title || ' ' || publication.search_text)"
+PG_VECTOR = "publication.search_vector"  # generated: to_tsvector('english', title || ' ' || search_text)
+PG_ONLY_COLUMNS = {"search_vector"}
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """For Alembic: leave the search index (and FTS5's shadow tables) to migration 0008."""
-    return not (name or "").startswith(FTS_TABLE)
+    return not ((name or "").startswith(FTS_TABLE) or (type_ == "column" and name in PG_ONLY_COLUMNS))
 
 
 def dialect() -> str:
