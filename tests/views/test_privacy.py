@@ -71,7 +71,8 @@ def test_download_my_data_gives_a_zip_of_everything_about_me(client, login, grou
     assert "attachment; filename=lsweb-my-data-" in response.headers["Content-Disposition"]
     files = _zip(response.data)
     assert set(files) == {"README.txt", "account.json", "sessions.json", "audit_entries.json",
-                          "group_memberships.json", "protocol_signatures.json", "plan_revisions.json"}
+                          "group_memberships.json", "protocol_signatures.json", "plan_revisions.json",
+                          "summary_revisions.json", "open_house_registrations.json"}
     assert files["account.json"]["email"] == "tom@hillside.example"
     assert files["account.json"]["display_name"] == "Tom Teacher"
     assert files["account.json"]["school"] == "Hillside Primary"
