@@ -107,6 +107,11 @@ def _register_blueprints(app: Flask) -> None:
     from .operations.views import bp as operations_bp
 
     app.register_blueprint(operations_bp)
+    from .sharing import bp as sharing_bp
+    from .sharing.views_summary import channel_allowed as summary_channel_allowed
+
+    app.register_blueprint(sharing_bp)
+    register_channel("summary", summary_channel_allowed)
     register_channel("group", channel_allowed)
     register_channel("lesson", lesson_channel_allowed)
     register_channel("board", board_channel_allowed)
@@ -127,7 +132,7 @@ def _register_hooks(app: Flask) -> None:
         return {"perm": permissions, "Role": Role, "urls": _layout_urls(app)}
 
 
-LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "staff": "admin.staff", "schools": "admin.schools",
+LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "library": "sharing.library_index", "staff": "admin.staff", "schools": "admin.schools",
                "audit_log": "admin.audit_log", "my_time": "lessonday.my_time", "my_data": "operations.my_data",
                "password": "auth.change_password", "sessions": "auth.my_sessions", "logout": "auth.logout"}
 

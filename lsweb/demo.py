@@ -44,6 +44,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
         rows.append((email, name, role.label, school.name if school else "whole network"))
     db.session.commit()
     seed_groups()
+    from .demo_sharing import seed_sharing
+
+    seed_sharing()
     return rows
 
 

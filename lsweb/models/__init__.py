@@ -8,6 +8,8 @@ from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, Phot
 from .people import Role, School, User, UserSession
 from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanConflict, PlanField,
                        PlanPresence, PlanRevision, PlanStage, ResearchLesson)
+from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouseRegistration, Publication,
+                      RedactionDecision, SummaryConflict, SummaryEvidence, SummaryField, SummaryRevision)
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
@@ -17,4 +19,6 @@ __all__ = ["AuditEntry", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "Cycl
            "PlanRevision", "PlanStage", "Post", "PostReaction", "PostRevision", "ProtocolSignature",
            "ProtocolVersion", "Rating", "ResearchLesson", "Role", "School", "SchoolProtocolVersion",
            "SignatureKind", "StudyGroup", "TimeAllowance", "TimeEntry", "TimeKind", "User", "UserSession",
-           "text_hash"]
+           "text_hash", "CycleSummary", "FairItem", "LearningFair", "OpenHouse", "OpenHouseRegistration",
+           "Publication", "RedactionDecision", "SummaryConflict", "SummaryEvidence", "SummaryField",
+           "SummaryRevision"]

@@ -74,7 +74,8 @@ def test_download_my_data_gives_a_zip_of_everything_about_me(client, login, grou
                           "group_memberships.json", "protocol_signatures.json", "plan_revisions.json",
                           # the lesson day's and the board's sections (empty for Tom here)
                           "observations.json", "interview_records.json", "photos.json", "cover_entries.json",
-                          "time_entries.json", "board_posts.json"}
+                          "time_entries.json", "board_posts.json",
+                          "summary_revisions.json", "open_house_registrations.json"}
     assert files["account.json"]["email"] == "tom@hillside.example"
     assert files["account.json"]["display_name"] == "Tom Teacher"
     assert files["account.json"]["school"] == "Hillside Primary"

@@ -1,0 +1,279 @@
+"""The cycle summary page (co-edited with static/js/coedit.js), its key evidence, the redaction check and
+publishing; the group's own exports of its draft."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, request, url_for
+from flask_login import current_user, login_required
+
+from .. import live
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Cycle, SummaryConflict
+from ..permissions import group_or_404, has_signed_current, is_facilitator
+from ..web import done, render, see_other
+from . import bp, exports, publishing, redaction, summaries
+from .forms import EvidenceForm, PublishForm, RedactionForm
+
+PAGE = "sharing/summary.html"
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+class SignFirst(Exception):
+    def __init__(self, group):
+        self.group = group
+
+
+@bp.errorhandler(SignFirst)
+def _sign_first(error: SignFirst):
+    flash("Sign the group's current protocol to see its summary.", "info")
+    return see_other(url_for("protocol.show", group_id=error.group.id))
+
+
+def channel_allowed(user, key: str) -> bool:
+    """Live channel "summary-<cycle id>": members who have signed."""
+    if not key.isdigit():
+        return False
+    cycle = db.session.get(Cycle, int(key))
+    from ..permissions import is_member
+
+    return cycle is not None and is_member(user, cycle.group) and has_signed_current(user, cycle.group)
+
+
+def visible_cycle(group_id: int, number: int) -> Cycle:
+    group = group_or_404(current_user, group_id)
+    cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id, Cycle.number == number))
+    if cycle is None:
+        abort(404)
+    if not has_signed_current(current_user, group):
+        raise SignFirst(group)
+    return cycle
+
+
+def summary_url(cycle: Cycle, endpoint: str = "sharing.summary") -> str:
+    return url_for(endpoint, group_id=cycle.group_id, number=cycle.number)
+
+
+def context(cycle: Cycle, publish_form=None, pending=None) -> dict:
+    summary = summaries.summary_of(cycle)
+    db.session.commit()
+    conflicts = summaries.open_conflicts(summary, current_user)
+    return {"group": cycle.group, "cycle": cycle, "summary": summary, "cells": summaries.cells(cycle, summary),
+            "conflicts": [(c, summaries.label(cycle, c.field.key)) for c in conflicts],
+            "evidence": summaries.evidence_of(summary), "candidates": summaries.candidates(cycle),
+            "publication": publishing.publication_of(cycle), "facilitator": is_facilitator(current_user, cycle.group),
+            "publish_form": publish_form or PublishForm(formdata=None), "evidence_form": EvidenceForm(formdata=None),
+            "pending": pending, "kinds": summaries.EVIDENCE_KINDS, "scopes": publishing.SCOPES}
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary")
+def summary(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    return render(PAGE, **context(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields/<key>", methods=["POST"])
+def save_field(group_id: int, number: int, key: str):
+    cycle = visible_cycle(group_id, number)
+    version = request.form.get("version", "")
+    base_text = request.form.get("base_text")
+    if not version.isdigit() or (base_text is not None and len(base_text) > summaries.MAX_TEXT * 2):
+        return jsonify(status="error", message="This page is out of date: reload it."), 400
+    try:
+        result = summaries.save_field(current_user, cycle, key, request.form.get("text", ""), int(version),
+                                      base_text=base_text)
+    except summaries.FieldNotFound as error:
+        db.session.rollback()
+        return jsonify(status="error", message=error.message), 404
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(status="error", message=error.message), 422
+    if result.stored:
+        live.publish(f"summary-{cycle.id}", "field-saved", {"key": result.key, "version": result.version,
+                                                             "text": result.text, "by": current_user.display_name})
+    body = {"status": result.status, "key": result.key, "text": result.text, "version": result.version,
+            "message": result.message}
+    if result.conflict is not None:
+        body["conflict"] = result.conflict.id
+    return jsonify(body)
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields")
+def field_state(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    response = jsonify(summaries.state(summaries.summary_of(cycle)))
+    db.session.commit()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/presence", methods=["POST"])
+def presence(group_id: int, number: int):
+    """The co-editing script's heartbeat (presence is not shown on the summary page yet)."""
+    visible_cycle(group_id, number)
+    return "", 204
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary", methods=["POST"])
+def save_all(group_id: int, number: int):
+    """The whole summary in one post (no JavaScript): "f:<key>" texts with "v:<key>" versions."""
+    cycle = visible_cycle(group_id, number)
+    kept = 0
+    try:
+        for name, text in request.form.items():
+            if not name.startswith("f:"):
+                continue
+            key = name[2:]
+            version = request.form.get("v:" + key, "0")
+            result = summaries.save_field(current_user, cycle, key, text, int(version) if version.isdigit() else 0,
+                                          commit=False)
+            kept += result.status == "conflict"
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash("Nothing was saved: " + error.message, "error")
+        return render(PAGE, status=422, **context(cycle))
+    live.publish(f"summary-{cycle.id}", "resync", {})
+    flash("Saved, except parts someone else changed at the same place: both texts are kept at the top."
+          if kept else "The summary is saved.", "error" if kept else "success")
+    return done(summary_url(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/conflicts/<int:conflict_id>/dismiss",
+          methods=["POST"])
+def dismiss_conflict(group_id: int, number: int, conflict_id: int):
+    cycle = visible_cycle(group_id, number)
+    conflict = db.session.get(SummaryConflict, conflict_id)
+    summary = summaries.summary_of(cycle)
+    if conflict is None or conflict.summary_id != summary.id or conflict.user_id != current_user.id:
+        abort(404)
+    summaries.dismiss_conflict(current_user, conflict)
+    flash("The saved text stays.", "success")
+    return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/evidence", methods=["POST"])
+def add_evidence(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    form = EvidenceForm()
+    if not form.validate():
+        abort(400)
+    try:
+        summaries.link_evidence(current_user, cycle, form.kind.data, form.source.data)
+        flash("Linked as key evidence.", "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return done(summary_url(cycle) + "#evidence", PAGE, "evidence", **context(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/evidence/<int:evidence_id>/remove",
+          methods=["POST"])
+def remove_evidence(group_id: int, number: int, evidence_id: int):
+    cycle = visible_cycle(group_id, number)
+    try:
+        summaries.unlink_evidence(current_user, cycle, evidence_id)
+    except summaries.FieldNotFound:
+        abort(404)
+    flash("The evidence is no longer linked.", "success")
+    return done(summary_url(cycle) + "#evidence", PAGE, "evidence", **context(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/history")
+def history(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    summary = summaries.summary_of(cycle)
+    db.session.commit()
+    rows = [(r, summaries.label(cycle, r.field.key)) for r in summaries.history(summary)]
+    return render("sharing/summary_history.html", group=cycle.group, cycle=cycle, rows=rows)
+
+
+# --- redaction and publishing ------------------------------------------------------------------------------
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/redaction")
+def redaction_page(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    found = redaction.items(cycle)
+    db.session.commit()
+    return render("sharing/redaction.html", "items", group=cycle.group, cycle=cycle, items=found,
+                  form=RedactionForm(formdata=None), publish_form=PublishForm(formdata=None),
+                  facilitator=is_facilitator(current_user, cycle.group),
+                  publication=publishing.publication_of(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/redaction", methods=["POST"])
+def confirm_items(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    form = RedactionForm()
+    try:
+        count = redaction.confirm(current_user, cycle, list(form.items.data or []))
+        flash(f"{count} item(s) confirmed." if count else "Nothing was ticked.", "success" if count else "info")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return done(summary_url(cycle, "sharing.redaction_page"))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/publish", methods=["POST"])
+def publish(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    form = PublishForm()
+    if not form.validate():
+        return render("sharing/redaction.html", status=422, group=cycle.group, cycle=cycle,
+                      items=redaction.items(cycle), form=RedactionForm(formdata=None), publish_form=form,
+                      facilitator=is_facilitator(current_user, cycle.group),
+                      publication=publishing.publication_of(cycle))
+    try:
+        publication = publishing.publish(current_user, cycle, form.scope.data, form.phase.data or "")
+    except publishing.RedactionPending as pending:
+        db.session.rollback()
+        flash(pending.message, "error")
+        return render("sharing/redaction.html", status=422, group=cycle.group, cycle=cycle,
+                      items=pending.items, form=RedactionForm(formdata=None), publish_form=form,
+                      facilitator=True, publication=publishing.publication_of(cycle))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return done(summary_url(cycle))
+    flash(f"Published (version {publication.version}) to {publishing.SCOPES[publication.scope].lower()}.",
+          "success")
+    return done(url_for("sharing.study", publication_id=publication.id))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/withdraw", methods=["POST"])
+def withdraw(group_id: int, number: int):
+    cycle = visible_cycle(group_id, number)
+    try:
+        publishing.withdraw(current_user, cycle)
+        flash("The summary is no longer in the library.", "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return done(summary_url(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/export.<fmt>")
+def export_draft(group_id: int, number: int, fmt: str):
+    cycle = visible_cycle(group_id, number)
+    if fmt not in exports.FORMATS:
+        abort(404)
+    content = publishing.snapshot(cycle)
+    db.session.commit()
+    try:
+        body = exports.render(fmt, [content])
+    except DomainError as error:
+        flash(error.message, "error")
+        return see_other(summary_url(cycle))
+    return download(body, fmt, f"summary-cycle-{cycle.number}")
+
+
+def download(body: bytes, fmt: str, name: str) -> Response:
+    response = Response(body, mimetype=exports.FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
