@@ -109,8 +109,10 @@ def test_two_members_type_into_different_cells_and_the_same_cell_and_nothing_is_
     type_at_end(hannah, shared, " Glue sticks.")
     type_at_start(samuel, shared, "Sugar paper. ")
     settle(hannah), settle(samuel)
+    # Two saves (the second merged with the first), each shown to the other page within LIVE_MS.
     for page in (hannah, samuel):
-        expect(box(page, shared)).to_have_value(re.compile(r"^Sugar paper\. .*Glue sticks\.$", re.S), timeout=LIVE_MS)
+        expect(box(page, shared)).to_have_value(re.compile(r"^Sugar paper\. .*Glue sticks\.$", re.S),
+                                                timeout=2 * LIVE_MS)
     expect(hannah.locator(f"#s-{shared}")).not_to_contain_text("Not saved")
     text = stored_text(live_server, lesson_id, shared)
     assert text.startswith("Sugar paper. ") and text.endswith(" Glue sticks.")
