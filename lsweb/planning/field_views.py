@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
 from ..web import done, render
 from . import bp, fields, lessons, presence
+from .autosave import autosave
 from .page import PostedFieldsRefused, open_conflict_or_none, save_posted_fields
 from .views import PAGE, page_of, plan_url, publish, refused_page, visible_lesson
 
@@ -28,25 +29,9 @@ def save_field(lesson_id: int, key: str):
     """One field, as the page's script saves it: text, the version it was based on, and (after a merge
     that came back while its author kept typing) the text the author's edit started from."""
     lesson = visible_lesson(lesson_id)
-    version = request.form.get("version", "")
-    base_text = request.form.get("base_text")
-    if not version.isdigit() or (base_text is not None and len(base_text) > MAX_BASE_TEXT):
-        return jsonify(status="error", message="This page is out of date: reload it."), 400
-    try:
-        result = fields.save_field(current_user, lesson, key, request.form.get("text", ""), int(version),
-                                   base_text=base_text)
-    except fields.FieldNotFound as error:
-        db.session.rollback()
-        return jsonify(status="error", message=error.message), 404
-    except DomainError as error:
-        db.session.rollback()
-        return jsonify(status="error", message=error.message), 422
-    publish_saved(lesson, result)
-    body = {"status": result.status, "key": result.key, "text": result.text, "version": result.version,
-            "message": result.message}
-    if result.conflict is not None:
-        body["conflict"] = result.conflict.id
-    return jsonify(body)
+    return autosave(lambda text, version, base_text: fields.save_field(current_user, lesson, key, text, version,
+                                                                       base_text=base_text),
+                    fields.FieldNotFound, MAX_BASE_TEXT, lambda result: publish_saved(lesson, result))
 
 
 @bp.route("/lessons/<int:lesson_id>/fields")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import live
 from ..errors import DomainError
+from ..planning.autosave import autosave
 from ..extensions import db
 from ..models import Cycle, SummaryConflict
 from ..permissions import group_or_404, has_signed_current, is_facilitator
@@ -80,27 +81,14 @@ def summary(group_id: int, number: int):
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields/<key>", methods=["POST"])
 def save_field(group_id: int, number: int, key: str):
     cycle = visible_cycle(group_id, number)
-    version = request.form.get("version", "")
-    base_text = request.form.get("base_text")
-    if not version.isdigit() or (base_text is not None and len(base_text) > summaries.MAX_TEXT * 2):
-        return jsonify(status="error", message="This page is out of date: reload it."), 400
-    try:
-        result = summaries.save_field(current_user, cycle, key, request.form.get("text", ""), int(version),
-                                      base_text=base_text)
-    except summaries.FieldNotFound as error:
-        db.session.rollback()
-        return jsonify(status="error", message=error.message), 404
-    except DomainError as error:
-        db.session.rollback()
-        return jsonify(status="error", message=error.message), 422
-    if result.stored:
+
+    def published(result):
         live.publish(f"summary-{cycle.id}", "field-saved", {"key": result.key, "version": result.version,
                                                              "text": result.text, "by": current_user.display_name})
-    body = {"status": result.status, "key": result.key, "text": result.text, "version": result.version,
-            "message": result.message}
-    if result.conflict is not None:
-        body["conflict"] = result.conflict.id
-    return jsonify(body)
+
+    return autosave(lambda text, version, base_text: summaries.save_field(current_user, cycle, key, text, version,
+                                                                          base_text=base_text),
+                    summaries.FieldNotFound, summaries.MAX_TEXT * 2, published)
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields")
