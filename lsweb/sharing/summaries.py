@@ -142,17 +142,26 @@ def _text_at(field: SummaryField, version: int) -> str | None:
 
 def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int, base_text: str | None = None,
                now: datetime | None = None, commit: bool = True) -> SaveResult:
+    """Save one field of the summary, as lsweb.planning.fields.save_field saves a plan's: each attempt in
+    a savepoint, so a retried first save never undoes the other fields of a whole-summary post."""
     for attempt in range(3):
+        savepoint = db.session.begin_nested()
         try:
             result = _save(user, cycle, key, (text or "").replace("\r\n", "\n"), base_version, base_text,
                            now or utcnow())
-            if commit:
-                db.session.commit()
-            return result
+            savepoint.commit()
         except IntegrityError:
-            db.session.rollback()
+            savepoint.rollback()
             if attempt == 2:
                 raise
+            continue
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        if commit:
+            db.session.commit()
+        return result
     raise AssertionError("unreachable")
 
 

@@ -132,16 +132,41 @@ def save_all(group_id: int, number: int):
     return done(summary_url(cycle))
 
 
+def _own_conflict_or_404(cycle: Cycle, conflict_id: int) -> SummaryConflict:
+    conflict = db.session.get(SummaryConflict, conflict_id)
+    summary = summaries.summary_of(cycle)
+    if conflict is None or conflict.summary_id != summary.id or conflict.user_id != current_user.id \
+            or conflict.resolved_at is not None:
+        abort(404)
+    return conflict
+
+
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/conflicts/<int:conflict_id>/dismiss",
           methods=["POST"])
 def dismiss_conflict(group_id: int, number: int, conflict_id: int):
     cycle = visible_cycle(group_id, number)
-    conflict = db.session.get(SummaryConflict, conflict_id)
-    summary = summaries.summary_of(cycle)
-    if conflict is None or conflict.summary_id != summary.id or conflict.user_id != current_user.id:
-        abort(404)
-    summaries.dismiss_conflict(current_user, conflict)
+    summaries.dismiss_conflict(current_user, _own_conflict_or_404(cycle, conflict_id))
     flash("The saved text stays.", "success")
+    return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/conflicts/<int:conflict_id>/use-mine",
+          methods=["POST"])
+def use_mine(group_id: int, number: int, conflict_id: int):
+    """The author's text (or their combination of both) replaces the field, as on the plan page."""
+    cycle = visible_cycle(group_id, number)
+    conflict = _own_conflict_or_404(cycle, conflict_id)
+    try:
+        result = summaries.save_field(current_user, cycle, conflict.field.key,
+                                      request.form.get("text", conflict.text), conflict.field.version)
+        summaries.dismiss_conflict(current_user, conflict)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        live.publish(f"summary-{cycle.id}", "field-saved", {"key": result.key, "version": result.version,
+                                                             "text": result.text, "by": current_user.display_name})
+        flash("Your text is in the summary now.", "success")
     return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
 
 

@@ -129,6 +129,7 @@ ROWS: list[Row] = [
         data={"f:changes": "Start with strips", "v:changes": "0"},
         effect=lambda w, actor: _field(w, "changes") == "Start with strips"),
     Row("POST", SUMMARY + "/conflicts/{missing}/dismiss", group_a(SIGN_FIRST, 404, 404), data={}),
+    Row("POST", SUMMARY + "/conflicts/{missing}/use-mine", group_a(SIGN_FIRST, 404, 404), data={"text": "x"}),
     Row("POST", SUMMARY + "/evidence", group_a(SIGN_FIRST, TO_SUMMARY, TO_SUMMARY),
         data={"kind": "observation", "source": "{observation}"}, effect=lambda w, actor: _evidence_count(w) == 2),
     Row("POST", SUMMARY + "/evidence/{evidence}/remove", group_a(SIGN_FIRST, TO_SUMMARY, TO_SUMMARY), data={},

@@ -105,3 +105,23 @@ def test_learning_fair_and_programme(client, login, factories):
     assert programme.status_code == 200 and team.group.name.encode() in programme.data
     assert client.post("/library/fairs", data={"title": "", "on": ""}).status_code == 422
     assert date(2026, 7, 1).strftime("%d %b %Y").encode() in client.get("/library/fairs").data
+
+
+def test_a_clash_in_the_summary_keeps_both_texts_and_the_author_puts_theirs_in(client, login, factories):
+    team = written_summary(factories)
+    base = f"/groups/{team.group.id}/cycles/{team.cycle.number}/summary"
+    current = summaries.state(summaries.summary_of(team.cycle))["learning"]
+    summaries.save_field(team.lead, team.cycle, "learning", "Walls helped most.", current["version"])
+    login(team.ana)
+    clash = client.post(base + "/fields/learning", data={"text": "Number lines helped most.",
+                                                         "version": str(current["version"])}).get_json()
+    assert clash["status"] == "conflict" and clash["text"] == "Walls helped most."
+    page = client.get(base).text
+    assert "is not in the summary yet" in page and "Number lines helped most." in page
+    conflict = summaries.open_conflicts(summaries.summary_of(team.cycle), team.ana)[0]
+    done = client.post(f"{base}/conflicts/{conflict.id}/use-mine",
+                       data={"text": "Walls and number lines helped most."})
+    assert done.status_code == 303
+    assert summaries.state(summaries.summary_of(team.cycle))["learning"]["text"] == "Walls and number lines helped most."
+    assert summaries.open_conflicts(summaries.summary_of(team.cycle), team.ana) == []
+    assert client.post(f"{base}/conflicts/{conflict.id}/use-mine", data={"text": "again"}).status_code == 404
