@@ -4,7 +4,7 @@ read it in the library)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timezone
 
 from flask import abort
 
@@ -55,6 +55,29 @@ def add(user: User, fair: LearningFair, publication: Publication, slot: str = ""
     db.session.add(item)
     db.session.commit()
     return item
+
+
+def school_year_start(on: date) -> date:
+    """1 September of the school year `on` falls in."""
+    return date(on.year if on.month >= 9 else on.year - 1, 9, 1)
+
+
+def gather(user: User, fair: LearningFair) -> int:
+    """Put on the programme every study the organiser may read that was published (and not withdrawn) in
+    the school year of the fair, up to its date; returns how many were added."""
+    if not can_organise(user):
+        raise NotAllowed("Leads and admins organise learning fairs.")
+    start = datetime.combine(school_year_start(fair.on), time.min, tzinfo=timezone.utc)
+    end = datetime.combine(fair.on, time.max, tzinfo=timezone.utc)
+    already = set(db.session.scalars(db.select(FairItem.publication_id).where(FairItem.fair_id == fair.id)))
+    found = [p for p in db.session.scalars(db.select(Publication).where(
+        visible(user), Publication.published_at >= start, Publication.published_at <= end)
+        .order_by(Publication.subject, Publication.title)) if p.id not in already]
+    position = len(already)
+    for offset, publication in enumerate(found, start=1):
+        db.session.add(FairItem(fair_id=fair.id, publication_id=publication.id, position=position + offset, slot=""))
+    db.session.commit()
+    return len(found)
 
 
 def programme(user: User, fair: LearningFair) -> list[FairItem]:

@@ -60,6 +60,18 @@ def add_item(fair_id: int):
     return done(url_for("sharing.fair_page", fair_id=the_fair.id))
 
 
+@bp.route("/library/fairs/<int:fair_id>/gather", methods=["POST"])
+def gather(fair_id: int):
+    """Every study of the network published this school year, up to the fair's date, goes on the programme."""
+    the_fair = fair.fair_or_404(current_user, fair_id)
+    if not fair.can_organise(current_user):
+        abort(404)
+    added = fair.gather(current_user, the_fair)
+    flash(f"{added} stud{'y' if added == 1 else 'ies'} published this school year added to the programme."
+          if added else "Every study published this school year is on the programme already.", "success")
+    return done(url_for("sharing.fair_page", fair_id=the_fair.id))
+
+
 @bp.route("/library/fairs/<int:fair_id>/programme")
 def programme(fair_id: int):
     the_fair = fair.fair_or_404(current_user, fair_id)

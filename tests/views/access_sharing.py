@@ -180,4 +180,7 @@ ROWS: list[Row] = [
     Row("POST", "/library/fairs/{fair}/items", organisers(Redirect(303, "/library/fairs/{fair}")),
         data={"publication": "{study}", "slot": "10:00"},
         effect=lambda w, actor: db.session.scalar(db.select(FairItem.id)) is not None),
+    Row("POST", "/library/fairs/{fair}/gather", organisers(Redirect(303, "/library/fairs/{fair}")), data={},
+        effect=lambda w, actor: db.session.scalar(db.select(FairItem.id)) is not None,
+        note="the fair is dated the day the world's network study was published: it is gathered"),
 ]

@@ -125,3 +125,23 @@ def test_a_clash_in_the_summary_keeps_both_texts_and_the_author_puts_theirs_in(c
     assert summaries.state(summaries.summary_of(team.cycle))["learning"]["text"] == "Walls and number lines helped most."
     assert summaries.open_conflicts(summaries.summary_of(team.cycle), team.ana) == []
     assert client.post(f"{base}/conflicts/{conflict.id}/use-mine", data={"text": "again"}).status_code == 404
+
+
+def test_a_fair_gathers_the_studies_published_in_its_school_year(client, login, factories):
+    from lsweb.sharing import fair
+
+    team = written_summary(factories)
+    publication = publish(team)
+    organiser = factories.user(factories.school(), Role.LEAD)
+    today = publication.published_at.date()
+    this_year = fair.create(organiser, "This year's fair", today, "Hall")
+    last_year = fair.create(organiser, "Last year's fair", fair.school_year_start(today).replace(month=7), "Hall")
+    login(organiser)
+    assert client.post(f"/library/fairs/{this_year.id}/gather").status_code == 303
+    assert [item.publication_id for item in fair.programme(organiser, this_year)] == [publication.id]
+    client.post(f"/library/fairs/{this_year.id}/gather")  # again: nothing twice
+    assert len(fair.programme(organiser, this_year)) == 1
+    client.post(f"/library/fairs/{last_year.id}/gather")  # a study published after the fair's year
+    assert fair.programme(organiser, last_year) == []
+    assert fair.school_year_start(date(2026, 11, 23)) == date(2026, 9, 1)
+    assert fair.school_year_start(date(2027, 3, 1)) == date(2026, 9, 1)
