@@ -9,7 +9,7 @@ from .people import Role, School, User, UserSession
 from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanConflict, PlanField,
                        PlanPresence, PlanRevision, PlanStage, ResearchLesson)
 from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouseRegistration, Publication,
-                      RedactionDecision, SummaryConflict, SummaryEvidence, SummaryField, SummaryRevision)
+                      RedactionDecision, SummaryConflict, SummaryPresence, SummaryEvidence, SummaryField, SummaryRevision)
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
@@ -20,5 +20,5 @@ __all__ = ["AuditEntry", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "Cycl
            "ProtocolVersion", "Rating", "ResearchLesson", "Role", "School", "SchoolProtocolVersion",
            "SignatureKind", "StudyGroup", "TimeAllowance", "TimeEntry", "TimeKind", "User", "UserSession",
            "text_hash", "CycleSummary", "FairItem", "LearningFair", "OpenHouse", "OpenHouseRegistration",
-           "Publication", "RedactionDecision", "SummaryConflict", "SummaryEvidence", "SummaryField",
+           "Publication", "RedactionDecision", "SummaryConflict", "SummaryPresence", "SummaryEvidence", "SummaryField",
            "SummaryRevision"]

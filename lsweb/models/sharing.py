@@ -62,6 +62,19 @@ class SummaryRevision(db.Model):
     user = relationship("User")
 
 
+class SummaryPresence(db.Model):
+    """Who has the summary open, and which box each person is editing (as PlanPresence for a plan)."""
+
+    __tablename__ = "summary_presence"
+
+    summary_id: Mapped[int] = mapped_column(ForeignKey("cycle_summary.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    field_key: Mapped[str] = mapped_column(String(60), default="")
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+
+
 class SummaryConflict(db.Model):
     __tablename__ = "summary_conflict"
 

@@ -1,9 +1,13 @@
-"""Who has a plan open, and which field each person is editing. Kept in the database (so every server
-process sees it), refreshed by the page's heartbeat and on every focus change; stale after a minute."""
+"""Who has a co-edited page open (a plan, a cycle summary), and which box each person is editing. Kept
+in the database (so every server process sees it), refreshed by the page's heartbeat and on every focus
+change; stale after a minute. A presence model has its page's id as the first part of its primary key
+(PlanPresence: lesson_id; SummaryPresence: summary_id), then user_id, field_key and seen_at."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import PlanPresence, ResearchLesson, User
@@ -12,29 +16,47 @@ from ..models.base import utcnow
 FRESH = timedelta(seconds=60)
 
 
-def touch(user: User, lesson: ResearchLesson, field_key: str, now: datetime | None = None) -> bool:
+def _scope(model):
+    return model.__table__.primary_key.columns.values()[0]
+
+
+def touch_in(model, page_id: int, user: User, field_key: str, now: datetime | None = None) -> bool:
     """Record that `user` is on the page (editing `field_key`, or "" for none). Returns True when what
-    others see changed (someone arrived or moved to another field), so the caller publishes."""
+    others see changed (someone arrived or moved to another box), so the caller publishes."""
     now = now or utcnow()
     field_key = field_key[:60]
-    row = db.session.get(PlanPresence, (lesson.id, user.id))
+    row = db.session.get(model, (page_id, user.id))
     changed = row is None or row.field_key != field_key or now - row.seen_at > FRESH
     if row is None:
-        db.session.add(PlanPresence(lesson_id=lesson.id, user_id=user.id, field_key=field_key, seen_at=now))
+        db.session.add(model(**{_scope(model).name: page_id}, user_id=user.id, field_key=field_key, seen_at=now))
     else:
         row.field_key, row.seen_at = field_key, now
     db.session.commit()
     return changed
 
 
-def leave(user: User, lesson: ResearchLesson) -> None:
-    row = db.session.get(PlanPresence, (lesson.id, user.id))
+def leave_in(model, page_id: int, user: User) -> None:
+    row = db.session.get(model, (page_id, user.id))
     if row is not None:
         db.session.delete(row)
         db.session.commit()
 
 
-def present(lesson: ResearchLesson, now: datetime | None = None) -> list[PlanPresence]:
+def present_in(model, page_id: int, now: datetime | None = None) -> list:
     since = (now or utcnow()) - FRESH
-    return list(db.session.scalars(db.select(PlanPresence).where(
-        PlanPresence.lesson_id == lesson.id, PlanPresence.seen_at >= since)))
+    return list(db.session.scalars(db.select(model).options(joinedload(model.user)).where(
+        _scope(model) == page_id, model.seen_at >= since)))
+
+
+# --- a plan's page --------------------------------------------------------------------------------------
+
+def touch(user: User, lesson: ResearchLesson, field_key: str, now: datetime | None = None) -> bool:
+    return touch_in(PlanPresence, lesson.id, user, field_key, now)
+
+
+def leave(user: User, lesson: ResearchLesson) -> None:
+    leave_in(PlanPresence, lesson.id, user)
+
+
+def present(lesson: ResearchLesson, now: datetime | None = None) -> list[PlanPresence]:
+    return present_in(PlanPresence, lesson.id, now)

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from .. import live
 from ..errors import DomainError
 from ..planning.autosave import autosave
+from ..planning.presence import leave_in, present_in, touch_in
 from ..extensions import db
-from ..models import Cycle, SummaryConflict
+from ..models import Cycle, SummaryConflict, SummaryPresence
 from ..permissions import group_or_404, has_signed_current, is_facilitator
 from ..web import done, render, see_other
 from . import bp, exports, publishing, redaction, summaries
@@ -69,7 +70,7 @@ def context(cycle: Cycle, publish_form=None, pending=None) -> dict:
             "evidence": summaries.evidence_of(summary), "candidates": summaries.candidates(cycle),
             "publication": publishing.publication_of(cycle), "facilitator": is_facilitator(current_user, cycle.group),
             "publish_form": publish_form or PublishForm(formdata=None), "evidence_form": EvidenceForm(formdata=None),
-            "pending": pending, "kinds": summaries.EVIDENCE_KINDS, "scopes": publishing.SCOPES}
+            "pending": pending, "kinds": summaries.EVIDENCE_KINDS, "scopes": publishing.SCOPES, "present": None}
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary")
@@ -100,11 +101,23 @@ def field_state(group_id: int, number: int):
     return response
 
 
-@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/presence", methods=["POST"])
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/presence", methods=["GET", "POST"])
 def presence(group_id: int, number: int):
-    """The co-editing script's heartbeat (presence is not shown on the summary page yet)."""
-    visible_cycle(group_id, number)
-    return "", 204
+    """GET: who is on the summary page (a live region). POST: the page's heartbeat and focus changes
+    ("I am here, editing <box>"), "left=1" when it closes."""
+    cycle = visible_cycle(group_id, number)
+    summary = summaries.summary_of(cycle)
+    db.session.commit()
+    if request.method == "POST":
+        if request.form.get("left") == "1":
+            leave_in(SummaryPresence, summary.id, current_user)
+            changed = True
+        else:
+            changed = touch_in(SummaryPresence, summary.id, current_user, request.form.get("field", ""))
+        if changed:
+            live.publish(f"summary-{cycle.id}", "presence-changed", {"summary": summary.id})
+        return "", 204
+    return render(PAGE, "presence", **{**context(cycle), "present": present_in(SummaryPresence, summary.id)})
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary", methods=["POST"])

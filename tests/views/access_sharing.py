@@ -13,7 +13,7 @@ from __future__ import annotations
 from lsweb.extensions import db
 from lsweb.groups import cycles as cycle_services
 from lsweb.groups import services as group_services
-from lsweb.models import (
+from lsweb.models import (SummaryPresence, 
     Cycle,
     CycleStatus,
     FairItem,
@@ -121,7 +121,10 @@ ROWS: list[Row] = [
     Row("GET", SUMMARY + "/redaction", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", SUMMARY + "/export.md", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", "/live/summary-{cycle_id}", group_a(404, 200, 200)),
-    Row("POST", SUMMARY + "/presence", group_a(SIGN_FIRST, 204, 204), data={"field": "learning"}),
+    Row("POST", SUMMARY + "/presence", group_a(SIGN_FIRST, 204, 204), data={"field": "learning"},
+        effect=lambda w, actor: db.session.scalar(db.select(SummaryPresence.user_id).where(
+            SummaryPresence.user_id == actor.id)) is not None),
+    Row("GET", SUMMARY + "/presence", group_a(SIGN_FIRST, 200, 200)),
     Row("POST", SUMMARY + "/fields/teaching", group_a(SIGN_FIRST, 200, 200),
         data={"text": "Talk partners helped", "version": "0"},
         effect=lambda w, actor: _field(w, "teaching") == "Talk partners helped"),
