@@ -78,3 +78,26 @@ def pending_migrations(app: Flask) -> list[str]:
                 break
             pending.append(rev.revision)
         return pending
+
+
+def retrying_in_savepoint(db, attempt, tries: int = 3):
+    """Run `attempt()` in a savepoint; when it meets a unique constraint (two first inserts at once, on
+    PostgreSQL), undo only that attempt and run it again. Whatever the transaction did before is kept.
+    Returns what `attempt` returned; the caller commits."""
+    from sqlalchemy.exc import IntegrityError
+
+    for number in range(tries):
+        savepoint = db.session.begin_nested()
+        try:
+            result = attempt()
+            savepoint.commit()
+            return result
+        except IntegrityError:
+            savepoint.rollback()
+            if number == tries - 1:
+                raise
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+    raise AssertionError("unreachable")

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
+from ..database import retrying_in_savepoint
 from ..extensions import db
 from ..lessonday.ledger import log_planning
 from ..models import CasePupil, PlanConflict, PlanField, PlanRevision, PlanStage, ResearchLesson, User
@@ -203,27 +203,18 @@ def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_ver
     Each attempt runs in a savepoint: when two first saves of one field (or of one day's planning time)
     meet on PostgreSQL, only this field's attempt is undone and read again, never the other fields a
     whole-plan post saved before it in the same transaction."""
-    for attempt in range(3):
-        savepoint = db.session.begin_nested()
-        try:
-            when = now or utcnow()
-            result = _save(user, lesson, key, clean_text(text), base_version, base_text, when)
-            if result.stored and user is not None:
-                log_planning(user.id, lesson, when.date())
-            savepoint.commit()
-        except IntegrityError:
-            savepoint.rollback()
-            if attempt == 2:
-                raise
-            continue
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        if commit:
-            db.session.commit()
+    when = now or utcnow()
+
+    def attempt() -> SaveResult:
+        result = _save(user, lesson, key, clean_text(text), base_version, base_text, when)
+        if result.stored and user is not None:
+            log_planning(user.id, lesson, when.date())
         return result
-    raise AssertionError("unreachable")
+
+    result = retrying_in_savepoint(db, attempt)
+    if commit:
+        db.session.commit()
+    return result
 
 
 def _save(user: User, lesson: ResearchLesson, key: str, text: str, base_version: int,

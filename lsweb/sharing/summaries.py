@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError, NotAllowed
+from ..database import retrying_in_savepoint
 from ..extensions import db
 from ..models import (
     CasePupil,
@@ -144,25 +144,11 @@ def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int,
                now: datetime | None = None, commit: bool = True) -> SaveResult:
     """Save one field of the summary, as lsweb.planning.fields.save_field saves a plan's: each attempt in
     a savepoint, so a retried first save never undoes the other fields of a whole-summary post."""
-    for attempt in range(3):
-        savepoint = db.session.begin_nested()
-        try:
-            result = _save(user, cycle, key, (text or "").replace("\r\n", "\n"), base_version, base_text,
-                           now or utcnow())
-            savepoint.commit()
-        except IntegrityError:
-            savepoint.rollback()
-            if attempt == 2:
-                raise
-            continue
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        if commit:
-            db.session.commit()
-        return result
-    raise AssertionError("unreachable")
+    result = retrying_in_savepoint(db, lambda: _save(user, cycle, key, (text or "").replace("\r\n", "\n"),
+                                                     base_version, base_text, now or utcnow()))
+    if commit:
+        db.session.commit()
+    return result
 
 
 def _save(user, cycle, key, text, base_version, base_text, now) -> SaveResult:
