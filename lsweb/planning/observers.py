@@ -77,9 +77,3 @@ def coverage(lesson: ResearchLesson) -> Coverage:
         (w := watcher[(p.id, s.id)]) is not None and w.id == lesson.teacher_id for s in stages)]
     return Coverage(watcher, uncovered, pupils_without, stages_without, teacher_observing)
 
-
-def pupils_watched_by(user: User, lesson: ResearchLesson) -> list[CasePupil]:
-    """The case pupils `user` watches in at least one stage of the lesson."""
-    cover = coverage(lesson)
-    return [p for p in lesson.cycle.pupils
-            if any((w := cover.watcher[(p.id, s.id)]) is not None and w.id == user.id for s in lesson.current_stages)]

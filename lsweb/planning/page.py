@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from ..errors import DomainError
 from ..extensions import db
 from ..models import GroupMember, PlanConflict, ResearchLesson, User
-from . import carry, fields, observers, presence
+from . import carry, fields, lessons, observers, presence
 from .fields import PLAN_FIELDS, STAGE_PARTS, FieldSpec, SaveResult
 from .forms import DetailsForm
 
@@ -134,7 +134,7 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
     return {
         "lesson": lesson, "group": group, "cycle": cycle, "pupils": cycle.pupils, "members": members,
         "plan_cells": plan_cells, "pupil_cells": pupil_cells, "stages": stages,
-        "removed_stages": [s for s in lesson.stages if s.removed_at is not None],
+        "removed_stages": lessons.removed_stages(lesson),
         "coverage": cover, "assigned": assigned,
         "observer_names": {p.id: ", ".join(sorted({w.display_name for (pid, _), w in cover.watcher.items()
                                                   if pid == p.id and w is not None})) for p in cycle.pupils},

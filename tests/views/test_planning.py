@@ -174,7 +174,7 @@ def test_a_save_is_published_to_the_lessons_live_stream(client, login, team, app
     if message.event == "resync":  # every stream opens with one
         message = subscription.get(timeout=1)
     assert message.event == "field-saved"
-    assert json.loads(message.data) | {} == {"lesson": team.lesson.id, "key": "aspect", "version": 1,
+    assert json.loads(message.data) == {"lesson": team.lesson.id, "key": "aspect", "version": 1,
                                               "text": "Live words", "by": "Ana Alves"}
 
 
