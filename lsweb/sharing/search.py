@@ -1,6 +1,6 @@
 """Full-text search of the library: SQLite FTS5, PostgreSQL full-text search; same results shape.
 
-SQLite: the FTS5 table `library_fts` (rowid = publication id) is made by migration 0008 and kept here
+SQLite: the FTS5 table `library_fts` (rowid = publication id) is made by migration 0009 and kept here
 when a study is published or withdrawn. PostgreSQL: a stored generated column
 publication.search_vector = to_tsvector('english', title || ' ' || search_text) with a GIN index, also
 made by the migration (ranking reads the stored vectors instead of recomputing them). Neither is in the
@@ -27,10 +27,11 @@ START, STOP = "\u27e6", "\u27e7"   # ⟦ ⟧ mark the matched words in snippets;
 _TERM = re.compile(r"\w+", re.UNICODE)
 PG_VECTOR = "publication.search_vector"  # generated: to_tsvector('english', title || ' ' || search_text)
 PG_ONLY_COLUMNS = {"search_vector"}
+PASSAGE, PASSAGE_BEFORE = 1200, 200   # characters given to ts_headline, and how many before the first match
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """For Alembic: leave the search index (and FTS5's shadow tables) to migration 0008."""
+    """For Alembic: leave the search index (and FTS5's shadow tables) to migration 0009."""
     return not ((name or "").startswith(FTS_TABLE) or (type_ == "column" and name in PG_ONLY_COLUMNS))
 
 
@@ -83,7 +84,7 @@ def matching(query, words: list[str]):
     tsquery = db.func.plainto_tsquery("english", " ".join(words))
     vector = literal_column(PG_VECTOR)
     return (query.where(vector.op("@@")(tsquery))
-            .order_by(db.func.ts_rank_cd(vector, tsquery).desc(), Publication.id.desc()))
+            .order_by(db.func.ts_rank(vector, tsquery).desc(), Publication.id.desc()))
 
 
 def snippets(ids: list[int], words: list[str]) -> dict[int, str]:
@@ -98,9 +99,19 @@ def snippets(ids: list[int], words: list[str]) -> dict[int, str]:
             {"fts": fts5_query(words)})
         return dict(rows.all())
     tsquery = db.func.plainto_tsquery("english", " ".join(words))
-    headline = db.func.ts_headline("english", Publication.search_text, tsquery,
+    headline = db.func.ts_headline("english", _passage(words), tsquery,
                                    f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12")
     return dict(db.session.execute(db.select(Publication.id, headline).where(Publication.id.in_(ids))).all())
+
+
+def _passage(words: list[str]):
+    """PostgreSQL: the part of each text around the first word searched for (or its start), as ts_headline
+    parses all it is given and the whole text of a study is thousands of characters. The word is found by
+    its first letters (a rough stem: "fractions" finds "fraction" too)."""
+    first = words[0].lower()
+    probe = first[:max(4, len(first) - 2)]
+    at = db.func.strpos(db.func.lower(Publication.search_text), probe)
+    return db.func.substr(Publication.search_text, db.func.greatest(at - PASSAGE_BEFORE, 1), PASSAGE)
 
 
 def highlight(snippet: str | None) -> Markup:

@@ -67,3 +67,14 @@ def test_builds_on_links_show_both_ways(factories, three_studies):
     maths_pub = library.browse(reader, filters={"subject": "Mathematics"}).rows[0][0]
     assert library.links(reader, reading_pub) == ([maths_pub], [])
     assert library.links(reader, maths_pub) == ([], [reading_pub])
+
+
+def test_snippet_shows_a_match_deep_in_a_long_study(factories, three_studies):
+    history = written_summary(factories, subject="History", year_group="Year 5")
+    filler = "pupils worked in pairs on the sources and talked about them. " * 60   # about 3,700 characters
+    summaries.save_field(history.lead, history.cycle, "learning",
+                         filler + "In the end chronology cards made the order clear.", 1)
+    publish(history)
+    results = library.browse(other_school_teacher(factories), "chronology cards")
+    assert results.total == 1
+    assert "<mark>chronology</mark>" in str(results.rows[0][1])
