@@ -5,9 +5,10 @@ guests' section only: lsweb/discussion). Nothing else of the group opens to them
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import abort
+from sqlalchemy import or_
 
 from .. import audit
 from ..discussion import services as board
@@ -78,13 +79,21 @@ def places_left(house: OpenHouse) -> int:
     return max(0, house.capacity - len(registrations(house)))
 
 
-def is_open(house: OpenHouse) -> bool:
-    return house.closed_at is None
+def has_taken_place(house: OpenHouse, today: date | None = None) -> bool:
+    """Registration ends when the lesson's day is over (a lesson with no date yet stays open)."""
+    return house.lesson.date is not None and house.lesson.date < (today or date.today())
 
 
-def open_houses(now: datetime | None = None) -> list[OpenHouse]:
-    """Invitations open for registration, soonest lesson first (everyone signed in sees them)."""
-    return list(db.session.scalars(db.select(OpenHouse).join(ResearchLesson).where(OpenHouse.closed_at.is_(None))
+def is_open(house: OpenHouse, today: date | None = None) -> bool:
+    return house.closed_at is None and not has_taken_place(house, today)
+
+
+def open_houses(today: date | None = None) -> list[OpenHouse]:
+    """Invitations open for registration, soonest lesson first (everyone signed in sees them); closed ones and
+    those whose lesson has taken place are no longer listed."""
+    upcoming = or_(ResearchLesson.date.is_(None), ResearchLesson.date >= (today or date.today()))
+    return list(db.session.scalars(db.select(OpenHouse).join(ResearchLesson)
+                                   .where(OpenHouse.closed_at.is_(None), upcoming)
                                    .order_by(ResearchLesson.date, OpenHouse.id)))
 
 
@@ -104,6 +113,8 @@ def register(user: User, house: OpenHouse, now: datetime | None = None) -> OpenH
     group = house.group
     if is_member(user, group):
         raise DomainError("You are a member of the group: you take part already.")
+    if has_taken_place(house):
+        raise DomainError("This lesson has taken place: registration is closed.")
     if not is_open(house):
         raise DomainError("Registration for this open-house lesson is closed.")
     existing = registration_of(user, house)

@@ -2,7 +2,7 @@
 refused with the redaction list, the library and a study for another school, downloads, open house with
 its cap and its guests kept out of the group's private pages, and learning fairs."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from lsweb.extensions import db
 from lsweb.models import BoardGuest, Role
@@ -158,3 +158,21 @@ def test_the_summary_shows_who_is_on_it_and_what_they_edit(client, login, factor
     assert team.ana.display_name in region and 'data-editing="learning"' in region
     client.post(base + "/presence", data={"left": "1"})
     assert team.ana.display_name not in other.get(base + "/presence", headers={"HX-Request": "true"}).text
+
+
+def test_open_house_registration_ends_when_the_lesson_has_taken_place(client, login, factories):
+    team = written_summary(factories)
+    team.lesson.date = date.today() + timedelta(days=1)
+    db.session.commit()
+    house = openhouse.save(team.lead, team.lesson, 5, "", "")
+    visitor = other_school_teacher(factories)
+    login(visitor)
+    assert f"/library/open-house/{house.id}".encode() in client.get("/library").data and openhouse.is_open(house)
+    team.lesson.date = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert house not in openhouse.open_houses()
+    page = client.get(f"/library/open-house/{house.id}")
+    assert page.status_code == 200 and b"Registration is closed" in page.data
+    response = client.post(f"/library/open-house/{house.id}/register", follow_redirects=True)
+    assert b"has taken place" in response.data
+    assert openhouse.registration_of(visitor, house) is None
