@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
@@ -21,9 +22,7 @@ from .forms import DetailsForm
 FIELD_PREFIX, VERSION_PREFIX = "f:", "v:"
 # The parts of lsweb that belong to a lesson (its lesson day, its discussion board), linked from the plan
 # page: functions lesson -> [(label, url)].
-def _lesson_day_and_board(lesson: ResearchLesson) -> list[tuple[str, str]]:
-    from flask import url_for
-
+def _lesson_day_and_board(lesson) -> list[tuple[str, str]]:
     return [(label, url_for(endpoint, lesson_id=lesson.id)) for label, endpoint in (
         ("Observe (tablet)", "lessonday.observe"), ("Predicted and observed", "lessonday.grid_page"),
         ("Pupil interviews", "lessonday.interviews_page"), ("Cover", "lessonday.cover_page"),
@@ -33,8 +32,55 @@ def _lesson_day_and_board(lesson: ResearchLesson) -> list[tuple[str, str]]:
 LESSON_LINKS: list[Callable[[ResearchLesson], list[tuple[str, str]]]] = [_lesson_day_and_board]
 
 
-def lesson_links(lesson: ResearchLesson) -> list[SimpleNamespace]:
+def lesson_links(lesson) -> list[SimpleNamespace]:
     return [SimpleNamespace(label=label, url=url) for provider in LESSON_LINKS for label, url in provider(lesson)]
+
+
+@dataclass(frozen=True)
+class LessonHead:
+    """What the plan page's frame shows of a lesson (read with the access check, views._ACCESS), so that
+    a page whose structure is cached needs no ORM load of the lesson, its cycle and its group."""
+    id: int
+    number: int
+    plan_stamp: int
+    group_id: int
+    group_name: str
+    cycle_number: int
+
+    @property
+    def title(self) -> str:
+        return f"RL{self.number}"
+
+    @property
+    def group(self) -> SimpleNamespace:
+        return SimpleNamespace(id=self.group_id, name=self.group_name)
+
+    @property
+    def cycle(self) -> SimpleNamespace:
+        return SimpleNamespace(number=self.cycle_number, group=self.group)
+
+
+def frame_urls(lesson) -> SimpleNamespace:
+    """The plan page's own links and form addresses (the same for every member), built once per lesson."""
+    cache = current_app.extensions.setdefault(URLS_KEY, {})
+    key = (lesson.id, request.script_root)
+    urls = cache.get(key)
+    if urls is None:
+        def at(endpoint: str, **values) -> str:
+            return url_for(endpoint, lesson_id=lesson.id, **values)
+
+        urls = SimpleNamespace(
+            cycle=url_for("groups.cycle", group_id=lesson.group.id, number=lesson.cycle.number),
+            print_sheet=at("planning.print_sheet"), history=at("planning.history"),
+            stream=url_for("live.stream", channel=f"lesson-{lesson.id}"), presence=at("planning.presence_region"),
+            save_plan=at("planning.save_plan"), save_field=at("planning.save_field", key="KEY"),
+            field_state=at("planning.field_state"), structure=at("planning.structure"),
+            sse_js=url_for("static", filename="vendor/htmx-ext-sse-2.2.4.min.js"),
+            coedit_js=url_for("static", filename="js/coedit.js"), links=lesson_links(lesson))
+        if len(cache) >= URLS_CACHE_SIZE:
+            cache.clear()
+        cache[key] = urls
+    return urls
 
 
 def current_members(lesson: ResearchLesson) -> list[GroupMember]:
@@ -49,6 +95,7 @@ def current_members(lesson: ResearchLesson) -> list[GroupMember]:
 # The cache belongs to the application (one database), bounded in size.
 CACHE_SIZE = 128
 CACHE_KEY = "lsweb.plan_structures"
+URLS_KEY, URLS_CACHE_SIZE = "lsweb.plan_urls", 1024
 
 
 class StructureCache:
@@ -71,24 +118,25 @@ class StructureCache:
                 self.items.popitem(last=False)
 
 
-def structure_html(lesson: ResearchLesson, members: Callable[[], list[GroupMember]]) -> Markup:
+def structure_html(head, lesson: Callable[[], ResearchLesson], members: Callable[[], list[GroupMember]]) -> Markup:
     """The structure region's HTML, rendered when the plan's stamp has moved since (members' names are
-    part of what the stamp covers, see stamp.py); `members` loads them only then."""
+    part of what the stamp covers, see stamp.py); `lesson` and `members` load them only then."""
     cache = current_app.extensions.setdefault(CACHE_KEY, StructureCache())
-    key = (lesson.id, lesson.plan_stamp)
+    key = (head.id, head.plan_stamp)
     html = cache.get(key)
     if html is None:
-        html = Markup(render_template("planning/_structure.html", **structure_context(lesson, members())))
+        html = Markup(render_template("planning/_structure.html", **structure_context(lesson(), members())))
         cache.put(key, html)
     return html
 
 
-def page_context(lesson: ResearchLesson, user: User, members: Callable[[], list[GroupMember]],
+def page_context(head, user: User, lesson: Callable[[], ResearchLesson], members: Callable[[], list[GroupMember]],
                  has_conflicts: bool = True) -> dict:
-    """The plan page: the cached structure, and what belongs to this user (their kept conflicts)."""
-    return {"lesson": lesson, "group": lesson.cycle.group, "cycle": lesson.cycle,
-            "structure_html": structure_html(lesson, members), "lesson_links": lesson_links(lesson),
-            "conflicts": conflicts_of(lesson, user) if has_conflicts else [], "present": None}
+    """The plan page: the cached structure, and what belongs to this user (their kept conflicts). `head`
+    is a LessonHead or the lesson itself; `lesson` loads the lesson only when it is needed."""
+    return {"lesson": head, "group": head.group, "cycle": head.cycle, "urls_of_plan": frame_urls(head),
+            "structure_html": structure_html(head, lesson, members),
+            "conflicts": conflicts_of(lesson(), user) if has_conflicts else [], "present": None}
 
 
 def conflicts_of(lesson: ResearchLesson, user: User) -> list:
@@ -100,7 +148,7 @@ def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
     """Everything the plan page and the printed sheet show, rendered afresh. `posted` and `errors` (by
     field key): a refused whole-form post shows what was typed, with the message beside the field."""
     members = members if members is not None else current_members(lesson)
-    return {**structure_context(lesson, members, posted, errors), "lesson_links": lesson_links(lesson),
+    return {**structure_context(lesson, members, posted, errors), "urls_of_plan": frame_urls(lesson),
             "conflicts": conflicts_of(lesson, user), "present": presence.present(lesson)}
 
 

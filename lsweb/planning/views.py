@@ -19,7 +19,14 @@ from ..permissions import can_see_lesson, group_or_404
 from ..web import done, render, see_other
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
-from .page import PostedFieldsRefused, current_members, page_context, plan_context, save_posted_fields
+from .page import (
+    LessonHead,
+    PostedFieldsRefused,
+    current_members,
+    page_context,
+    plan_context,
+    save_posted_fields,
+)
 
 PAGE = "planning/plan.html"
 
@@ -48,7 +55,8 @@ def publish(lesson: ResearchLesson, event: str = "plan-changed", **data) -> None
 # user a current member of the lesson's group, is their latest event on the group's current protocol a
 # signature, and do they have texts kept as conflicts in this plan.
 _ACCESS = db.text("""
-SELECT c.group_id AS group_id,
+SELECT c.group_id AS group_id, l.number AS number, l.plan_stamp AS plan_stamp, c.number AS cycle_number,
+  gr.name AS group_name,
   EXISTS (SELECT 1 FROM group_member m WHERE m.group_id = c.group_id AND m.user_id = :user
           AND m.left_at IS NULL) AS member,
   (SELECT s.kind FROM protocol_signature s
@@ -57,27 +65,49 @@ SELECT c.group_id AS group_id,
    ORDER BY s.sequence DESC LIMIT 1) AS signature,
   EXISTS (SELECT 1 FROM plan_conflict k WHERE k.lesson_id = l.id AND k.user_id = :user
           AND k.resolved_at IS NULL) AS conflicts
-FROM research_lesson l JOIN cycle c ON c.id = l.cycle_id
+FROM research_lesson l JOIN cycle c ON c.id = l.cycle_id JOIN study_group gr ON gr.id = c.group_id
 WHERE l.id = :lesson
 """)
 
 
-def visible_lesson(lesson_id: int) -> ResearchLesson:
-    """The lesson, for a member who has signed; a member who has not is sent to sign (SignFirst); anyone
-    else gets 404. (The same rule as permissions.lesson_or_404 + can_see_lesson, in one query.)"""
+def visible_head(lesson_id: int) -> LessonHead:
+    """What the plan page's frame shows of the lesson, for a member who has signed; a member who has not
+    is sent to sign (SignFirst); anyone else gets 404. (The same rule as permissions.lesson_or_404 +
+    can_see_lesson, in one query.)"""
     access = db.session.execute(_ACCESS, {"lesson": lesson_id, "user": current_user.id}).one_or_none()
     if access is None or not access.member:
         abort(404)
     if access.signature != SignatureKind.SIGNED.value:
         raise SignFirst(access.group_id)
     g.plan_has_conflicts = bool(access.conflicts)
+    return LessonHead(id=lesson_id, number=access.number, plan_stamp=access.plan_stamp, group_id=access.group_id,
+                      group_name=access.group_name, cycle_number=access.cycle_number)
+
+
+def visible_lesson(lesson_id: int) -> ResearchLesson:
+    """The lesson itself, under the same rule as visible_head."""
+    visible_head(lesson_id)
+    return _load_lesson(lesson_id)
+
+
+def _load_lesson(lesson_id: int) -> ResearchLesson:
     return db.session.get(ResearchLesson, lesson_id,
                           options=[joinedload(ResearchLesson.cycle).joinedload(Cycle.group)])
 
 
-def page_of(lesson: ResearchLesson) -> dict:
-    """What the plan page (or one of its regions) shows this user."""
-    return page_context(lesson, current_user, lambda: plan_members(lesson), g.get("plan_has_conflicts", True))
+def page_of(lesson: ResearchLesson | LessonHead) -> dict:
+    """What the plan page (or one of its regions) shows this user. Given a LessonHead, the lesson is
+    loaded only when the structure must be rendered again or the user has texts kept as conflicts."""
+    if isinstance(lesson, ResearchLesson):
+        def load():
+            return lesson
+    else:
+        def load():
+            if "plan_lesson" not in g:
+                g.plan_lesson = _load_lesson(lesson.id)
+            return g.plan_lesson
+    return page_context(lesson, current_user, load, lambda: plan_members(load()),
+                        g.get("plan_has_conflicts", True))
 
 
 def plan_members(lesson: ResearchLesson) -> list:
@@ -133,15 +163,13 @@ def create_lesson(group_id: int, number: int):
 
 @bp.route("/lessons/<int:lesson_id>")
 def plan(lesson_id: int):
-    lesson = visible_lesson(lesson_id)
-    return render(PAGE, **page_of(lesson))
+    return render(PAGE, **page_of(visible_head(lesson_id)))
 
 
 @bp.route("/lessons/<int:lesson_id>/structure")
 def structure(lesson_id: int):
     """The live region with the stages, predictions and observers (text boxes are kept by the page)."""
-    lesson = visible_lesson(lesson_id)
-    return render(PAGE, "structure", **page_of(lesson))
+    return render(PAGE, "structure", **page_of(visible_head(lesson_id)))
 
 
 def refused_page(lesson: ResearchLesson, refused: PostedFieldsRefused):
