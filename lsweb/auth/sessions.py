@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from ..extensions import db
 from ..models import User, UserSession
@@ -33,6 +33,12 @@ def start_session(user: User, user_agent: str, address: str) -> UserSession:
     return record
 
 
+# Every signed-in request runs this: built once (with bound parameters) rather than on each request.
+_SIGNED_IN = (db.select(User, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
+              .where(UserSession.id == bindparam("session"), User.id == bindparam("user"),
+                     UserSession.ended_at.is_(None)))
+
+
 def load_user(user_id: str) -> User | None:
     try:
         raw_id, raw_generation, session_id = user_id.split(":", 2)
@@ -41,15 +47,14 @@ def load_user(user_id: str) -> User | None:
         return None
     if not session_id:
         return None
-    row = db.session.execute(db.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-                             .where(UserSession.id == session_id, User.id == wanted_id)).first()
+    row = db.session.execute(_SIGNED_IN, {"session": session_id, "user": wanted_id}).first()
     if row is None:
         return None
-    user, record = row
-    if not user.active or user.session_generation != generation or record.ended_at is not None:
+    user, last_seen_at = row
+    if not user.active or user.session_generation != generation:
         return None
     user.session_id = session_id
-    if utcnow() - record.last_seen_at > SEEN_EVERY:
+    if utcnow() - last_seen_at > SEEN_EVERY:
         with db.engine.begin() as connection:  # a short write of its own, rarely
             connection.execute(update(UserSession).where(UserSession.id == session_id)
                                .values(last_seen_at=utcnow()))
