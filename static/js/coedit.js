@@ -61,7 +61,8 @@
     var key = box.dataset.key;
     if (!key || fields[key]) { return; }
     var f = fields[key] = {key: key, base: box.value, version: parseInt(box.dataset.version || "0", 10),
-                           rebase: null, timer: null, inflight: false, again: false, state: "saved", paused: false};
+                           rebase: null, timer: null, inflight: false, again: false, state: "saved", paused: false,
+                           pending: null};
     box.addEventListener("input", function () {
       if (f.paused) { return; }
       show(f, "unsaved", "Not saved yet…");
@@ -81,6 +82,7 @@
     var sent = box.value;
     if (sent === f.base && f.rebase === null) {
       if (f.state !== "conflict" && f.state !== "error") { show(f, "saved", ""); }
+      takePending(f);  // nothing of mine to save: a change that came meanwhile shows now
       return;
     }
     f.inflight = true;
@@ -142,7 +144,16 @@
       f.timer = setTimeout(function () { save(f); }, DEBOUNCE_MS);
     } else {
       show(f, "saved", data.status === "merged" ? "Saved, merged with a change made meanwhile." : "Saved.");
+      takePending(f);
     }
+  }
+
+  // A change of someone else's that came while the box was in use (typed in, saving, or focused) waits
+  // in f.pending; it is applied once the box is free, unless a save of mine has already merged it.
+  function takePending(f) {
+    var p = f.pending;
+    f.pending = null;
+    if (p) { applyRemote(f.key, p.text, p.version, p.by); }
   }
 
   // A field saved by someone (or by one of my own other tabs).
@@ -152,8 +163,10 @@
     var typing = document.activeElement === box || dirty(f) || f.inflight;
     if (typing && !f.paused) {
       show(f, "elsewhere", "Changed elsewhere" + (by ? " by " + by : "") + ": your next save merges both.");
+      if (!f.pending || f.pending.version < version) { f.pending = {text: text, version: version, by: by}; }
       return;  // the base stays: the next save is merged three ways on the server
     }
+    f.pending = null;
     f.paused = false;
     box.readOnly = false;
     replaceText(box, text);

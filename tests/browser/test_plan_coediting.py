@@ -144,6 +144,26 @@ def test_a_box_being_typed_in_is_not_overwritten_and_merges_on_its_next_save(liv
     assert merged.match(stored_text(live_server, lesson_id, key))
 
 
+def test_a_change_that_came_while_the_box_was_in_use_shows_when_its_user_leaves_it(live_server, lesson,
+                                                                                     new_context):
+    """A box someone is in (typing, saving, or just sitting in it) is not overwritten; the change is
+    marked, and it shows as soon as they leave the box without anything more to save."""
+    lesson_id, stages, pupils = lesson
+    key = fields.prediction_key(stages[3], pupils[0])
+    hannah = open_plan(new_context, HANNAH, lesson_id)
+    samuel = open_plan(new_context, SAMUEL, lesson_id)
+    wait_for_streams(live_server, lesson_id, 2)
+
+    box(samuel, key).click()  # Samuel is in the box, typing nothing
+    type_at_end(hannah, key, " Counts on fingers.")
+    settle(hannah)
+    expect(samuel.locator(f"#s-{key}")).to_contain_text("Changed elsewhere by Hannah Lee", timeout=LIVE_MS)
+    assert "Counts on fingers." not in box(samuel, key).input_value()
+    settle(samuel)  # he leaves the box: nothing of his to save, so it takes Hannah's text
+    expect(box(samuel, key)).to_have_value(re.compile(r"Counts on fingers\.$"), timeout=LIVE_MS)
+    expect(samuel.locator(f"#s-{key}")).to_contain_text("Hannah Lee changed this")
+
+
 def test_a_clash_at_the_same_words_keeps_both_texts_for_the_author_to_choose(live_server, lesson, new_context):
     lesson_id, stages, pupils = lesson
     key = fields.stage_key(stages[0], "time")
