@@ -18,3 +18,12 @@ def show_on_form(form, error: DomainError) -> None:
     """Put a service's refusal beside the field it names (or above the form), keeping the input."""
     field = getattr(form, error.field, None) if error.field else None
     (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+class SignFirst(Exception):
+    """A member who has not signed their group's current protocol asked for one of its pages: the app
+    sends them to sign it (security.register_error_pages), saying what they wanted to see."""
+
+    def __init__(self, group_id: int, what: str = "its lessons and plans"):
+        super().__init__(what)
+        self.group_id, self.what = group_id, what

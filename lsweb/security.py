@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from .web import html_response, is_fragment_request
+from .errors import SignFirst
+from .web import html_response, is_fragment_request, see_other
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -79,6 +80,11 @@ def error_response(code: int, detail: str | None = None):
 def register_error_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda e, code=code: error_response(code))
+
+    @app.errorhandler(SignFirst)
+    def _sign_first(error: SignFirst):
+        flash(f"Sign the group's current protocol to see {error.what}.", "info")
+        return see_other(url_for("protocol.show", group_id=error.group_id))
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, url_for
 from flask_login import current_user
 
 from ..admin.forms import EmptyForm
-from ..errors import DomainError, show_on_form
+from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus
 from ..permissions import group_or_404, has_signed_current, is_facilitator, lessons_gate
@@ -24,12 +24,10 @@ def _cycle_or_404(group_id: int, number: int) -> Cycle:
     return cycle
 
 
-def _needs_signature(group):
-    """Members who have not signed the current protocol are sent to sign it first."""
-    if has_signed_current(current_user, group):
-        return None
-    flash("Sign the group's current protocol to see its cycles, case pupils and lessons.", "info")
-    return redirect(url_for("protocol.show", group_id=group.id), code=303)
+def require_signature(group) -> None:
+    """Members who have not signed the current protocol are sent to sign it first (SignFirst)."""
+    if not has_signed_current(current_user, group):
+        raise SignFirst(group.id, "its cycles, case pupils and lessons")
 
 
 @bp.route("/<int:group_id>/cycles", methods=["POST"])
@@ -62,7 +60,8 @@ def cycle_context(cycle: Cycle) -> dict:
 @bp.route("/<int:group_id>/cycles/<int:number>")
 def cycle(group_id: int, number: int):
     cycle = _cycle_or_404(group_id, number)
-    return _needs_signature(cycle.group) or render("groups/cycle.html", "status", **cycle_context(cycle))
+    require_signature(cycle.group)
+    return render("groups/cycle.html", "status", **cycle_context(cycle))
 
 
 @bp.route("/<int:group_id>/cycles/<int:number>/status/<status>", methods=["POST"])
@@ -118,13 +117,15 @@ def _save_pupil(cycle: Cycle, pupil: CasePupil | None):
 @bp.route("/<int:group_id>/cycles/<int:number>/pupils/new", methods=["GET", "POST"])
 def add_pupil(group_id: int, number: int):
     cycle = _cycle_or_404(group_id, number)
-    return _needs_signature(cycle.group) or _save_pupil(cycle, None)
+    require_signature(cycle.group)
+    return _save_pupil(cycle, None)
 
 
 @bp.route("/<int:group_id>/cycles/<int:number>/pupils/<int:pupil_id>/edit", methods=["GET", "POST"])
 def edit_pupil(group_id: int, number: int, pupil_id: int):
     cycle = _cycle_or_404(group_id, number)
-    return _needs_signature(cycle.group) or _save_pupil(cycle, _pupil_or_404(cycle, pupil_id))
+    require_signature(cycle.group)
+    return _save_pupil(cycle, _pupil_or_404(cycle, pupil_id))
 
 
 @bp.route("/<int:group_id>/cycles/<int:number>/pupils/<int:pupil_id>/remove", methods=["POST"])

@@ -33,9 +33,7 @@ def cover_context(lesson, form: CoverForm | None = None) -> dict:
 @bp.route("/lessons/<int:lesson_id>/cover", methods=["GET", "POST"])
 @login_required
 def cover_page(lesson_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     form = CoverForm()
     context = cover_context(lesson, form if request.method == "POST" else None)
     if request.method == "POST":
@@ -56,9 +54,7 @@ def cover_page(lesson_id: int):
 @bp.route("/lessons/<int:lesson_id>/cover/<int:entry_id>/remove", methods=["POST"])
 @login_required
 def remove_cover(lesson_id: int, entry_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     entry = db.session.get(CoverEntry, entry_id)
     if entry is None or entry.lesson_id != lesson.id:
         abort(404)
@@ -76,9 +72,7 @@ def remove_cover(lesson_id: int, entry_id: int):
 @bp.route("/lessons/<int:lesson_id>/cover.csv")
 @login_required
 def cover_csv(lesson_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     name = f"cover-{lesson.group.id}-{lesson.title}.csv"
     return Response(cover.cover_csv(lesson), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',

@@ -12,7 +12,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    redirect,
     request,
     send_file,
     url_for,
@@ -21,7 +20,7 @@ from flask_login import current_user, login_required
 
 from .. import live
 from ..admin.forms import EmptyForm
-from ..errors import DomainError, show_on_form
+from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import (
     CasePupil,
@@ -45,12 +44,12 @@ def local_now() -> datetime:
 
 
 def lesson_for_page(lesson_id: int):
-    """(lesson, None), or (lesson, a redirect to sign the protocol first) for a member who has not."""
+    """The lesson, for a member who has signed; a member who has not is sent to sign first (SignFirst);
+    anyone else gets 404."""
     lesson = lesson_or_404(current_user, lesson_id)
-    if can_see_lesson(current_user, lesson):
-        return lesson, None
-    flash("Sign the group's current protocol to see its lessons.", "info")
-    return lesson, redirect(url_for("protocol.show", group_id=lesson.group.id), code=303)
+    if not can_see_lesson(current_user, lesson):
+        raise SignFirst(lesson.group.id, "its lessons")
+    return lesson
 
 
 def wants_json() -> bool:
@@ -78,18 +77,14 @@ def observe_context(lesson, pupil_id: int | None, form: NoteForm | None = None) 
 @bp.route("/lessons/<int:lesson_id>/observe")
 @login_required
 def observe(lesson_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     return render("lessons/observe.html", **observe_context(lesson, request.args.get("pupil", type=int)))
 
 
 @bp.route("/lessons/<int:lesson_id>/observe/notes", methods=["POST"])
 @login_required
 def save_note(lesson_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     form = NoteForm()
     back = url_for("lessonday.observe", lesson_id=lesson.id, pupil=request.args.get("pupil", type=int))
     if form.validate_on_submit():
@@ -130,9 +125,7 @@ def _parse_time(value: str | None) -> datetime | None:
 @bp.route("/lessons/<int:lesson_id>/photos", methods=["POST"])
 @login_required
 def upload_photo(lesson_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     form = PhotoForm()
     back = url_for("lessonday.observe", lesson_id=lesson.id, pupil=request.args.get("pupil", type=int))
     if form.validate_on_submit():
@@ -187,16 +180,14 @@ def grid_page_context(lesson) -> dict:
 @bp.route("/lessons/<int:lesson_id>/grid")
 @login_required
 def grid_page(lesson_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    return sign_first or render("lessons/grid.html", "grid_region", **grid_page_context(lesson))
+    lesson = lesson_for_page(lesson_id)
+    return render("lessons/grid.html", "grid_region", **grid_page_context(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/status/<target>", methods=["POST"])
 @login_required
 def move_status(lesson_id: int, target: str):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -221,16 +212,14 @@ def interviews_context(lesson) -> dict:
 @bp.route("/lessons/<int:lesson_id>/interviews")
 @login_required
 def interviews_page(lesson_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    return sign_first or render("lessons/interviews.html", **interviews_context(lesson))
+    lesson = lesson_for_page(lesson_id)
+    return render("lessons/interviews.html", **interviews_context(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/interviews/<int:pupil_id>", methods=["POST"])
 @login_required
 def save_interview(lesson_id: int, pupil_id: int):
-    lesson, sign_first = lesson_for_page(lesson_id)
-    if sign_first:
-        return sign_first
+    lesson = lesson_for_page(lesson_id)
     pupil = db.session.get(CasePupil, pupil_id)
     if pupil is None or pupil.cycle_id != lesson.cycle_id:
         abort(404)
@@ -251,13 +240,11 @@ def save_interview(lesson_id: int, pupil_id: int):
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/progress")
 @login_required
 def progress(group_id: int, number: int):
-    from ..groups.cycle_views import _cycle_or_404, _needs_signature
+    from ..groups.cycle_views import _cycle_or_404, require_signature
     from ..planning.lessons import lessons_of
 
     cycle = _cycle_or_404(group_id, number)
-    sign_first = _needs_signature(cycle.group)
-    if sign_first:
-        return sign_first
+    require_signature(cycle.group)
     lessons = lessons_of(cycle)
     criteria = {(f.lesson_id, f.pupil_id): f.text for f in db.session.scalars(db.select(PlanField).where(
         PlanField.lesson_id.in_([lesson.id for lesson in lessons]), PlanField.key.like("pupil-%-criterion")))}

@@ -10,13 +10,13 @@ from flask import abort, flash, g, request, url_for
 from flask_login import current_user, login_required
 
 from .. import live
-from ..errors import DomainError
+from ..errors import DomainError, SignFirst
 from ..extensions import db
 from sqlalchemy.orm import joinedload
 
 from ..models import Cycle, PlanStage, ResearchLesson, SignatureKind
 from ..permissions import can_see_lesson, group_or_404
-from ..web import done, render, see_other
+from ..web import done, render
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
 from .page import (
@@ -115,17 +115,6 @@ def plan_members(lesson: ResearchLesson) -> list:
     if "plan_members" not in g:
         g.plan_members = current_members(lesson)
     return g.plan_members
-
-
-class SignFirst(Exception):
-    def __init__(self, group_id: int):
-        self.group_id = group_id
-
-
-@bp.errorhandler(SignFirst)
-def _sign_first(error: SignFirst):
-    flash("Sign the group's current protocol to see its lessons and plans.", "info")
-    return see_other(url_for("protocol.show", group_id=error.group_id))
 
 
 def plan_url(lesson: ResearchLesson, anchor: str = "") -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, url_for
 from flask_login import current_user
 
-from ..errors import DomainError, show_on_form
+from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import ResearchLesson
 from ..permissions import has_signed_current, is_facilitator, lesson_or_404
@@ -14,7 +14,6 @@ from ..planning.page import LESSON_LINKS
 from ..web import done, form_error, render, see_other
 from . import bp, openhouse
 from .forms import OpenHouseForm
-from .views_summary import SignFirst
 
 
 def _open_house_link(lesson: ResearchLesson) -> list[tuple[str, str]]:
@@ -28,7 +27,7 @@ if _open_house_link not in LESSON_LINKS:  # the plan page links the lesson's ope
 def _lesson(lesson_id: int) -> ResearchLesson:
     lesson = lesson_or_404(current_user, lesson_id)
     if not has_signed_current(current_user, lesson.cycle.group):
-        raise SignFirst(lesson.cycle.group)
+        raise SignFirst(lesson.cycle.group_id, "its lessons")
     return lesson
 
 

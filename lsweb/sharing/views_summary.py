@@ -7,7 +7,7 @@ from flask import Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user, login_required
 
 from .. import live
-from ..errors import DomainError
+from ..errors import DomainError, SignFirst
 from ..planning.autosave import autosave
 from ..planning.presence import leave_in, present_in, touch_in
 from ..extensions import db
@@ -26,17 +26,6 @@ def _signed_in():
     return None
 
 
-class SignFirst(Exception):
-    def __init__(self, group):
-        self.group = group
-
-
-@bp.errorhandler(SignFirst)
-def _sign_first(error: SignFirst):
-    flash("Sign the group's current protocol to see its summary.", "info")
-    return see_other(url_for("protocol.show", group_id=error.group.id))
-
-
 def channel_allowed(user, key: str) -> bool:
     """Live channel "summary-<cycle id>": members who have signed."""
     if not key.isdigit():
@@ -53,7 +42,7 @@ def visible_cycle(group_id: int, number: int) -> Cycle:
     if cycle is None:
         abort(404)
     if not has_signed_current(current_user, group):
-        raise SignFirst(group)
+        raise SignFirst(group.id, "its summary")
     return cycle
 
 
