@@ -1,6 +1,7 @@
 """The co-edited fields of a plan: saving with version checks, three-way merges, conflicts, restores.
 
-Every save carries the version of the field it was based on:
+Every save carries the version of the field it was based on (the rule itself is versioned.py's, shared
+with the cycle summary):
 - the same version as stored: the text is saved (version + 1);
 - an older version: three-way merge (merge.py) of the text at that version, the stored text and the
   saved text; a clean merge is saved and returned to its author, an unclean one is kept as a conflict
@@ -23,7 +24,7 @@ from ..lessonday.ledger import log_planning
 from ..models import CasePupil, PlanConflict, PlanField, PlanRevision, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
 from .lessons import require_plan_editor
-from .merge import merge3
+from .versioned import SaveResult, Store, clean_text, save_text
 
 MAX_TEXT = 5_000
 PLAN_FIELDS = {
@@ -95,10 +96,6 @@ def label(spec: FieldSpec) -> str:
     return f"{where.capitalize()} · {STAGE_PARTS[spec.kind.removeprefix('stage_')]}"
 
 
-def clean_text(text: str | None) -> str:
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
-
-
 def fields_of(lesson: ResearchLesson) -> dict[str, PlanField]:
     """Every stored field of the plan by key (a field nobody has written yet is simply absent)."""
     return {field.key: field for field in db.session.scalars(
@@ -108,32 +105,6 @@ def fields_of(lesson: ResearchLesson) -> dict[str, PlanField]:
 def state(lesson: ResearchLesson) -> dict[str, dict]:
     """{key: {"text", "version"}} of every stored field: what a page catches up with after a reconnect."""
     return {key: {"text": field.text, "version": field.version} for key, field in fields_of(lesson).items()}
-
-
-@dataclass
-class SaveResult:
-    """What happened to a save. `text` and `version` are the field as stored now."""
-
-    status: str  # saved | merged | unchanged | conflict | removed
-    key: str
-    text: str
-    version: int
-    conflict: PlanConflict | None = None
-
-    @property
-    def stored(self) -> bool:
-        return self.status in ("saved", "merged")
-
-    @property
-    def message(self) -> str:
-        return {
-            "saved": "Saved.",
-            "unchanged": "Saved.",
-            "merged": "Saved, together with changes someone else made meanwhile.",
-            "conflict": "Someone changed this at the same place. Both texts are kept: choose or combine them.",
-            "removed": "This stage was removed while you were writing. Your text is kept: bring the stage back "
-                       "or copy it elsewhere.",
-        }[self.status]
 
 
 def _locked_field(lesson: ResearchLesson, spec: FieldSpec) -> PlanField:
@@ -167,8 +138,8 @@ def write(field: PlanField, text: str, user: User | None, kind: str, now: dateti
     return revision
 
 
-def _keep_as_conflict(field: PlanField, user: User, text: str, base_version: int, reason: str,
-                      now: datetime) -> PlanConflict:
+def _keep_as_conflict(field: PlanField, user: User, text: str, base_version: int, now: datetime,
+                      reason: str = "conflict") -> PlanConflict:
     conflict = PlanConflict(lesson_id=field.lesson_id, field_id=field.id, user_id=user.id, reason=reason,
                             text=text, base_version=base_version, created_at=now)
     db.session.add(conflict)
@@ -186,6 +157,9 @@ def _resolve_conflicts(field: PlanField, user: User, now: datetime) -> None:
             PlanConflict.field_id == field.id, PlanConflict.user_id == user.id,
             PlanConflict.resolved_at.is_(None))):
         conflict.resolved_at = now
+
+
+_STORE = Store(text_at=text_at, write=write, keep_conflict=_keep_as_conflict, resolve=_resolve_conflicts)
 
 
 def check_length(spec: FieldSpec, text: str) -> None:
@@ -226,28 +200,10 @@ def _save(user: User, lesson: ResearchLesson, key: str, text: str, base_version:
     if spec.stage is not None and spec.stage.removed_at is not None:
         if text == field.text:
             return SaveResult("unchanged", key, field.text, field.version)
-        conflict = _keep_as_conflict(field, user, text, base_version, "removed", now)
+        conflict = _keep_as_conflict(field, user, text, base_version, now, reason="removed")
         db.session.flush()
         return SaveResult("removed", key, field.text, field.version, conflict)
-    base = clean_text(base_text) if base_text is not None else text_at(field, base_version)
-    if base is None or base_version > field.version or base_version < 0:
-        raise DomainError("This page is out of date: reload it (your text is kept in the box).", key)
-    if base_version == field.version and base_text is None:
-        if text == field.text:
-            _resolve_conflicts(field, user, now)
-            return SaveResult("unchanged", key, field.text, field.version)
-        write(field, text, user, "edit", now)
-        _resolve_conflicts(field, user, now)
-        return SaveResult("saved", key, field.text, field.version)
-    merged = merge3(base, field.text, text)
-    if merged is None:
-        conflict = _keep_as_conflict(field, user, text, base_version, "conflict", now)
-        db.session.flush()
-        return SaveResult("conflict", key, field.text, field.version, conflict)
-    if merged == field.text:
-        return SaveResult("merged", key, field.text, field.version)
-    write(field, merged, user, "merge", now)
-    return SaveResult("merged", key, field.text, field.version)
+    return save_text(_STORE, field, user, key, text, base_version, base_text, now)
 
 
 def dismiss_conflict(user: User, conflict: PlanConflict) -> None:

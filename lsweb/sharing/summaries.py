@@ -1,15 +1,14 @@
 """The co-edited summary of a cycle: what we learned about these pupils' learning, about teaching it, what
 we will change, each case pupil's progress across the lessons, and the key evidence.
 
-Fields are saved exactly like the plan's (lsweb/planning/fields.py): a save carries the version it was
-based on; a stale save is merged three ways (planning/merge.py merge3) or kept as a conflict for its
-author; every change appends a revision. Nothing anyone saved is dropped.
+Fields are saved by the same rule as the plan's (lsweb/planning/versioned.py): a save carries the version
+it was based on; a stale save is merged three ways or kept as a conflict for its author; every change
+appends a revision. Nothing anyone saved is dropped.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -34,7 +33,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_member
-from ..planning.merge import merge3
+from ..planning.versioned import SaveResult, Store, clean_text, save_text
 
 MAX_TEXT = 8_000
 SECTIONS = {
@@ -103,26 +102,6 @@ def texts(cycle: Cycle, summary: CycleSummary) -> dict[str, str]:
     return {key: stored[key].text if key in stored else "" for key in keys_of(cycle)}
 
 
-@dataclass
-class SaveResult:
-    status: str  # saved | merged | unchanged | conflict
-    key: str
-    text: str
-    version: int
-    conflict: SummaryConflict | None = None
-
-    @property
-    def stored(self) -> bool:
-        return self.status in ("saved", "merged")
-
-    @property
-    def message(self) -> str:
-        return {"saved": "Saved.", "unchanged": "Saved.",
-                "merged": "Saved, together with changes someone else made meanwhile.",
-                "conflict": "Someone changed this at the same place. Both texts are kept: choose or combine them.",
-                }[self.status]
-
-
 def _write(field: SummaryField, text: str, user: User | None, kind: str, now: datetime) -> None:
     db.session.add(SummaryRevision(summary_id=field.summary_id, field_id=field.id, version=field.version + 1,
                                    kind=kind, user_id=user.id if user else None, at=now, before=field.text,
@@ -144,8 +123,8 @@ def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int,
                now: datetime | None = None, commit: bool = True) -> SaveResult:
     """Save one field of the summary, as lsweb.planning.fields.save_field saves a plan's: each attempt in
     a savepoint, so a retried first save never undoes the other fields of a whole-summary post."""
-    result = retrying_in_savepoint(db, lambda: _save(user, cycle, key, (text or "").replace("\r\n", "\n"),
-                                                     base_version, base_text, now or utcnow()))
+    result = retrying_in_savepoint(db, lambda: _save(user, cycle, key, clean_text(text), base_version, base_text,
+                                                     now or utcnow()))
     if commit:
         db.session.commit()
     return result
@@ -163,25 +142,7 @@ def _save(user, cycle, key, text, base_version, base_text, now) -> SaveResult:
         field = SummaryField(summary_id=summary.id, key=key, text="", version=0)
         db.session.add(field)
         db.session.flush()
-    base = base_text.replace("\r\n", "\n") if base_text is not None else _text_at(field, base_version)
-    if base is None or base_version > field.version or base_version < 0:
-        raise DomainError("This page is out of date: reload it (your text is kept in the box).", key)
-    if base_version == field.version and base_text is None:
-        if text == field.text:
-            return SaveResult("unchanged", key, field.text, field.version)
-        _write(field, text, user, "edit", now)
-        _resolve(field, user, now)
-        return SaveResult("saved", key, field.text, field.version)
-    merged = merge3(base, field.text, text)
-    if merged is None:
-        conflict = SummaryConflict(summary_id=summary.id, field_id=field.id, user_id=user.id, text=text,
-                                   base_version=base_version, created_at=now)
-        db.session.add(conflict)
-        db.session.flush()
-        return SaveResult("conflict", key, field.text, field.version, conflict)
-    if merged != field.text:
-        _write(field, merged, user, "merge", now)
-    return SaveResult("merged", key, field.text, field.version)
+    return save_text(_STORE, field, user, key, text, base_version, base_text, now)
 
 
 def _resolve(field: SummaryField, user: User, now: datetime) -> None:
@@ -189,6 +150,17 @@ def _resolve(field: SummaryField, user: User, now: datetime) -> None:
             SummaryConflict.field_id == field.id, SummaryConflict.user_id == user.id,
             SummaryConflict.resolved_at.is_(None))):
         conflict.resolved_at = now
+
+
+def _keep_as_conflict(field: SummaryField, user: User, text: str, base_version: int,
+                      now: datetime) -> SummaryConflict:
+    conflict = SummaryConflict(summary_id=field.summary_id, field_id=field.id, user_id=user.id, text=text,
+                               base_version=base_version, created_at=now)
+    db.session.add(conflict)
+    return conflict
+
+
+_STORE = Store(text_at=_text_at, write=_write, keep_conflict=_keep_as_conflict, resolve=_resolve)
 
 
 def open_conflicts(summary: CycleSummary, user: User) -> list[SummaryConflict]:
