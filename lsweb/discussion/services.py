@@ -326,6 +326,19 @@ def section_posts(lesson: ResearchLesson, section: str, upto_seq: int, before_id
     return list(reversed(posts[:limit])), len(posts) > limit
 
 
+def sections_posts(lesson: ResearchLesson, upto_seq: int, limit: int = PAGE_SIZE) -> dict[str, tuple[list[Post], bool]]:
+    """section_posts for every section of the board at once, in one query (a window per section)."""
+    rank = db.func.row_number().over(partition_by=Post.section, order_by=Post.id.desc()).label("rank")
+    ranked = (db.select(Post.id, rank).where(Post.lesson_id == lesson.id, Post.parent_id.is_(None),
+                                             Post.created_seq <= upto_seq).subquery())
+    found: dict[str, list[Post]] = {}
+    for post in db.session.scalars(_posts().join(ranked, ranked.c.id == Post.id)
+                                   .where(ranked.c.rank <= limit + 1).order_by(Post.id)):
+        found.setdefault(post.section, []).append(post)
+    return {section: (posts[-limit:] if len(posts) > limit else posts, len(posts) > limit)
+            for section, posts in found.items()}
+
+
 def replies_of(posts: list[Post], upto_seq: int | None = None) -> dict[int, list[Post]]:
     if not posts:
         return {}

@@ -8,14 +8,11 @@ post in by its id and appends new ones out of band, so forms being typed in are 
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
 
 from flask import (
     abort,
     flash,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -23,7 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import live
-from ..errors import DomainError, show_on_form
+from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import Post, ResearchLesson
 from ..permissions import has_signed_current, is_facilitator, is_member
@@ -31,6 +28,7 @@ from ..web import form_error, html_response, is_fragment_request, render, see_ot
 from . import bp, services
 from .forms import EditForm, GuestForm, HideForm, MarkForm, PostForm, RolesForm
 from .record import as_markdown, record_of
+from .viewer import Viewer, new_form, viewer_for
 
 PAGE = "discussion/board.html"
 
@@ -41,22 +39,6 @@ def _signed_in():
     return None
 
 
-@dataclass
-class Viewer:
-    """What the signed-in user may do on this board (used by the templates)."""
-    user_id: int
-    guest: bool
-    facilitator: bool
-    marker: bool
-    agreed: set[int] = field(default_factory=set)
-
-    def can_mark(self, post: Post) -> bool:
-        return not self.guest and (self.marker or post.author_id == self.user_id)
-
-    def can_post_in(self, section: str) -> bool:
-        return section == services.GUESTS if self.guest else True
-
-
 def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool]:
     """(lesson, is guest). Members who have not signed are sent to sign; strangers get 404."""
     lesson = db.session.get(ResearchLesson, lesson_id)
@@ -65,8 +47,7 @@ def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool]:
     group = lesson.cycle.group
     if is_member(current_user, group):
         if not has_signed_current(current_user, group):
-            flash("Sign the group's current protocol to take part in its discussions.", "info")
-            abort(redirect(url_for("protocol.show", group_id=group.id), code=303))
+            raise SignFirst(group.id, "its discussions and take part in them")
         return lesson, False
     if services.guest_of(current_user, lesson) is not None:
         return lesson, True
@@ -84,20 +65,17 @@ def _viewer(lesson: ResearchLesson, guest: bool, posts=()) -> Viewer:
     chair, recorder = services.roles_of(lesson)
     facilitator = not guest and is_facilitator(current_user, lesson.cycle.group)
     marker = facilitator or current_user.id in (getattr(chair, "id", None), getattr(recorder, "id", None))
-    return Viewer(current_user.id, guest, facilitator, marker, services.agreed_by(current_user, list(posts)))
-
-
-def new_form(section: str = "", parent: Post | None = None) -> PostForm:
-    return PostForm(formdata=None, section=section, parent_id=str(parent.id) if parent else "",
-                    token=secrets.token_urlsafe(16))
+    return viewer_for(lesson.id, current_user.id, guest, facilitator, marker,
+                      services.agreed_by(current_user, list(posts)))
 
 
 def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None) -> dict:
     seq = services.current_seq(lesson)
     sections = services.sections_of(lesson)
+    shown = services.sections_posts(lesson, seq)
     parts, loaded = [], []
     for section in sections:
-        posts, more = services.section_posts(lesson, section.key, seq)
+        posts, more = shown.get(section.key, ([], False))
         parts.append((section, posts, more))
         loaded += posts
     replies = services.replies_of(loaded, seq)

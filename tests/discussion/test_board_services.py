@@ -156,6 +156,24 @@ def test_sections_load_newest_first_and_earlier_on_demand(board):
     assert [p.id for p in earlier] == [p.id for p in posts[:5]] and not more
 
 
+def test_the_board_page_reads_every_section_at_once_as_each_would_be_read_alone(board):
+    size = services.PAGE_SIZE
+    for i in range(size + 3):
+        post(board.member, board.lesson, f"pattern {i}")
+    for i in range(2):
+        post(board.member, board.lesson, f"difference {i}", section="differences")
+    first = post(board.member, board.lesson, "next", section="next-time")
+    post(board.lead, board.lesson, "a reply is not a thread", parent=first)
+    seq = services.current_seq(board.lesson)
+    post(board.member, board.lesson, "after the page was read", section="differences")
+    together = services.sections_posts(board.lesson, seq)
+    for key in ("patterns", "differences", "next-time"):
+        alone, more = services.section_posts(board.lesson, key, seq)
+        assert ([p.id for p in together[key][0]], together[key][1]) == ([p.id for p in alone], more), key
+    assert together["patterns"][1] and not together["differences"][1]
+    assert len(together["differences"][0]) == 2 and "final" not in together
+
+
 def test_next_steps_of(board):
     step = post(board.member, board.lesson, "Use **bar models** first", section="next-time", mark="next_step")
     gone = post(board.member, board.lesson, "Old idea", section="next-time", mark="next_step")
