@@ -173,3 +173,31 @@ def login(client):
         return response
 
     return _login
+
+
+@pytest.fixture
+def selects(app):
+    """A context manager that lists the SELECT statements the database receives inside it:
+    `with selects() as sent: client.get(...)`, then `len(sent)`."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def _selects():
+        sent: list[str] = []
+
+        def note(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("SELECT"):
+                sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+    return _selects

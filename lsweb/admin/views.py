@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from ..auth.services import issue_temporary_password
 from ..errors import DomainError, show_on_form
@@ -202,7 +203,8 @@ def school_time(school_id: int):
 def audit_log():
     if not can_view_audit_log(current_user):
         abort(404)
-    stmt = db.select(AuditEntry).order_by(AuditEntry.id.desc())
+    # The entries' authors in one more query, not one per entry (70 schools' admins on a network's page).
+    stmt = db.select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
     if not current_user.is_network_admin:
         stmt = stmt.where(AuditEntry.school_id == current_user.school_id)
     action = request.args.get("action", "")[:60]

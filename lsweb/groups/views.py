@@ -57,10 +57,12 @@ def new():
 def overview_context(group) -> dict:
     gate_open, missing = lessons_gate(group)
     outgoing, incoming = services.links(group)
+    facilitator = is_facilitator(current_user, group)
     link_form = LinkForm()
-    link_form.builds_on.choices = [(g.id, g.name) for g in services.link_choices(group)]
+    if facilitator:  # only the facilitator links studies: the network's groups are read for them alone
+        link_form.builds_on.choices = [(g.id, g.name) for g in services.link_choices(group)]
     return {"group": group, "gate_open": gate_open, "missing": missing, "outgoing": outgoing,
-            "incoming": incoming, "facilitator": is_facilitator(current_user, group),
+            "incoming": incoming, "facilitator": facilitator,
             "add_form": AddMemberForm(formdata=None),
             "link_form": link_form, "role_form": RoleForm(), "action_form": EmptyForm(),
             "GroupRole": GroupRole}

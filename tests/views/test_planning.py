@@ -221,29 +221,16 @@ def test_viewing_the_plan_does_not_move_its_stamp(client, login, team):
     assert db.session.get(type(team.lesson), team.lesson.id).plan_stamp == stamp
 
 
-def test_a_cached_plan_page_reads_two_rows_and_shows_the_groups_new_name(client, login, team, app):
+def test_a_cached_plan_page_reads_two_rows_and_shows_the_groups_new_name(client, login, team, selects):
     """With the structure cached, the page needs who is signed in and one access query (which also reads
     the lesson's number, the cycle's number and the group's name): no ORM load of the lesson."""
-    from sqlalchemy import event
-
     login(team.ana)
     url = f"/lessons/{team.lesson.id}"
     assert client.get(url).status_code == 200  # renders and caches the structure
     team.group.name = "Fractions, renamed"
     db.session.commit()
-    selects = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            selects.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with selects() as sent:
         page = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert page.status_code == 200
     assert "Fractions, renamed" in page.text and "Pupil A" in page.text
-    assert len(selects) == 2, selects
+    assert len(sent) == 2, sent

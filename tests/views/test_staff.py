@@ -428,6 +428,27 @@ def test_every_action_is_audited_and_listed(app, client, login, head, teacher, h
     assert "ravi@riverside.example" not in own.text and "Meadow Infants" not in own.text
 
 
+def test_the_audit_log_reads_its_authors_in_one_query(client, login, factories, network_admin, selects):
+    from lsweb import audit
+
+    login(network_admin)
+
+    def page_queries() -> int:
+        with selects() as sent:
+            assert client.get("/admin/audit").status_code == 200
+        return len(sent)
+
+    school = factories.school()
+    audit.record(factories.user(school, Role.SCHOOL_ADMIN), "staff.added", target="one@x.example")
+    db.session.commit()
+    one_author = page_queries()
+    for _ in range(6):
+        other = factories.school()
+        audit.record(factories.user(other, Role.SCHOOL_ADMIN), "staff.added", target="more@x.example")
+    db.session.commit()
+    assert page_queries() == one_author  # not one more query per author
+
+
 def test_audit_entries_cannot_be_changed_or_deleted(factories, hillside):
     from lsweb import audit
 
