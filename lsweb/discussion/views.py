@@ -8,7 +8,6 @@ post in by its id and appends new ones out of band, so forms being typed in are 
 
 from __future__ import annotations
 
-
 from flask import (
     abort,
     flash,
