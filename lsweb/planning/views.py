@@ -6,7 +6,7 @@ browser without JavaScript that presses "Move up" or "Save the details" loses no
 
 from __future__ import annotations
 
-from flask import abort, flash, g, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import live
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..models import Cycle, PlanStage, ResearchLesson, SignatureKind
 from ..permissions import can_see_lesson, group_or_404
-from ..web import done, render
+from ..web import done, html_response, render
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
 from .page import (
@@ -26,6 +26,7 @@ from .page import (
     page_context,
     plan_context,
     save_posted_fields,
+    whole_page,
 )
 
 PAGE = "planning/plan.html"
@@ -152,7 +153,9 @@ def create_lesson(group_id: int, number: int):
 
 @bp.route("/lessons/<int:lesson_id>")
 def plan(lesson_id: int):
-    return render(PAGE, **page_of(visible_head(lesson_id)))
+    head = visible_head(lesson_id)
+    return html_response(whole_page(head, current_user, g.plan_has_conflicts,
+                                    lambda: render_template(PAGE, **page_of(head))))
 
 
 @bp.route("/lessons/<int:lesson_id>/structure")

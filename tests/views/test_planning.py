@@ -2,12 +2,13 @@
 without JavaScript, stage actions that keep typed text, history and restore, print, presence, live events."""
 
 import json
+import re
 
 import pytest
 
 from lsweb import live
 from lsweb.extensions import db
-from lsweb.models import PlanConflict, PlanField
+from lsweb.models import PlanConflict, PlanField, Role
 from lsweb.planning import fields
 
 from ..plans import planning_team
@@ -234,3 +235,42 @@ def test_a_cached_plan_page_reads_two_rows_and_shows_the_groups_new_name(client,
     assert page.status_code == 200
     assert "Fractions, renamed" in page.text and "Pupil A" in page.text
     assert len(sent) == 2, sent
+
+
+def test_each_person_gets_their_own_page_and_its_form_token_works(app, client, login, team):
+    """The whole page is kept per person (their name and role, their session's form token): another
+    member sees their own; a new name, a message after an action and a kept conflict show at once."""
+    url = f"/lessons/{team.lesson.id}"
+    login(team.ana)
+    first = client.get(url).text
+    again = client.get(url).text
+    assert "Ana Alves" in again and "Ben Brook" in again  # her name in the layout, his among the members
+    token = re.search(r'name="csrf_token" value="([^"]+)"', again)[1]
+
+    ben = app.test_client()
+    login(team.ben, the_client=ben)
+    his = ben.get(url).text
+    assert '<span class="who">Ben Brook</span>' in his and '<span class="who">Ana Alves</span>' in first
+
+    team.ana.display_name = "Ana Alves-Reed"
+    db.session.commit()
+    assert '<span class="who">Ana Alves-Reed</span>' in client.get(url).text
+    assert ">Audit log</a>" not in client.get(url).text
+    team.ana.role = Role.SCHOOL_ADMIN  # the layout's menu follows her role
+    db.session.commit()
+    assert ">Audit log</a>" in client.get(url).text
+
+    # The token of a page served again is accepted; the action's message shows on the next view.
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        added = client.post(f"{url}/stages", data={"csrf_token": token})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert added.status_code == 303
+    after = client.get(url).text
+    assert "A stage is added at the end." in after and 'id="stage-' in after
+    assert "A stage is added at the end." not in client.get(url).text  # shown once
+
+    fields.save_field(team.ben, team.lesson, "aspect", "Equivalence", 0)
+    save(client, team, "aspect", "Fractions of shapes", 0)  # a clash: kept for Ana
+    assert "is not in the plan yet" in client.get(url).text
