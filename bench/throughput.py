@@ -252,13 +252,15 @@ def sign_in(port: int) -> str:
         _cookies(response, jar)
         if response.status != 303:
             raise BenchError(f"Signing in as {ADMIN_EMAIL} answered {response.status}, not 303")
-        cookie = _cookie_header(jar)
-        conn.request("GET", HOME_PATH, headers={"User-Agent": USER_AGENT, "Cookie": cookie})
+        conn.request("GET", HOME_PATH, headers={"User-Agent": USER_AGENT, "Cookie": _cookie_header(jar)})
         response = conn.getresponse()
         page = response.read().decode("utf-8", "replace")
         if response.status != 200 or 'id="login-form"' in page:
             raise BenchError(f"The home page answered {response.status} after signing in, not the signed-in page")
-        return cookie
+        # Keep what the first page set, as a browser does: the session then holds its form token, and
+        # the pages measured neither mint a new one nor re-sign the cookie on every request.
+        _cookies(response, jar)
+        return _cookie_header(jar)
     finally:
         conn.close()
 
