@@ -326,7 +326,8 @@ def section_posts(lesson: ResearchLesson, section: str, upto_seq: int, before_id
     return list(reversed(posts[:limit])), len(posts) > limit
 
 
-def sections_posts(lesson: ResearchLesson, upto_seq: int, limit: int = PAGE_SIZE) -> dict[str, tuple[list[Post], bool]]:
+def sections_posts(lesson: ResearchLesson, upto_seq: int,
+                   limit: int = PAGE_SIZE) -> dict[str, tuple[list[Post], bool]]:
     """section_posts for every section of the board at once, in one query (a window per section)."""
     rank = db.func.row_number().over(partition_by=Post.section, order_by=Post.id.desc()).label("rank")
     ranked = (db.select(Post.id, rank).where(Post.lesson_id == lesson.id, Post.parent_id.is_(None),
