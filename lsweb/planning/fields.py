@@ -119,16 +119,6 @@ def _locked_field(lesson: ResearchLesson, spec: FieldSpec) -> PlanField:
     return field
 
 
-def text_at(field: PlanField, version: int) -> str | None:
-    """The field's text at `version` (0: empty); None when that version never existed."""
-    if version == 0:
-        return ""
-    if version == field.version:
-        return field.text
-    return db.session.scalar(db.select(PlanRevision.after).where(PlanRevision.field_id == field.id,
-                                                                 PlanRevision.version == version))
-
-
 def write(field: PlanField, text: str, user: User | None, kind: str, now: datetime) -> PlanRevision:
     revision = PlanRevision(lesson_id=field.lesson_id, field_id=field.id, version=field.version + 1,
                             kind=kind, user_id=user.id if user else None, at=now, before=field.text, after=text)
@@ -152,14 +142,7 @@ def open_conflicts(lesson: ResearchLesson, user: User) -> list[PlanConflict]:
         PlanConflict.resolved_at.is_(None)).order_by(PlanConflict.id)))
 
 
-def _resolve_conflicts(field: PlanField, user: User, now: datetime) -> None:
-    for conflict in db.session.scalars(db.select(PlanConflict).where(
-            PlanConflict.field_id == field.id, PlanConflict.user_id == user.id,
-            PlanConflict.resolved_at.is_(None))):
-        conflict.resolved_at = now
-
-
-_STORE = Store(text_at=text_at, write=write, keep_conflict=_keep_as_conflict, resolve=_resolve_conflicts)
+_STORE = Store(revisions=PlanRevision, conflicts=PlanConflict, write=write, keep_conflict=_keep_as_conflict)
 
 
 def check_length(spec: FieldSpec, text: str) -> None:

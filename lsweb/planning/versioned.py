@@ -53,25 +53,46 @@ class SaveResult:
 
 @dataclass(frozen=True)
 class Store:
-    """How one kind of co-edited text is kept. Each function works on a field row (with .text, .version)."""
+    """How one kind of co-edited text is kept: its revision and conflict tables (each row has field_id;
+    revisions version and after; conflicts user_id and resolved_at), and how a revision and a conflict
+    are written (their other columns differ)."""
 
-    text_at: Callable[[Any, int], str | None]              # the text at a version (0: ""), None if none
+    revisions: Any
+    conflicts: Any
     write: Callable[[Any, str, Any, str, datetime], Any]   # field, text, user, kind, now: a new revision
     keep_conflict: Callable[[Any, Any, str, int, datetime], Any]  # field, user, text, base version, now
-    resolve: Callable[[Any, Any, datetime], None]          # field, user, now: the user's conflicts end
+
+
+def text_at(store: Store, field, version: int) -> str | None:
+    """The field's text at `version` (0: empty); None when that version never existed."""
+    if version == 0:
+        return ""
+    if version == field.version:
+        return field.text
+    revisions = store.revisions
+    return db.session.scalar(db.select(revisions.after).where(revisions.field_id == field.id,
+                                                              revisions.version == version))
+
+
+def resolve_conflicts(store: Store, field, user, now: datetime) -> None:
+    """The user's open conflicts on this field end: their text is in it now."""
+    conflicts = store.conflicts
+    for conflict in db.session.scalars(db.select(conflicts).where(
+            conflicts.field_id == field.id, conflicts.user_id == user.id, conflicts.resolved_at.is_(None))):
+        conflict.resolved_at = now
 
 
 def save_text(store: Store, field, user, key: str, text: str, base_version: int, base_text: str | None,
               now: datetime) -> SaveResult:
     """Save `text` (already cleaned and checked) into `field` (locked for update by the caller)."""
-    base = clean_text(base_text) if base_text is not None else store.text_at(field, base_version)
+    base = clean_text(base_text) if base_text is not None else text_at(store, field, base_version)
     if base is None or base_version > field.version or base_version < 0:
         raise DomainError("This page is out of date: reload it (your text is kept in the box).", key)
     if base_version == field.version and base_text is None:
         status = "unchanged" if text == field.text else "saved"
         if status == "saved":
             store.write(field, text, user, "edit", now)
-        store.resolve(field, user, now)
+        resolve_conflicts(store, field, user, now)
         return SaveResult(status, key, field.text, field.version)
     merged = merge3(base, field.text, text)
     if merged is None:

@@ -110,15 +110,6 @@ def _write(field: SummaryField, text: str, user: User | None, kind: str, now: da
     field.updated_by_id = user.id if user else None
 
 
-def _text_at(field: SummaryField, version: int) -> str | None:
-    if version == 0:
-        return ""
-    if version == field.version:
-        return field.text
-    return db.session.scalar(db.select(SummaryRevision.after).where(SummaryRevision.field_id == field.id,
-                                                                    SummaryRevision.version == version))
-
-
 def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int, base_text: str | None = None,
                now: datetime | None = None, commit: bool = True) -> SaveResult:
     """Save one field of the summary, as lsweb.planning.fields.save_field saves a plan's: each attempt in
@@ -145,13 +136,6 @@ def _save(user, cycle, key, text, base_version, base_text, now) -> SaveResult:
     return save_text(_STORE, field, user, key, text, base_version, base_text, now)
 
 
-def _resolve(field: SummaryField, user: User, now: datetime) -> None:
-    for conflict in db.session.scalars(db.select(SummaryConflict).where(
-            SummaryConflict.field_id == field.id, SummaryConflict.user_id == user.id,
-            SummaryConflict.resolved_at.is_(None))):
-        conflict.resolved_at = now
-
-
 def _keep_as_conflict(field: SummaryField, user: User, text: str, base_version: int,
                       now: datetime) -> SummaryConflict:
     conflict = SummaryConflict(summary_id=field.summary_id, field_id=field.id, user_id=user.id, text=text,
@@ -160,7 +144,7 @@ def _keep_as_conflict(field: SummaryField, user: User, text: str, base_version: 
     return conflict
 
 
-_STORE = Store(text_at=_text_at, write=_write, keep_conflict=_keep_as_conflict, resolve=_resolve)
+_STORE = Store(revisions=SummaryRevision, conflicts=SummaryConflict, write=_write, keep_conflict=_keep_as_conflict)
 
 
 def open_conflicts(summary: CycleSummary, user: User) -> list[SummaryConflict]:
