@@ -336,8 +336,7 @@ def sections_posts(lesson: ResearchLesson, upto_seq: int,
     for post in db.session.scalars(_posts().join(ranked, ranked.c.id == Post.id)
                                    .where(ranked.c.rank <= limit + 1).order_by(Post.id)):
         found.setdefault(post.section, []).append(post)
-    return {section: (posts[-limit:] if len(posts) > limit else posts, len(posts) > limit)
-            for section, posts in found.items()}
+    return {section: (posts[-limit:], len(posts) > limit) for section, posts in found.items()}
 
 
 def replies_of(posts: list[Post], upto_seq: int | None = None) -> dict[int, list[Post]]:

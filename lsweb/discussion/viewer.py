@@ -6,7 +6,7 @@ about 900 links and 80 WTForms forms per request before; see docs/performance.md
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask import url_for
@@ -41,10 +41,10 @@ class Viewer:
     guest: bool
     facilitator: bool
     marker: bool
-    agreed: set[int] = field(default_factory=set)
-    url: PostLinks | None = None
-    csrf: str = ""
-    add_post_url: str = ""
+    agreed: set[int]
+    url: PostLinks
+    csrf: str
+    add_post_url: str
 
     def can_mark(self, post: Post) -> bool:
         return not self.guest and (self.marker or post.author_id == self.user_id)

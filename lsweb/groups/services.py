@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from .. import audit
 from ..admin.services import clean_email
@@ -171,10 +170,10 @@ def links(group: StudyGroup) -> tuple[list[GroupLink], list[GroupLink]]:
     return outgoing, incoming
 
 
-def link_choices(group: StudyGroup) -> list[SimpleNamespace]:
-    """The network's other groups (id and name only: at authority scale there are hundreds)."""
-    return [SimpleNamespace(id=row.id, name=row.name) for row in db.session.execute(
-        db.select(StudyGroup.id, StudyGroup.name).where(StudyGroup.id != group.id).order_by(StudyGroup.name))]
+def link_choices(group: StudyGroup) -> list:
+    """The network's other groups as (id, name) rows: at authority scale there are hundreds."""
+    return list(db.session.execute(db.select(StudyGroup.id, StudyGroup.name).where(StudyGroup.id != group.id)
+                                   .order_by(StudyGroup.name)))
 
 
 def groups_of(user: User) -> list[StudyGroup]:
