@@ -115,6 +115,12 @@ def _register_blueprints(app: Flask) -> None:
     register_channel("group", channel_allowed)
     register_channel("lesson", lesson_channel_allowed)
     register_channel("board", board_channel_allowed)
+    from .coedit.views import bp as coedit_bp
+
+    app.register_blueprint(coedit_bp)
+    from .coedit.shape import colour as coedit_colour
+
+    app.jinja_env.globals["coedit_colour"] = coedit_colour
 
 
 def _register_hooks(app: Flask) -> None:

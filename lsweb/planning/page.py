@@ -76,7 +76,10 @@ def frame_urls(lesson) -> SimpleNamespace:
             save_plan=at("planning.save_plan"), save_field=at("planning.save_field", key="KEY"),
             field_state=at("planning.field_state"), structure=at("planning.structure"),
             sse_js=url_for("static", filename="vendor/htmx-ext-sse-2.2.4.min.js"),
-            coedit_js=url_for("static", filename="js/coedit.js"), links=lesson_links(lesson))
+            coedit_js=url_for("static", filename="js/coedit.js"), links=lesson_links(lesson),
+            coedit_sync=url_for("coedit.sync", doc=f"plan-{lesson.id}"),
+            coedit_update=url_for("coedit.update", doc=f"plan-{lesson.id}"),
+            coedit_awareness=url_for("coedit.awareness_update", doc=f"plan-{lesson.id}"))
         if len(cache) >= URLS_CACHE_SIZE:
             cache.clear()
         cache[key] = urls
@@ -174,6 +177,16 @@ def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
             "conflicts": conflicts_of(lesson, user), "present": presence.present(lesson)}
 
 
+def box_key(key: str, spec: FieldSpec) -> str:
+    """The box's key in the plan's co-edited document (stages by their document key, not their row id)."""
+    if spec.stage is None:
+        return key
+    stage = spec.stage.key or f"s{spec.stage.id}"
+    if spec.kind == "prediction":
+        return f"prediction-{stage}-{spec.pupil.id}"
+    return f"stage-{stage}-{spec.kind.removeprefix('stage_')}"
+
+
 def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted: dict | None = None,
                       errors: dict | None = None) -> dict:
     group, cycle = lesson.group, lesson.cycle
@@ -183,7 +196,8 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
     def cell(key: str, spec: FieldSpec) -> SimpleNamespace:
         field = stored.get(key)
         text = posted[key] if key in posted else (field.text if field else "")
-        return SimpleNamespace(key=key, label=fields.label(spec), text=text, error=errors.get(key),
+        return SimpleNamespace(key=key, box=box_key(key, spec), label=fields.label(spec), text=text,
+                               error=errors.get(key),
                                version=field.version if field else 0, kind=spec.kind,
                                limit=200 if spec.kind == "stage_time" else fields.MAX_TEXT)
 
@@ -201,7 +215,10 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
     assigned = observers.assignments(lesson)
     later = db.session.scalar(db.select(ResearchLesson.id).where(
         ResearchLesson.cycle_id == cycle.id, ResearchLesson.number > lesson.number).limit(1))
+    from ..coedit import store as coedit_store
+
     return {
+        "coedit_seq": coedit_store.last_seq(f"plan-{lesson.id}") or 0,
         "lesson": lesson, "group": group, "cycle": cycle, "pupils": cycle.pupils, "members": members,
         "plan_cells": plan_cells, "pupil_cells": pupil_cells, "stages": stages,
         "removed_stages": lessons.removed_stages(lesson),
