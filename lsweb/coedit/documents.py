@@ -265,7 +265,7 @@ def _derive_observers(t, new, user_id, out) -> None:
         before = existing.observer_id if existing else None
         if before == observer:
             continue
-        out.append((f"observer-{pupil}", "observer", str(before or ""), str(observer or "")))
+        out.append((f"observer-{pupil}", "observer", _name(before), _name(observer)))
         if observer is None:
             db.session.delete(existing)
         elif existing is not None:
@@ -273,6 +273,11 @@ def _derive_observers(t, new, user_id, out) -> None:
         else:
             db.session.add(ObserverAssignment(lesson_id=lesson.id, pupil_id=int(pupil), stage_id=None,
                                               observer_id=observer))
+
+
+def _name(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user.display_name if user is not None else ""
 
 
 def _derive_details(lesson: ResearchLesson, details: dict, out: list) -> None:
@@ -287,5 +292,7 @@ def _derive_details(lesson: ResearchLesson, details: dict, out: list) -> None:
               "teacher_id": int(details["teacher_id"]) if details.get("teacher_id") is not None else None}
     for key, value in values.items():
         if getattr(lesson, key) != value:
-            out.append((key, "detail", str(getattr(lesson, key) or ""), str(value or "")))
+            shown = (_name(getattr(lesson, key)), _name(value)) if key == "teacher_id" else (
+                str(getattr(lesson, key) or ""), str(value or ""))
+            out.append((key, "detail", *shown))
             setattr(lesson, key, value)

@@ -216,9 +216,11 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
     later = db.session.scalar(db.select(ResearchLesson.id).where(
         ResearchLesson.cycle_id == cycle.id, ResearchLesson.number > lesson.number).limit(1))
     from ..coedit import store as coedit_store
+    from ..permissions import lessons_gate
 
     return {
         "coedit_seq": coedit_store.last_seq(f"plan-{lesson.id}") or 0,
+        "still_to_sign": lessons_gate(group)[1],
         "lesson": lesson, "group": group, "cycle": cycle, "pupils": cycle.pupils, "members": members,
         "plan_cells": plan_cells, "pupil_cells": pupil_cells, "stages": stages,
         "removed_stages": lessons.removed_stages(lesson),
@@ -245,35 +247,38 @@ class PostedFieldsRefused(Exception):
 
 
 def save_posted_fields(user: User, lesson: ResearchLesson, form) -> list[SaveResult]:
-    """Save every "f:<key>" of a form post with its "v:<key>" base version, in one commit: all of them
-    or, when one is refused, none (PostedFieldsRefused carries the texts and the messages).
-    A field whose text equals the stored one at its version is not touched."""
-    results, errors, posted = [], {}, {}
-    stored = fields.fields_of(lesson)
+    """Every "f:<key>" of a form post (the plan without JavaScript) goes into the plan's document as
+    changes against the text the form was rendered from ("rendered_seq"), so what others typed since
+    stays; all of them or, when one breaks a limit, none (PostedFieldsRefused carries the texts and the
+    message). Nothing is stored for a field whose text did not change."""
+    from ..coedit import documents, edits, shape
+
+    posted, boxes = {}, {}
     for name, text in form.items():
         if not name.startswith(FIELD_PREFIX):
             continue
         key = name[len(FIELD_PREFIX):]
         posted[key] = fields.clean_text(text)
-        version_text = form.get(VERSION_PREFIX + key, "0")
-        version = int(version_text) if version_text.isdigit() else 0
-        current = stored.get(key)
-        if fields.clean_text(text) == (current.text if current and current.version == version else
-                                       ("" if version == 0 else None)):
-            continue
         try:
-            results.append(fields.save_field(user, lesson, key, text, version, commit=False))
+            spec = fields.parse_key(lesson, key)
         except fields.FieldNotFound:
             continue  # a pupil or stage that no longer exists at all: nothing to save it into
-        except DomainError as error:
-            if error.field != key:
-                raise
-            errors[key] = error.message
-    if errors:
+        boxes[box_key(key, spec)] = (key, posted[key])
+    if not boxes:
+        return []
+    seq_text = form.get("rendered_seq", "")
+    rendered = int(seq_text) if seq_text.isdigit() and len(seq_text) < 10 else None
+    target = documents.target(documents.name_of_plan(lesson), user)
+    try:
+        edits.edit_texts(target, user.id, {box: text for box, (_, text) in boxes.items()}, rendered)
+    except shape.Refused as refused:
         db.session.rollback()
-        raise PostedFieldsRefused(posted, errors)
-    db.session.commit()
-    return results
+        key = boxes.get(refused.box, (refused.box,))[0]
+        raise PostedFieldsRefused(posted, {key or "": refused.message})
+    except documents.Locked:
+        db.session.rollback()
+        raise DomainError("This plan is locked: the lesson has been taught or the cycle is closed.")
+    return []
 
 
 def open_conflict_or_none(lesson: ResearchLesson, user: User, conflict_id: int) -> PlanConflict | None:

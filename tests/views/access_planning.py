@@ -87,6 +87,7 @@ ROWS: list[Row] = [
     Row("GET", "/lessons/{lesson}/fields", PLAN_PAGES),
     Row("GET", "/lessons/{lesson}/presence", PLAN_PAGES),
     Row("GET", "/live/lesson-{lesson}", group_a(404, 200, 200)),
+    Row("POST", "/lessons/{lesson}/history/999999/restore", group_a(SIGN_FIRST, 404, 404), data={}),
     Row("POST", "/coedit/plan-{lesson}/sync", group_a(404, 200, 200), data={"sv": "AA=="},
         effect=lambda w, actor: _document_exists(w)),
     Row("POST", "/coedit/plan-{lesson}/update", group_a(404, 200, 200), data=lambda w: _room_update(),
