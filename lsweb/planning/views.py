@@ -207,11 +207,11 @@ def details(lesson_id: int):
             name, messages = next(iter(form.errors.items()))
             raise DomainError(f"{getattr(form, name).label.text}: {' '.join(messages)}", name)
         values = form.details()
-        in_doc = {"date": values["date"].isoformat() if values.get("date") else "",
-                  "start_time": values["start_time"].strftime("%H:%M") if values.get("start_time") else "",
-                  "duration_minutes": float(values.get("duration_minutes") or 60),
-                  "class_name": values.get("class_name") or "", "room": values.get("room") or "",
-                  "teacher_id": values.get("teacher_id")}
+        in_doc = {"date": values.date.isoformat() if values.date else "",
+                  "start_time": values.start_time.strftime("%H:%M") if values.start_time else "",
+                  "duration_minutes": float(values.duration_minutes or 60),
+                  "class_name": values.class_name or "", "room": values.room or "",
+                  "teacher_id": values.teacher_id}
         _in_document(lesson, lambda doc: edits.set_details(doc, in_doc))
 
     return _plan_action(lesson, save, "The details are saved.", anchor="details")
