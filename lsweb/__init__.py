@@ -132,7 +132,7 @@ def _register_hooks(app: Flask) -> None:
     def _globals():
         from . import permissions
 
-        return {"perm": permissions, "Role": Role, "urls": _layout_urls(app)}
+        return {"perm": permissions, "Role": Role, "urls": _layout_urls(app), "lsweb_version": __version__}
 
 
 LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "library": "sharing.library_index", "staff": "admin.staff", "schools": "admin.schools",
