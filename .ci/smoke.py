@@ -1,15 +1,19 @@
 """CI smoke check of a running lsweb, as a person's browser meets it (standard library only).
 
-    python3 .ci/smoke.py http://127.0.0.1:8000 [--cafile cert.pem] [--expect-secure]
+    python3 .ci/smoke.py http://127.0.0.1:8000 [--cafile cert.pem] [--expect-secure] [--live LESSON_ID]
 
 Fetches the sign-in page, signs in as the demo admin, fetches a signed-in page and a static file
-(200 each). With --expect-secure the session cookie must carry the Secure flag.
+(200 each). With --expect-secure the session cookie must carry the Secure flag. With --live, a demo
+teacher opens the lesson's discussion board and its event stream, a second session of hers posts
+through the board's form, and the stream must bring the update within 1 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import html.parser
 import http.cookiejar
+import threading
 import re
 import ssl
 import sys
@@ -60,6 +64,35 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+class Forms(html.parser.HTMLParser):
+    """Every <form> of a page: its action and the values a browser would send (hidden and named fields)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._form = {"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
+                          "fields": {}}
+            self.forms.append(self._form)
+        elif self._form is not None and tag in ("input", "textarea", "select") and attrs.get("name"):
+            if attrs.get("type") not in ("checkbox", "radio", "submit") or "checked" in attrs:
+                self._form["fields"].setdefault(attrs["name"], attrs.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+
+
+def forms_of(page: str) -> list[dict]:
+    parser = Forms()
+    parser.feed(page)
+    return parser.forms
+
+
 def check(condition: bool, message: str) -> None:
     if not condition:
         print(f"smoke: FAILED: {message}", file=sys.stderr)
@@ -79,11 +112,56 @@ def wait_until_up(base: str, cafile: str | None, seconds: float = 30) -> None:
             time.sleep(0.3)
 
 
+def live_update_through(base: str, cafile: str | None, lesson_id: int) -> float:
+    """Seconds from posting on the board to the event arriving on another session's open stream."""
+    email = "teacher1@demo.local"
+    watcher, poster = Browser(base, cafile), Browser(base, cafile)
+    watcher.sign_in(email)
+    poster.sign_in(email)
+    board_path = f"/lessons/{lesson_id}/board"
+    board = watcher.page(board_path)
+    stream = re.search(r'sse-connect="([^"]+)"', board)
+    check(stream is not None, f"no live stream on {board_path}")
+    response = watcher.get(html_unescape(stream.group(1)), timeout=15)
+    check(response.status == 200 and response.headers.get_content_type() == "text/event-stream",
+          f"the stream answered {response.status} {response.headers.get('Content-Type')}")
+    response.readline()  # the first comment arrives at once (nothing buffers it)
+    events: list[tuple[float, str]] = []
+
+    def read():
+        for raw in response:
+            line = raw.decode().strip()
+            if line.startswith("event:"):
+                events.append((time.monotonic(), line))
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    page = poster.page(board_path)
+    form = next((f for f in forms_of(page) if f["method"] == "post" and f["action"].endswith("/board/posts")), None)
+    check(form is not None, "no post form on the board")
+    fields = dict(form["fields"], body="Posted through nginx by the CI smoke check.")
+    sent = time.monotonic()
+    with poster.post(html_unescape(form["action"]), fields) as answer:
+        check(answer.status == 200, f"posting on the board answered {answer.status}")
+    reader.join(timeout=5)
+    check(bool(events), "no live event arrived within 5 s of the post")
+    response.close()
+    return events[0][0] - sent
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
     parser.add_argument("--cafile")
     parser.add_argument("--expect-secure", action="store_true")
+    parser.add_argument("--live", type=int, metavar="LESSON_ID")
     args = parser.parse_args()
     wait_until_up(args.base, args.cafile)
     browser = Browser(args.base, args.cafile)
@@ -102,6 +180,10 @@ def main() -> None:
     with browser.get(css.group(1)) as response:
         check(response.status == 200 and len(response.read()) > 100, f"GET {css.group(1)}: {response.status}")
     print(f"smoke: static file {css.group(1)} 200")
+    if args.live:
+        delay = live_update_through(args.base, args.cafile, args.live)
+        check(delay < 1.0, f"the live update took {delay:.2f} s (more than 1 s)")
+        print(f"smoke: form posted; live update arrived through the stream in {delay * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

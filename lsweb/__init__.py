@@ -28,7 +28,10 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(shipped.folder("templates")),
         static_folder=str(shipped.folder("static")),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from . import filemodes
+
+    filemodes.restrict_umask()  # lsweb writes only private data: the database, uploads, backups, exports
+    filemodes.private_folder(Path(app.instance_path))
     app.config.update(flask_config(settings, app.instance_path))
     app.config["LSWEB"] = settings
     app.config["LSWEB_VERSION"] = __version__
@@ -37,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import logs
 
     logs.init_app(app)
+    filemodes.warn_if_open(app.instance_path)
 
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
