@@ -38,9 +38,11 @@ class Browser:
     def get(self, path: str, timeout: float = 10):
         return self.opener.open(self.base + path, timeout=timeout)
 
-    def post(self, path: str, fields: dict, timeout: float = 10):
+    def post(self, path: str, fields: dict, page: str = "/", timeout: float = 10):
+        """Send a form as a browser does, with the page it was on as Referer and the site as Origin."""
         data = urllib.parse.urlencode(fields).encode()
-        return self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=timeout)
+        headers = {"Referer": self.base + page, "Origin": self.base}
+        return self.opener.open(urllib.request.Request(self.base + path, data=data, headers=headers), timeout=timeout)
 
     def page(self, path: str) -> str:
         with self.get(path) as response:
@@ -50,7 +52,8 @@ class Browser:
     def sign_in(self, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> str:
         form = self.page("/login")
         token = csrf_token(form)
-        with self.post("/login", {"csrf_token": token, "email": email, "password": password}) as response:
+        with self.post("/login", {"csrf_token": token, "email": email, "password": password},
+                       page="/login") as response:
             body = response.read().decode()
             check(response.status == 200 and "Sign out" in body,
                   f"sign-in as {email} did not land on a signed-in page ({response.status})")
@@ -127,11 +130,12 @@ def live_update_through(base: str, cafile: str | None, lesson_id: int) -> float:
           f"the stream answered {response.status} {response.headers.get('Content-Type')}")
     response.readline()  # the first comment arrives at once (nothing buffers it)
     events: list[tuple[float, str]] = []
+    armed = threading.Event()  # set once the post is on its way: earlier events (a resync) do not count
 
     def read():
         for raw in response:
             line = raw.decode().strip()
-            if line.startswith("event:"):
+            if line.startswith("event:") and armed.is_set():
                 events.append((time.monotonic(), line))
                 return
 
@@ -142,11 +146,13 @@ def live_update_through(base: str, cafile: str | None, lesson_id: int) -> float:
     check(form is not None, "no post form on the board")
     fields = dict(form["fields"], body="Posted through nginx by the CI smoke check.")
     sent = time.monotonic()
-    with poster.post(html_unescape(form["action"]), fields) as answer:
+    armed.set()
+    with poster.post(html_unescape(form["action"]), fields, page=board_path) as answer:
         check(answer.status == 200, f"posting on the board answered {answer.status}")
     reader.join(timeout=5)
     check(bool(events), "no live event arrived within 5 s of the post")
     response.close()
+    print(f"smoke: live event after the post: {events[0][1]}")
     return events[0][0] - sent
 
 

@@ -51,6 +51,8 @@ class Settings:
     log_format: str = "text"  # "text" | "json"
     # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
     live_keepalive_seconds: int = field(default=15, metadata=_env_name("", "LSWEB_LIVE_KEEPALIVE"))
+    # The school's time zone (IANA name, e.g. Europe/London); None: the server's. A school may set its own.
+    timezone: str | None = None
     # `lsweb serve`
     host: str = "127.0.0.1"
     port: int = 8000
@@ -74,6 +76,14 @@ class Settings:
             if raw in (None, ""):
                 continue
             values[item.name] = _parse(variable, raw, item.type)
+        if "timezone" in values:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(values["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                raise SettingsError(f"LSWEB_TIMEZONE must be a time zone name such as Europe/London, "
+                                    f"not “{values['timezone']}”.") from None
         values["secure_cookies"] = values.get("secure_cookies", "auto").lower()
         values["log_format"] = values.get("log_format", "text").lower()
         return cls(**values)
