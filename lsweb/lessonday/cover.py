@@ -12,8 +12,6 @@ from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..models import (
     CoverEntry,
-    Cycle,
-    GroupMember,
     ObserverAssignment,
     ResearchLesson,
     User,

@@ -5,7 +5,7 @@ token never shows your lessons; a member who has not signed sees none."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, time, timezone
 
 import vobject
 
