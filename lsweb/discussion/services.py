@@ -393,4 +393,12 @@ def next_steps_of(lesson: ResearchLesson) -> list[NextStep]:
                      post_id=post.id) for post in posts]
 
 
-from .roles import default_roles, guests_of, invite_guest, remove_guest, roles_of, set_roles  # noqa: E402,F401
+from .roles import (  # noqa: E402,F401
+    current_members_of,
+    default_roles,
+    guests_of,
+    invite_guest,
+    remove_guest,
+    roles_of,
+    set_roles,
+)

@@ -121,7 +121,8 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
 
 def _roles_form(lesson, chair, recorder, formdata=None) -> RolesForm:
     form = RolesForm(formdata=formdata, chair_id=getattr(chair, "id", 0), recorder_id=getattr(recorder, "id", 0))
-    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name) for m in lesson.cycle.group.current_members]
+    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name)
+                                                   for m in services.current_members_of(lesson)]
     form.chair_id.choices = form.recorder_id.choices = choices
     return form
 
