@@ -171,8 +171,8 @@ def photo(lesson_id: int, photo_id: int):
 # --- the grid, the status, interviews --------------------------------------------------------------
 
 def grid_page_context(lesson) -> dict:
-    the_grid = grid.grid_context(lesson)
-    return {"lesson": lesson, "group": lesson.group, "grid": the_grid, "agenda": grid.agenda(lesson, the_grid),
+    body, _summary = grid.grid_html(lesson, "lessons/grid.html", "grid_body")
+    return {"lesson": lesson, "group": lesson.group, "grid_body_html": body,
             "can_move": is_lesson_lead(current_user, lesson), "LessonStatus": LessonStatus,
             "action_form": EmptyForm()}
 
