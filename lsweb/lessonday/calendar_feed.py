@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event, Timezone
 
-from ..errors import DomainError
 from ..extensions import db
 from ..models import Cycle, GroupMember, Installation, ResearchLesson, User
 from ..permissions import can_see_lesson
@@ -45,9 +44,15 @@ def person_for(token: str) -> User | None:
 
 
 def installation_uid() -> str:
+    """Made by the migration that added it; made here once if the row is missing (a database emptied
+    by hand), so a feed never goes out without it."""
     row = db.session.get(Installation, 1)
     if row is None:
-        raise DomainError("This installation has no id yet: run `lsweb init`.")
+        import uuid
+
+        row = Installation(id=1, uid=str(uuid.uuid4()))
+        db.session.add(row)
+        db.session.commit()
     return row.uid
 
 
