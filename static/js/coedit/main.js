@@ -39,7 +39,10 @@ function textFor(doc, key) {
 
 function labelOf(textarea) {
   const label = textarea.id ? document.querySelector(`label[for="${CSS.escape(textarea.id)}"]`) : null;
-  return label ? label.textContent.trim() : (textarea.dataset.coeditBox || "a box");
+  const text = label ? label.textContent.trim() : (textarea.dataset.coeditBox || "a box");
+  const stage = textarea.closest("[data-stage-key]");
+  const legend = stage && stage.querySelector("legend");
+  return legend ? `${legend.textContent.trim()}, ${text}` : text;
 }
 
 function liveRegion(parent) {
@@ -140,8 +143,12 @@ function start(root) {
   (async () => {
     try {
       const earlier = await store.earlier();
-      for (const [, update] of earlier) { Y.applyUpdate(doc, update, RESTORED); }
-      await store.forget(earlier.map(([key]) => key));
+      if (earlier.length) {
+        for (const [, update] of earlier) { Y.applyUpdate(doc, update, RESTORED); }
+        // kept under this tab's entry first, so they are never only in memory
+        await store.keep(Y.mergeUpdates(earlier.map(([, update]) => update)));
+        await store.forget(earlier.map(([key]) => key));
+      }
     } catch (error) { /* nothing kept on this device */ }
     transport.sync();
   })();

@@ -162,8 +162,9 @@ export class Stages {
     const items = removed.map(({key, stage}) => {
       const li = document.createElement("li");
       li.dataset.stageKey = key;
-      const words = (stage.get("activity") || "").toString().trim().split(/\s+/).slice(0, 8).join(" ");
-      li.appendChild(document.createTextNode(words ? `“${words}${words.length ? "…" : ""}” ` : "A stage with no activity yet "));
+      const all = (stage.get("activity") || "").toString().trim().split(/\s+/).filter(Boolean);
+      const words = all.slice(0, 8).join(" ") + (all.length > 8 ? "…" : "");
+      li.appendChild(document.createTextNode(words ? `“${words}” ` : "A stage with no activity yet "));
       const back = document.createElement("button");
       back.type = "button";
       back.className = "button secondary";

@@ -37,6 +37,7 @@ export class Transport {
     this.synced = false;
     this.syncing = null;
     this.slowTimer = null;
+    this.shown = "saved";     // as the server renders the page
     doc.on("update", (update, origin) => {
       if (origin === REMOTE) { return; }
       this.pending.push(update);
