@@ -7,7 +7,7 @@ import { Y, awarenessProtocol, toB64, fromB64 } from "./yjs.js";
 
 const HEARTBEAT_MS = 3000;
 const GONE_MS = 10000;
-const SEND_MS = 120;  // caret moves are sent at most this often
+const SEND_MS = 300;  // caret moves are sent at most this often (typing moves it on every key)
 
 // The caret's position in a textarea, measured on an invisible copy of it (the usual mirror technique).
 const COPIED = ["boxSizing", "width", "paddingTop", "paddingRight", "paddingBottom", "paddingLeft",
