@@ -13,7 +13,9 @@ const RESTORED = "restored";  // origin of edits read back from this device's In
 
 function csrfToken() {
   try {
-    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    const body = document.body;
+    const headers = body.getAttribute("data-hx-headers") || body.getAttribute("hx-headers") || "{}";
+    return JSON.parse(headers)["X-CSRFToken"] || "";
   } catch (error) {
     return "";
   }
