@@ -1,15 +1,15 @@
 """co-edited documents: update log, snapshots, client ids, editing spells; stage keys; every existing
 plan and summary becomes a document holding exactly its current text
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
