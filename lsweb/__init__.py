@@ -75,6 +75,10 @@ def _init_extensions(app: Flask) -> None:
 
     live.init_app(app)
 
+    from .mail import tasks as mail_tasks
+
+    mail_tasks.init_app(app)
+
     from .auth.sessions import configure_login
 
     configure_login(app, login_manager)
@@ -133,7 +137,7 @@ def _register_hooks(app: Flask) -> None:
 
 
 LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "library": "sharing.library_index", "staff": "admin.staff", "schools": "admin.schools",
-               "audit_log": "admin.audit_log", "my_time": "lessonday.my_time", "my_data": "operations.my_data",
+               "audit_log": "admin.audit_log", "outbox": "admin.outbox", "my_time": "lessonday.my_time", "my_data": "operations.my_data",
                "password": "auth.change_password", "sessions": "auth.my_sessions", "logout": "auth.logout"}
 
 

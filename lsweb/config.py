@@ -52,6 +52,15 @@ def load_settings() -> dict:
         "LOG_FORMAT": (_env("LOG_FORMAT", "text") or "text").lower(),  # "text" | "json"
         # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
         "LIVE_KEEPALIVE_SECONDS": _env_int("LIVE_KEEPALIVE", 15),
+        # E-mail: smtp://user:pass@host:25, smtp+starttls://...:587 or smtps://...:465; unset: mail is off.
+        "MAIL_URL": _env("MAIL_URL"),
+        "MAIL_FROM": _env("MAIL_FROM", "lsweb <lsweb@localhost>"),
+        # The address people reach lsweb at, for links in e-mails (default: the address of the request).
+        "BASE_URL": _env("BASE_URL"),
+        # "embedded": a task-queue thread in the server process sends mail; "worker": `lsweb worker` does.
+        "TASKS": (_env("TASKS", "embedded") or "embedded").lower(),
+        "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
+        "RESET_HOURS": _env_int("RESET_HOURS", 24),
     }
 
 

@@ -17,6 +17,8 @@ class StaffForm(FlaskForm):
                        render_kw={"autocomplete": "off"})
     role = SelectField("Role", validators=[DataRequired("Choose a role.")])
     school_id = SelectField("School", coerce=int)
+    # Only on the "add a person" form.
+    send_invitation = BooleanField("E-mail an invitation to choose a password", default=True)
 
     def set_choices(self, roles: tuple[Role, ...], schools) -> None:
         self.role.choices = [(role.value, role.label) for role in roles]
