@@ -23,7 +23,10 @@ def main():
 
 
 def register_commands(app) -> None:
+    from .mail.commands import worker_command
     from .operations.commands import COMMANDS as OPERATIONS
+
+    app.cli.add_command(worker_command)
 
     for command in (init_command, serve_command, create_admin_command, import_staff_command, demo_command,
                     verify_signatures_command, *OPERATIONS):

@@ -1,4 +1,4 @@
-"""outbox of e-mail and one-time account links (invitations, password resets)
+"""outbox of e-mail, one-time account links (invitations, password resets), schools' job titles
 
 Revision ID: 0011
 Revises: 0010
@@ -62,7 +62,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_account_token_user_id'), ['user_id'], unique=False)
 
 
+    op.create_table('job_title_role',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('role', sa.Enum('network_admin', 'school_admin', 'lead', 'teacher', 'support', name='role',
+                              native_enum=False, length=20), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_job_title_role_school_id_school')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_title_role')),
+    sa.UniqueConstraint('school_id', 'title', name=op.f('uq_job_title_role_school_id'))
+    )
+    with op.batch_alter_table('job_title_role', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_title_role_school_id'), ['school_id'], unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table('job_title_role', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_job_title_role_school_id'))
+    op.drop_table('job_title_role')
     with op.batch_alter_table('account_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_token_user_id'))
     op.drop_table('account_token')

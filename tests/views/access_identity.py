@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from lsweb.auth import links
 from lsweb.extensions import db
-from lsweb.models import AccountToken, OutboxMessage, Role, School, TokenPurpose
+from lsweb.models import AccountToken, JobTitleRole, OutboxMessage, Role, School, TokenPurpose
 
 from .matrix import TO_HOME, Redirect, Row, admins, everyone
 
 TO_OUTBOX = Redirect(303, "/admin/outbox")
 TO_STAFF = Redirect(303, "/admin/staff")
+TO_IMPORT = Redirect(303, "/admin/staff/import")
+TO_JOB_TITLES = Redirect(303, "/admin/schools/{school_a}/job-titles")
 
 
 def extend_world(make, world) -> None:
@@ -59,4 +61,16 @@ ROWS: list[Row] = [
     Row("POST", "/admin/outbox/{outbox_message}/send-again", admins(TO_OUTBOX, TO_OUTBOX), data={},
         note="mail is off in the matrix: refused with a message, nothing stored"),
     Row("POST", "/admin/outbox/{missing}/send-again", admins(404, 404), data={}),
+    # the staff import's mapping step and a school's job titles
+    Row("POST", "/admin/staff/import/columns", admins(TO_IMPORT, TO_IMPORT),
+        data={"token": "an-upload-that-is-gone", "school_id": "{school_a}"},
+        note="an upload that is not there (or another admin's): sent to upload again, nothing stored"),
+    Row("POST", "/admin/staff/import/columns", admins(404, TO_IMPORT, other_school_admin=TO_IMPORT),
+        data={"token": "an-upload-that-is-gone", "school_id": "{school_b}"}),
+    Row("GET", "/admin/schools/{school_a}/job-titles", admins(200, 200)),
+    Row("GET", "/admin/schools/{school_b}/job-titles", admins(404, 200, other_school_admin=200)),
+    Row("POST", "/admin/schools/{school_a}/job-titles", admins(TO_JOB_TITLES, TO_JOB_TITLES),
+        data={"titles": "Phase Lead = lead"},
+        effect=lambda w, actor: db.session.scalar(db.select(JobTitleRole.role).where(
+            JobTitleRole.school_id == w.ids["school_a"], JobTitleRole.title == "phase lead")) is Role.LEAD),
 ]
