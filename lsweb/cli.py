@@ -140,7 +140,8 @@ def import_staff_command(file: Path, school_name: str, skip_bad: bool):
             for item in rows:
                 yield item
                 bar.update(1)
-        preview = preview_csv(data, None, current_app.config["LSWEB"]["IMPORT_MAX_ROWS"], progress)
+        preview = preview_csv(data, None, current_app.config["LSWEB"]["IMPORT_MAX_ROWS"], progress,
+                              school_id=school.id)
     if preview.file_error:
         raise click.ClickException(preview.file_error)
     for row in preview.bad:

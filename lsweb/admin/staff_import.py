@@ -73,7 +73,7 @@ def preview_csv(data: bytes, admin: User | None, max_rows: int,
         if columns.missing():
             return ImportPreview(header=header, columns=columns, file_error=(
                 "The first line does not say which column is what (missing: "
-                f"{', '.join(columns.missing())}). Choose the columns below."))
+                f"{', '.join(columns.missing())})."))
         raw_rows = list(reader)
     except csv.Error as error:
         return ImportPreview(file_error=f"The file is not valid CSV ({error}).")
