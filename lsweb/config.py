@@ -61,6 +61,18 @@ def load_settings() -> dict:
         "TASKS": (_env("TASKS", "embedded") or "embedded").lower(),
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
         "RESET_HOURS": _env_int("RESET_HOURS", 24),
+        # Sign-in with the school's directory (LDAP / Active Directory); unset: off.
+        "LDAP_URL": _env("LDAP_URL"),  # ldap://dc.school.local (StartTLS) or ldaps://dc.school.local
+        "LDAP_STARTTLS": _env_bool("LDAP_STARTTLS", True),  # ldap:// only
+        "LDAP_CA_FILE": _env("LDAP_CA_FILE"),
+        "LDAP_BIND_DN": _env("LDAP_BIND_DN"),
+        "LDAP_BIND_PASSWORD": _env("LDAP_BIND_PASSWORD"),
+        "LDAP_USER_DN": _env("LDAP_USER_DN"),  # e.g. uid={login},ou=people,dc=school,dc=example (no search)
+        "LDAP_SEARCH_BASE": _env("LDAP_SEARCH_BASE", ""),
+        "LDAP_SEARCH_FILTER": _env("LDAP_SEARCH_FILTER", "(|(mail={login})(uid={login}))"),
+        "LDAP_NAME_ATTRIBUTE": _env("LDAP_NAME_ATTRIBUTE", "displayName"),
+        "LDAP_EMAIL_ATTRIBUTE": _env("LDAP_EMAIL_ATTRIBUTE", "mail"),
+        "LDAP_GROUPS": _env("LDAP_GROUPS"),  # "group DN -> role @ School name; ..."
     }
 
 
