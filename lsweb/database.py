@@ -7,7 +7,9 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+from .shipped import folder
+
+MIGRATIONS_DIR = str(folder("migrations"))
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
