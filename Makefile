@@ -34,5 +34,9 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/throughput.py
 
+## make lint: ruff over the tree (the rules are in pyproject.toml)
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check lsweb tests bench migrations wsgi.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

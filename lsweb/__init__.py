@@ -42,7 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from .auth.cookie_session import ThrottledRefreshSessionInterface
-
     from .security import secure_cookies_over_https
 
     app.session_interface = ThrottledRefreshSessionInterface()

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import views, import_views  # noqa: E402,F401
+from . import import_views, views  # noqa: E402,F401

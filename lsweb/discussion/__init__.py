@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("discussion", __name__)
 
-from . import records, views  # noqa: F401
+from . import personal_data, views  # noqa: E402,F401

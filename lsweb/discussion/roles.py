@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import BoardGuest, DiscussionBoard, GroupRole, ResearchLesson, User
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_facilitator, membership
-from .services import Clock, board_of
+from .boards import Clock, board_of
 
 
 def default_roles(lesson: ResearchLesson, board: DiscussionBoard | None) -> tuple[User | None, User | None]:

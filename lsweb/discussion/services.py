@@ -12,9 +12,7 @@ facilitator, the chair and the recorder.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +33,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.discussion import MARKS
 from ..permissions import has_signed_current, is_facilitator, membership
+from .boards import Clock, board_of
 from .text import to_html, to_plain
 
 MAX_BODY = 10_000
@@ -42,7 +41,6 @@ MAX_REASON = 300
 PAGE_SIZE = 10      # newest posts per section on the board page; "Show earlier" loads more
 MAX_CHANGES = 500   # a page further behind than this reloads instead
 GUESTS = "guests"
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -120,19 +118,6 @@ def _require_reader(user: User, lesson: ResearchLesson) -> None:
 
 
 # --- the board's change counter ----------------------------------------------------------------------
-
-def board_of(lesson: ResearchLesson) -> DiscussionBoard:
-    """The lesson's board row, created on first use (a concurrent creator is no error)."""
-    board = db.session.get(DiscussionBoard, lesson.id)
-    if board is None:
-        try:
-            with db.session.begin_nested():
-                board = DiscussionBoard(lesson_id=lesson.id, seq=0)
-                db.session.add(board)
-        except IntegrityError:
-            board = db.session.get(DiscussionBoard, lesson.id, populate_existing=True)
-    return board
-
 
 def current_seq(lesson: ResearchLesson) -> int:
     seq = db.session.scalar(db.select(DiscussionBoard.seq).where(DiscussionBoard.lesson_id == lesson.id))

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
-from . import views, cycle_views  # noqa: E402,F401
+from . import cycle_views, views  # noqa: E402,F401

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("lessonday", __name__)
 
-from . import cover_views, records, views  # noqa: F401
+from . import cover_views, records, views  # noqa: E402,F401

@@ -47,8 +47,8 @@ def cover_page(lesson_id: int):
             else:
                 flash("The class is on the cover list.", "success")
                 return done(url_for("lessonday.cover_page", lesson_id=lesson.id))
-        return form_error("lessons/cover.html", "form", **context)
-    return render("lessons/cover.html", **context)
+        return form_error("lessonday/cover.html", "form", **context)
+    return render("lessonday/cover.html", **context)
 
 
 @bp.route("/lessons/<int:lesson_id>/cover/<int:entry_id>/remove", methods=["POST"])
@@ -108,7 +108,7 @@ def my_time():
             else:
                 flash("Your time is logged.", "success")
                 return done(url_for("lessonday.my_time"))
-        return form_error("lessons/time.html", "form", **time_context(form))
-    return render("lessons/time.html", **time_context())
+        return form_error("lessonday/time.html", "form", **time_context(form))
+    return render("lessonday/time.html", **time_context())
 
 

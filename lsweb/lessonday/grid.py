@@ -3,7 +3,7 @@ and the discussion agenda (the stages where what happened differed most from the
 
 The board puts the grid at its head:
 
-    {% with grid = grid %}{% include "lessons/_grid.html" %}{% endwith %}   # grid = grid_context(lesson)
+    {% with grid = grid %}{% include "lessonday/_grid.html" %}{% endwith %}   # grid = grid_context(lesson)
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def observe_context(lesson, pupil_id: int | None, form: NoteForm | None = None) 
 @login_required
 def observe(lesson_id: int):
     lesson = lesson_for_page(lesson_id)
-    return render("lessons/observe.html", **observe_context(lesson, request.args.get("pupil", type=int)))
+    return render("lessonday/observe.html", **observe_context(lesson, request.args.get("pupil", type=int)))
 
 
 @bp.route("/lessons/<int:lesson_id>/observe/notes", methods=["POST"])
@@ -108,7 +108,7 @@ def save_note(lesson_id: int):
     messages = [e for errors in form.errors.values() for e in errors] + list(form.form_errors)
     if wants_json():
         return jsonify({"errors": messages}), 422
-    return form_error("lessons/observe.html", None, **observe_context(
+    return form_error("lessonday/observe.html", None, **observe_context(
         lesson, request.args.get("pupil", type=int), form))
 
 
@@ -181,7 +181,7 @@ def grid_page_context(lesson) -> dict:
 @login_required
 def grid_page(lesson_id: int):
     lesson = lesson_for_page(lesson_id)
-    return render("lessons/grid.html", "grid_region", **grid_page_context(lesson))
+    return render("lessonday/grid.html", "grid_region", **grid_page_context(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/status/<target>", methods=["POST"])
@@ -213,7 +213,7 @@ def interviews_context(lesson) -> dict:
 @login_required
 def interviews_page(lesson_id: int):
     lesson = lesson_for_page(lesson_id)
-    return render("lessons/interviews.html", **interviews_context(lesson))
+    return render("lessonday/interviews.html", **interviews_context(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/interviews/<int:pupil_id>", methods=["POST"])
@@ -230,7 +230,7 @@ def save_interview(lesson_id: int, pupil_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return form_error("lessons/interviews.html", None, **interviews_context(lesson))
+        return form_error("lessonday/interviews.html", None, **interviews_context(lesson))
     flash(f"{pupil.label}'s words are saved.", "success")
     return done(url_for("lessonday.interviews_page", lesson_id=lesson.id) + f"#pupil-{pupil.id}")
 
@@ -253,5 +253,5 @@ def progress(group_id: int, number: int):
         for row in grid.grid_context(lesson).rows:
             for pupil, cell in zip(cycle.pupils, row.cells):
                 ratings.setdefault((lesson.id, pupil.id), Counter()).update(cell.ratings)
-    return render("lessons/progress.html", cycle=cycle, group=cycle.group, lessons=lessons, criteria=criteria,
+    return render("lessonday/progress.html", cycle=cycle, group=cycle.group, lessons=lessons, criteria=criteria,
                   ratings=ratings, Rating=Rating)

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("sharing", __name__)
 
-from . import privacy, views_fair, views_library, views_openhouse, views_summary  # noqa: F401
+from . import privacy, views_fair, views_library, views_openhouse, views_summary  # noqa: E402,F401
