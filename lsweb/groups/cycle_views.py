@@ -9,7 +9,8 @@ from ..admin.forms import EmptyForm
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus
-from ..permissions import group_or_404, has_signed_current, is_facilitator, lessons_gate
+from ..permissions import group_or_404, has_signed_current, is_facilitator
+from ..protocol.services import gate_status as lessons_gate
 from ..web import done, form_error, render
 from . import bp, cycles
 from .forms import PupilForm

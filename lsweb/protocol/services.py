@@ -138,14 +138,11 @@ def has_signed(user: User, version: ProtocolVersion | None) -> bool:
 
 
 def signed_current(user: User, group: StudyGroup) -> bool:
-    """Whether the user's latest event on the group's current version is a signature (one query: every
-    page of a group's lesson work asks)."""
-    current = (db.select(ProtocolVersion.id).where(ProtocolVersion.group_id == group.id)
-               .order_by(ProtocolVersion.number.desc()).limit(1).scalar_subquery())
-    latest = db.session.scalar(db.select(ProtocolSignature.kind).where(
-        ProtocolSignature.version_id == current, ProtocolSignature.user_id == user.id)
-        .order_by(ProtocolSignature.sequence.desc()).limit(1))
-    return latest is SignatureKind.SIGNED
+    """Whether the user's latest event on the group's current version is a signature (lsweb/access.py
+    answers it in the one query that decides the person's standing in the group)."""
+    from ..access import of_group
+
+    return of_group(user, group).signed
 
 
 def sign(member: User, group: StudyGroup, version_id: int, agreed: bool, typed_name: str) -> tuple[ProtocolSignature, bool]:
