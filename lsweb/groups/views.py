@@ -9,7 +9,8 @@ from .. import live
 from ..admin.forms import EmptyForm
 from ..errors import DomainError, show_on_form
 from ..models import GroupRole
-from ..permissions import can_create_group, group_or_404, is_facilitator, lessons_gate
+from ..permissions import can_create_group, group_or_404, is_facilitator
+from ..protocol.services import gate_status as lessons_gate
 from ..web import done, form_error, render
 from . import bp, services
 from .forms import AddMemberForm, GroupForm, LinkForm, RoleForm
