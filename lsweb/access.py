@@ -52,6 +52,9 @@ class Standing:
     guest: bool = False
     school_leader: bool = False
     admin: bool = False
+    # For a lesson, what its pages' frame shows (read in the same query): RL number, plan stamp, the
+    # cycle's number and the group's name.
+    frame: tuple | None = None
 
     @property
     def member(self) -> bool:
@@ -88,12 +91,15 @@ _MEMBER = """
    ORDER BY m.id LIMIT 1) AS member_role"""
 _QUERIES = {
     "group": text(f"SELECT gr.id AS group_id, gr.school_id AS school_id, {_MEMBER}, {_SIGNATURE}, "
-                  "0 AS guest FROM study_group gr WHERE gr.id = :id"),
+                  "0 AS guest, NULL AS frame_number FROM study_group gr WHERE gr.id = :id"),
     "cycle": text(f"SELECT gr.id AS group_id, gr.school_id AS school_id, {_MEMBER}, {_SIGNATURE}, "
-                  "0 AS guest FROM cycle c JOIN study_group gr ON gr.id = c.group_id WHERE c.id = :id"),
+                  "0 AS guest, NULL AS frame_number FROM cycle c JOIN study_group gr ON gr.id = c.group_id "
+                  "WHERE c.id = :id"),
     "lesson": text(f"SELECT gr.id AS group_id, gr.school_id AS school_id, {_MEMBER}, {_SIGNATURE}, "
                    "EXISTS (SELECT 1 FROM board_guest b WHERE b.lesson_id = l.id AND b.user_id = :user "
-                   "        AND b.removed_at IS NULL) AS guest "
+                   "        AND b.removed_at IS NULL) AS guest, "
+                   "l.number AS frame_number, l.plan_stamp AS plan_stamp, c.number AS cycle_number, "
+                   "gr.name AS group_name "
                    "FROM research_lesson l JOIN cycle c ON c.id = l.cycle_id "
                    "JOIN study_group gr ON gr.id = c.group_id WHERE l.id = :id"),
 }
@@ -114,6 +120,8 @@ def _decide(user: User, what: str, object_id: int) -> Standing:
         member_role=GroupRole(row.member_role) if row.member_role is not None else None,
         signed=row.signature == SignatureKind.SIGNED.value,
         guest=bool(row.guest),
+        frame=(row.frame_number, row.plan_stamp, row.cycle_number, row.group_name)
+        if row.frame_number is not None else None,
         school_leader=user.active and user.role in LEADER_ROLES and same_school,
         admin=user.active and (user.role is Role.NETWORK_ADMIN or (user.role is Role.SCHOOL_ADMIN and same_school)),
     )

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _wants_write() -> bool:
-    """A request that may write starts its transaction with BEGIN IMMEDIATE; reads stay deferred."""
-    return not (has_request_context() and request.method in READ_METHODS)
+    """The first transaction of a request that may write starts with BEGIN IMMEDIATE (it is the
+    service's, which reads and writes and commits once). Reads stay deferred: every transaction of a
+    GET, and every transaction of a POST after its first one has ended (the reads that render the
+    answer), so the write lock is never held while a page is rendered or an event published."""
+    if not has_request_context():
+        return True
+    return request.method not in READ_METHODS and not g.get("_lsweb_wrote")
+
+
+def holds_write_lock() -> bool:
+    """Whether this request's session transaction began with BEGIN IMMEDIATE and is still open (SQLite):
+    another connection wanting to write now would wait for this one, that is for itself."""
+    return has_request_context() and bool(g.get("_lsweb_immediate")) and not g.get("_lsweb_wrote")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(_session, transaction) -> None:
+    if transaction.parent is None and has_request_context() and g.get("_lsweb_immediate"):
+        g._lsweb_wrote = True
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -36,7 +54,12 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+        if _wants_write():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if has_request_context():
+                g._lsweb_immediate = True
+        else:
+            connection.exec_driver_sql("BEGIN")
 
 
 def init_engine(app: Flask, db) -> None:

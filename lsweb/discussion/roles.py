@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import audit
 from ..errors import DomainError, NotAllowed
+from ..channels import queue_board_change
 from ..extensions import db
 from ..models import BoardGuest, DiscussionBoard, GroupRole, ResearchLesson, User
 from ..models.base import utcnow
@@ -38,6 +39,7 @@ def set_roles(user: User, lesson: ResearchLesson, chair_id: int | None, recorder
             raise DomainError("Choose a member of the group.", name)
     board = board_of(lesson)
     board.chair_id, board.recorder_id = chair_id, recorder_id
+    queue_board_change(lesson.id, "board-roles")
     db.session.commit()
 
 

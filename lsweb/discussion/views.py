@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import live
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import Post, ResearchLesson
@@ -111,9 +110,8 @@ def _board_url(lesson: ResearchLesson, post: Post | None = None) -> str:
 
 
 def _changed(lesson: ResearchLesson, post: Post | None = None, status: int = 204):
-    """After an action: tell every page of the board, then answer htmx with 'sync now' (the change
-    arrives like everyone else's) and a plain browser with a 303 back to the board."""
-    live.publish(f"board-{lesson.id}", "board-changed", {"lesson": lesson.id})
+    """After an action (the service told every page of the board): answer htmx with 'sync now' (the
+    change arrives like everyone else's) and a plain browser with a 303 back to the board."""
     if is_fragment_request():
         response = make_response("", status)
         response.headers["HX-Trigger"] = "board-sync"
@@ -192,8 +190,6 @@ def add_post(lesson_id: int):
         key = f"reply-{parent.id}" if parent else form.section.data or ""
         return form_error(PAGE, "post_form", **board_context(lesson, guest, {key: form}), form=form,
                           section_key=form.section.data or "", parent=parent, titles=_titles(lesson))
-    if created:
-        live.publish(f"board-{lesson.id}", "board-changed", {"lesson": lesson.id, "post": post.id})
     if is_fragment_request():
         fresh = new_form(post.section, parent)
         response = render(PAGE, "post_form", lesson=lesson, form=fresh, section_key=post.section, parent=parent,
@@ -310,7 +306,6 @@ def roles(lesson_id: int):
     except DomainError as error:
         return _refused(lesson, error)
     flash("The chair and the recorder are saved.", "success")
-    live.publish(f"board-{lesson.id}", "board-roles", {"lesson": lesson.id})
     return see_other(_board_url(lesson))
 
 
@@ -339,9 +334,3 @@ def remove_guest(lesson_id: int, guest_id: int):
     services.remove_guest(current_user, invited)
     flash(f"{invited.user.display_name} is no longer a guest of this discussion.", "success")
     return see_other(_board_url(lesson))
-
-
-def channel_allowed(user, key: str) -> bool:
-    """The live channel "board-<lesson id>": signed members of the lesson's group and its guests."""
-    lesson = db.session.get(ResearchLesson, int(key)) if key.isdigit() else None
-    return lesson is not None and services.can_read(user, lesson)

@@ -14,7 +14,6 @@ from ..protocol.services import gate_status as lessons_gate
 from ..web import done, form_error, render
 from . import bp, cycles
 from .forms import PupilForm
-from .views import publish_group_change
 
 
 def _cycle_or_404(group_id: int, number: int) -> Cycle:
@@ -41,7 +40,6 @@ def start_cycle(group_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return done(url_for("groups.show", group_id=group.id))
-    publish_group_change(group)
     flash(f"Cycle {cycle.number} has started. Revisit the protocol together, then move on to planning.",
           "success")
     return done(url_for("groups.cycle", group_id=group.id, number=cycle.number))
@@ -80,7 +78,6 @@ def move_cycle(group_id: int, number: int, status: str):
         flash(error.message, "error")
         return done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html",
                     "status", **cycle_context(cycle))
-    publish_group_change(cycle.group)
     flash(f"Cycle {cycle.number} is now at “{cycle.status.label}”.", "success")
     return done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html", "status",
                 **cycle_context(cycle))
@@ -104,7 +101,6 @@ def _save_pupil(cycle: Cycle, pupil: CasePupil | None):
             db.session.rollback()
             show_on_form(form, error)
         else:
-            publish_group_change(cycle.group)
             flash(f"{saved.label} is saved.", "success")
             return done(url_for("groups.cycle", group_id=cycle.group_id, number=cycle.number))
     context = {"form": form, "cycle": cycle, "group": cycle.group, "pupil": pupil,
@@ -140,5 +136,4 @@ def remove_pupil(group_id: int, number: int, pupil_id: int):
         flash(f"{pupil.label} is removed from the cycle.", "success")
     except DomainError as error:
         flash(error.message, "error")
-    publish_group_change(cycle.group)
     return done(url_for("groups.cycle", group_id=group_id, number=number))

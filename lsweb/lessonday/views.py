@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import live
 from ..admin.forms import EmptyForm
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
@@ -98,8 +97,6 @@ def save_note(lesson_id: int):
             db.session.rollback()
             show_on_form(form, error)
         else:
-            # Ids only: each grid re-fetches its fragment, rendered with its viewer's permissions.
-            live.publish(f"lesson-{lesson.id}", "observation-saved", {"lesson": lesson.id, "note": saved.id})
             if wants_json():
                 return jsonify({"id": saved.id, "client_id": saved.client_id,
                                 "saved_at": saved.saved_at.isoformat(), "noted_at": saved.noted_at.isoformat()})

@@ -13,15 +13,9 @@ from ..web import done, render
 from . import bp, fields, lessons, presence
 from .autosave import autosave
 from .page import PostedFieldsRefused, open_conflict_or_none, save_posted_fields
-from .views import PAGE, page_of, plan_url, publish, refused_page, visible_lesson
+from .views import PAGE, page_of, plan_url, refused_page, visible_lesson
 
 MAX_BASE_TEXT = fields.MAX_TEXT * 2
-
-
-def publish_saved(lesson: ResearchLesson, result: fields.SaveResult) -> None:
-    if result.stored:
-        publish(lesson, "field-saved", key=result.key, version=result.version, text=result.text,
-                by=current_user.display_name)
 
 
 @bp.route("/lessons/<int:lesson_id>/fields/<key>", methods=["POST"])
@@ -31,7 +25,7 @@ def save_field(lesson_id: int, key: str):
     lesson = visible_lesson(lesson_id)
     return autosave(lambda text, version, base_text: fields.save_field(current_user, lesson, key, text, version,
                                                                        base_text=base_text),
-                    fields.FieldNotFound, MAX_BASE_TEXT, lambda result: publish_saved(lesson, result))
+                    fields.FieldNotFound, MAX_BASE_TEXT)
 
 
 @bp.route("/lessons/<int:lesson_id>/fields")
@@ -55,8 +49,6 @@ def save_plan(lesson_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return done(plan_url(lesson))
-    for result in results:
-        publish_saved(lesson, result)
     kept = [r for r in results if r.status in ("conflict", "removed")]
     merged = [r for r in results if r.status == "merged"]
     if kept:
@@ -102,14 +94,12 @@ def use_mine(lesson_id: int, conflict_id: int):
         stage = conflict.field.stage
         if stage is not None and stage.removed_at is not None:
             lessons.restore_stage(current_user, stage)
-        result = fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
+        fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
         fields.dismiss_conflict(current_user, conflict)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return _conflicts_answer(lesson)
-    publish_saved(lesson, result)
-    publish(lesson)
     flash("Your text is in the plan now.", "success")
     return _conflicts_answer(lesson)
 
@@ -124,9 +114,8 @@ def presence_region(lesson_id: int):
     if request.method == "POST":
         if request.form.get("left") == "1":
             presence.leave(current_user, lesson)
-            publish(lesson, "presence-changed")
-        elif presence.touch(current_user, lesson, request.form.get("field", "")):
-            publish(lesson, "presence-changed")
+        else:
+            presence.touch(current_user, lesson, request.form.get("field", ""))
         return "", 204
     context = page_of(lesson)
     context["present"] = presence.present(lesson)
@@ -166,8 +155,6 @@ def restore(lesson_id: int, revision_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return done(url_for("planning.history", lesson_id=lesson.id))
-    publish(lesson, "field-saved", key=new.field.key, version=new.version, text=new.after,
-            by=current_user.display_name)
     flash(f"Restored: {fields.label(fields.spec_of(lesson, new.field))} is back to version {revision.version}'s "
           f"text (saved as version {new.version}).", "success")
     return done(url_for("planning.history", lesson_id=lesson.id))

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
+from ..channels import queue_group_change
 from ..models import (GroupMember, ProtocolSignature, ProtocolVersion, School, SchoolProtocolVersion,
                       SignatureKind, StudyGroup, User, text_hash)
 
@@ -106,6 +107,7 @@ def amend(facilitator: User, group: StudyGroup, raw: str, based_on: int, note: s
     db.session.add(version)
     audit.record(facilitator, "protocol.amended", target=group.name,
                  details=f"version {version.number}: {version.note}", school_id=group.school_id)
+    queue_group_change(group.id, "protocol-amended", version=version.number)
     try:
         db.session.commit()
     except IntegrityError:  # two amendments at the same instant: the other one won
@@ -173,6 +175,8 @@ def sign(member: User, group: StudyGroup, version_id: int, agreed: bool, typed_n
     audit.record(member, "protocol.signed", target=group.name,
                  details=f"version {current.number}, sha256 {signature.text_sha256}", school_id=group.school_id)
     try:
+        db.session.flush()
+        queue_group_change(group.id, "signature-added", signature=signature.id)
         db.session.commit()
     except IntegrityError:  # a double-submitted form: the first one stored the signature
         db.session.rollback()
@@ -193,6 +197,8 @@ def withdraw(member: User, group: StudyGroup) -> ProtocolSignature:
     audit.record(member, "protocol.withdrawn", target=group.name, details=f"version {current.number}",
                  school_id=group.school_id)
     try:
+        db.session.flush()
+        queue_group_change(group.id, "signature-added", signature=event.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

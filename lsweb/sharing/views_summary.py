@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user, login_required
 
-from .. import live
 from ..errors import DomainError, SignFirst
 from ..planning.autosave import autosave
 from ..planning.presence import leave_in, present_in, touch_in
+from ..channels import SUMMARY
 from ..extensions import db
 from ..models import Cycle, SummaryConflict, SummaryPresence
 from ..permissions import group_or_404, has_signed_current, is_facilitator
@@ -24,16 +24,6 @@ PAGE = "sharing/summary.html"
 @login_required
 def _signed_in():
     return None
-
-
-def channel_allowed(user, key: str) -> bool:
-    """Live channel "summary-<cycle id>": members who have signed."""
-    if not key.isdigit():
-        return False
-    cycle = db.session.get(Cycle, int(key))
-    from ..permissions import is_member
-
-    return cycle is not None and is_member(user, cycle.group) and has_signed_current(user, cycle.group)
 
 
 def visible_cycle(group_id: int, number: int) -> Cycle:
@@ -71,14 +61,9 @@ def summary(group_id: int, number: int):
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields/<key>", methods=["POST"])
 def save_field(group_id: int, number: int, key: str):
     cycle = visible_cycle(group_id, number)
-
-    def published(result):
-        live.publish(f"summary-{cycle.id}", "field-saved", {"key": result.key, "version": result.version,
-                                                             "text": result.text, "by": current_user.display_name})
-
     return autosave(lambda text, version, base_text: summaries.save_field(current_user, cycle, key, text, version,
                                                                           base_text=base_text),
-                    summaries.FieldNotFound, summaries.MAX_TEXT * 2, published)
+                    summaries.FieldNotFound, summaries.MAX_TEXT * 2)
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields")
@@ -98,13 +83,11 @@ def presence(group_id: int, number: int):
     summary = summaries.summary_of(cycle)
     db.session.commit()
     if request.method == "POST":
+        changed = (SUMMARY.name(cycle.id), {"summary": summary.id})
         if request.form.get("left") == "1":
-            leave_in(SummaryPresence, summary.id, current_user)
-            changed = True
+            leave_in(SummaryPresence, summary.id, current_user, changed)
         else:
-            changed = touch_in(SummaryPresence, summary.id, current_user, request.form.get("field", ""))
-        if changed:
-            live.publish(f"summary-{cycle.id}", "presence-changed", {"summary": summary.id})
+            touch_in(SummaryPresence, summary.id, current_user, request.form.get("field", ""), changed_event=changed)
         return "", 204
     return render(PAGE, "presence", **{**context(cycle), "present": present_in(SummaryPresence, summary.id)})
 
@@ -128,7 +111,6 @@ def save_all(group_id: int, number: int):
         db.session.rollback()
         flash("Nothing was saved: " + error.message, "error")
         return render(PAGE, status=422, **context(cycle))
-    live.publish(f"summary-{cycle.id}", "resync", {})
     flash("Saved, except parts someone else changed at the same place: both texts are kept at the top."
           if kept else "The summary is saved.", "error" if kept else "success")
     return done(summary_url(cycle))
@@ -159,15 +141,13 @@ def use_mine(group_id: int, number: int, conflict_id: int):
     cycle = visible_cycle(group_id, number)
     conflict = _own_conflict_or_404(cycle, conflict_id)
     try:
-        result = summaries.save_field(current_user, cycle, conflict.field.key,
+        summaries.save_field(current_user, cycle, conflict.field.key,
                                       request.form.get("text", conflict.text), conflict.field.version)
         summaries.dismiss_conflict(current_user, conflict)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
-        live.publish(f"summary-{cycle.id}", "field-saved", {"key": result.key, "version": result.version,
-                                                             "text": result.text, "by": current_user.display_name})
         flash("Your text is in the summary now.", "success")
     return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
 
