@@ -55,6 +55,12 @@ class Standing:
     # For a lesson, what its pages' frame shows (read in the same query): RL number, plan stamp, the
     # cycle's number and the group's name.
     frame: tuple | None = None
+    # For a lesson, the yes/no questions other modules asked to have answered in the same query
+    # (`lesson_flag`), by name.
+    flags: tuple = ()
+
+    def flag(self, name: str) -> bool:
+        return name in self.flags
 
     @property
     def member(self) -> bool:
@@ -105,13 +111,36 @@ _QUERIES = {
 }
 
 
+_LESSON_FLAGS: dict[str, str] = {}
+
+
+def lesson_flag(name: str, sql_exists: str) -> None:
+    """Read one more yes/no fact about the person and a lesson in the lesson's access query (no second
+    round trip): `sql_exists` is an EXISTS (...) over `l` (the lesson) and `:user`. Registered once at
+    import time by the module that needs it; `Standing.flag(name)` answers it."""
+    if not name.isidentifier():
+        raise ValueError(f"access flag {name!r}: use a Python identifier")
+    _LESSON_FLAGS[name] = sql_exists
+    _QUERIES.pop("lesson_with_flags", None)
+
+
+def _query(what: str):
+    if what != "lesson" or not _LESSON_FLAGS:
+        return _QUERIES[what]
+    if "lesson_with_flags" not in _QUERIES:
+        extra = "".join(f", {sql} AS flag_{name}" for name, sql in sorted(_LESSON_FLAGS.items()))
+        base = _QUERIES["lesson"].text
+        _QUERIES["lesson_with_flags"] = text(base.replace(" FROM research_lesson l", extra + " FROM research_lesson l", 1))
+    return _QUERIES["lesson_with_flags"]
+
+
 def _decide(user: User, what: str, object_id: int) -> Standing:
     from .extensions import db
 
     if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
-        row = db.session.execute(_QUERIES[what], {"id": object_id, "user": -1}).one_or_none()
+        row = db.session.execute(_query(what), {"id": object_id, "user": -1}).one_or_none()
         return NOT_FOUND if row is None else Standing(found=True, group_id=row.group_id, school_id=row.school_id)
-    row = db.session.execute(_QUERIES[what], {"id": object_id, "user": user.id}).one_or_none()
+    row = db.session.execute(_query(what), {"id": object_id, "user": user.id}).one_or_none()
     if row is None:
         return NOT_FOUND
     same_school = user.school_id is not None and user.school_id == row.school_id
@@ -122,6 +151,7 @@ def _decide(user: User, what: str, object_id: int) -> Standing:
         guest=bool(row.guest),
         frame=(row.frame_number, row.plan_stamp, row.cycle_number, row.group_name)
         if row.frame_number is not None else None,
+        flags=tuple(name for name in _LESSON_FLAGS if what == "lesson" and getattr(row, f"flag_{name}")),
         school_leader=user.active and user.role in LEADER_ROLES and same_school,
         admin=user.active and (user.role is Role.NETWORK_ADMIN or (user.role is Role.SCHOOL_ADMIN and same_school)),
     )

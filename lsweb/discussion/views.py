@@ -22,7 +22,7 @@ from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import Post, ResearchLesson
 from ..permissions import has_signed_current, is_facilitator, is_member
-from ..web import form_error, html_response, is_fragment_request, render, see_other
+from ..web import form_error, html_response, is_fragment_request, on_refusal, render, see_other
 from . import bp, services
 from .forms import EditForm, GuestForm, HideForm, MarkForm, PostForm, RolesForm
 from .record import as_markdown, record_of
@@ -223,10 +223,8 @@ def edit(lesson_id: int, post_id: int):
 def delete(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
-    try:
-        services.delete_post(current_user, post)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.delete_post(current_user, post)
     return _changed(lesson, post)
 
 
@@ -235,10 +233,8 @@ def hide(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
     form = HideForm()
-    try:
-        services.hide_post(current_user, post, form.reason.data or "")
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.hide_post(current_user, post, form.reason.data or "")
     return _changed(lesson, post)
 
 
@@ -247,10 +243,8 @@ def mark(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
     form = MarkForm()
-    try:
-        services.set_mark(current_user, post, form.mark.data or None)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.set_mark(current_user, post, form.mark.data or None)
     return _changed(lesson, post)
 
 
@@ -258,10 +252,8 @@ def mark(lesson_id: int, post_id: int):
 def agree(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
-    try:
-        services.toggle_agree(current_user, post)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.toggle_agree(current_user, post)
     return _changed(lesson, post)
 
 
@@ -301,10 +293,8 @@ def roles(lesson_id: int):
         abort(404)
     chair, recorder = services.roles_of(lesson)
     form = _roles_form(lesson, chair, recorder, formdata=request.form)
-    try:
-        services.set_roles(current_user, lesson, form.chair_id.data or None, form.recorder_id.data or None)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.set_roles(current_user, lesson, form.chair_id.data or None, form.recorder_id.data or None)
     flash("The chair and the recorder are saved.", "success")
     return see_other(_board_url(lesson))
 
@@ -315,10 +305,8 @@ def invite(lesson_id: int):
     if guest or not is_facilitator(current_user, lesson.cycle.group):
         abort(404)
     form = GuestForm()
-    try:
-        invited = services.invite_guest(current_user, lesson, form.email.data)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    invited = services.invite_guest(current_user, lesson, form.email.data)
     flash(f"{invited.user.display_name} is invited to this discussion as a guest.", "success")
     return see_other(_board_url(lesson))
 

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus
 from ..permissions import group_or_404, has_signed_current, is_facilitator
 from ..protocol.services import gate_status as lessons_gate
-from ..web import done, form_error, render
+from ..web import done, form_error, refusals_go_to, render
 from . import bp, cycles
 from .forms import PupilForm
 
@@ -35,11 +35,8 @@ def start_cycle(group_id: int):
     group = group_or_404(current_user, group_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        cycle = cycles.start_cycle(current_user, group)
-    except DomainError as error:
-        flash(error.message, "error")
-        return done(url_for("groups.show", group_id=group.id))
+    refusals_go_to(url_for("groups.show", group_id=group.id))
+    cycle = cycles.start_cycle(current_user, group)
     flash(f"Cycle {cycle.number} has started. Revisit the protocol together, then move on to planning.",
           "success")
     return done(url_for("groups.cycle", group_id=group.id, number=cycle.number))
@@ -131,9 +128,7 @@ def remove_pupil(group_id: int, number: int, pupil_id: int):
     pupil = _pupil_or_404(cycle, pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        cycles.remove_pupil(current_user, pupil)
-        flash(f"{pupil.label} is removed from the cycle.", "success")
-    except DomainError as error:
-        flash(error.message, "error")
+    refusals_go_to(url_for("groups.cycle", group_id=group_id, number=number))
+    cycles.remove_pupil(current_user, pupil)
+    flash(f"{pupil.label} is removed from the cycle.", "success")
     return done(url_for("groups.cycle", group_id=group_id, number=number))

@@ -10,7 +10,7 @@ from ..errors import DomainError, show_on_form
 from ..models import GroupRole
 from ..permissions import can_create_group, group_or_404, is_facilitator
 from ..protocol.services import gate_status as lessons_gate
-from ..web import done, form_error, render
+from ..web import done, form_error, on_refusal, refusals_go_to, render
 from . import bp, services
 from .forms import AddMemberForm, GroupForm, LinkForm, RoleForm
 
@@ -119,11 +119,9 @@ def change_role(group_id: int, member_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.change_role(current_user, group, member, GroupRole(form.role.data))
-        flash(f"{member.user.display_name} is now {member.role.label.lower()}.", "success")
-    except DomainError as error:
-        flash(error.message, "error")
+    on_refusal(lambda error: _after_member_change(group))
+    services.change_role(current_user, group, member, GroupRole(form.role.data))
+    flash(f"{member.user.display_name} is now {member.role.label.lower()}.", "success")
     return _after_member_change(group)
 
 
@@ -164,11 +162,9 @@ def remove_link(group_id: int, link_id: int):
     group = group_or_404(current_user, group_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_link(current_user, group, link_id)
-        flash("The link is removed.", "success")
-    except DomainError as error:
-        flash(error.message, "error")
+    refusals_go_to(url_for("groups.show", group_id=group.id))
+    services.remove_link(current_user, group, link_id)
+    flash("The link is removed.", "success")
     return done(url_for("groups.show", group_id=group.id))
 
 

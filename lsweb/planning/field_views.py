@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..errors import DomainError
 from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
-from ..web import done, render
+from ..web import done, refusals_go_to, render
 from . import bp, fields, lessons, presence
 from .autosave import autosave
 from .page import PostedFieldsRefused, open_conflict_or_none, save_posted_fields
@@ -149,12 +149,8 @@ def restore(lesson_id: int, revision_id: int):
     revision = db.session.get(PlanRevision, revision_id)
     if revision is None or revision.lesson_id != lesson.id:
         abort(404)
-    try:
-        new = fields.restore_revision(current_user, lesson, revision)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(url_for("planning.history", lesson_id=lesson.id))
+    refusals_go_to(url_for("planning.history", lesson_id=lesson.id))
+    new = fields.restore_revision(current_user, lesson, revision)
     flash(f"Restored: {fields.label(fields.spec_of(lesson, new.field))} is back to version {revision.version}'s "
           f"text (saved as version {new.version}).", "success")
     return done(url_for("planning.history", lesson_id=lesson.id))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..models import Cycle, PlanStage, ResearchLesson
 from ..permissions import group_or_404
-from ..web import done, html_response, render
+from ..web import done, html_response, refusals_go_to, render
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
 from .page import (
@@ -37,9 +37,10 @@ def _signed_in():
     return None
 
 
-# Whether the person has texts kept as conflicts in this plan (the page then loads and shows them).
-_CONFLICTS = db.text("SELECT EXISTS (SELECT 1 FROM plan_conflict k WHERE k.lesson_id = :lesson "
-                     "AND k.user_id = :user AND k.resolved_at IS NULL)")
+# Whether the person has texts kept as conflicts in this plan (the page then loads and shows them):
+# answered by the lesson's access query.
+access.lesson_flag("plan_conflicts", "EXISTS (SELECT 1 FROM plan_conflict k WHERE k.lesson_id = l.id "
+                                     "AND k.user_id = :user AND k.resolved_at IS NULL)")
 
 
 def visible_head(lesson_id: int) -> LessonHead:
@@ -50,8 +51,7 @@ def visible_head(lesson_id: int) -> LessonHead:
         abort(404)
     if not standing.signed:
         raise SignFirst(standing.group_id)
-    g.plan_has_conflicts = bool(db.session.execute(_CONFLICTS, {"lesson": lesson_id,
-                                                                 "user": current_user.id}).scalar())
+    g.plan_has_conflicts = standing.flag("plan_conflicts")
     number, plan_stamp, cycle_number, group_name = standing.frame
     return LessonHead(id=lesson_id, number=number, plan_stamp=plan_stamp, group_id=standing.group_id,
                       group_name=group_name, cycle_number=cycle_number)
@@ -112,12 +112,8 @@ def create_lesson(group_id: int, number: int):
     cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id, Cycle.number == number))
     if cycle is None:
         abort(404)
-    try:
-        lesson = lessons.create_lesson(current_user, cycle)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(url_for("groups.cycle", group_id=group.id, number=number))
+    refusals_go_to(url_for("groups.cycle", group_id=group.id, number=number))
+    lesson = lessons.create_lesson(current_user, cycle)
     flash(f"RL{lesson.number} is created. Plan it together: everyone's changes appear as they type.", "success")
     return done(plan_url(lesson))
 

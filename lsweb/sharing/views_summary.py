@@ -13,7 +13,7 @@ from ..channels import SUMMARY
 from ..extensions import db
 from ..models import Cycle, SummaryConflict, SummaryPresence
 from ..permissions import group_or_404, has_signed_current, is_facilitator
-from ..web import done, render, see_other
+from ..web import done, on_refusal, refusals_go_to, render, see_other
 from . import bp, exports, publishing, redaction, summaries
 from .forms import EvidenceForm, PublishForm, RedactionForm
 
@@ -158,12 +158,9 @@ def add_evidence(group_id: int, number: int):
     form = EvidenceForm()
     if not form.validate():
         abort(400)
-    try:
-        summaries.link_evidence(current_user, cycle, form.kind.data, form.source.data)
-        flash("Linked as key evidence.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    on_refusal(lambda error: done(summary_url(cycle) + "#evidence", PAGE, "evidence", **context(cycle)))
+    summaries.link_evidence(current_user, cycle, form.kind.data, form.source.data)
+    flash("Linked as key evidence.", "success")
     return done(summary_url(cycle) + "#evidence", PAGE, "evidence", **context(cycle))
 
 
@@ -205,12 +202,9 @@ def redaction_page(group_id: int, number: int):
 def confirm_items(group_id: int, number: int):
     cycle = visible_cycle(group_id, number)
     form = RedactionForm()
-    try:
-        count = redaction.confirm(current_user, cycle, list(form.items.data or []))
-        flash(f"{count} item(s) confirmed." if count else "Nothing was ticked.", "success" if count else "info")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    refusals_go_to(summary_url(cycle, "sharing.redaction_page"))
+    count = redaction.confirm(current_user, cycle, list(form.items.data or []))
+    flash(f"{count} item(s) confirmed." if count else "Nothing was ticked.", "success" if count else "info")
     return done(summary_url(cycle, "sharing.redaction_page"))
 
 
@@ -243,12 +237,9 @@ def publish(group_id: int, number: int):
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/withdraw", methods=["POST"])
 def withdraw(group_id: int, number: int):
     cycle = visible_cycle(group_id, number)
-    try:
-        publishing.withdraw(current_user, cycle)
-        flash("The summary is no longer in the library.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    refusals_go_to(summary_url(cycle))
+    publishing.withdraw(current_user, cycle)
+    flash("The summary is no longer in the library.", "success")
     return done(summary_url(cycle))
 
 
