@@ -27,7 +27,7 @@ Objects a person may not see answer 404, never 403 (existence is not revealed ac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import abort, g, has_app_context
 from sqlalchemy import event, text
@@ -163,7 +163,10 @@ def _cached(user: User, what: str, object_id: int) -> Standing:
     cache = g.setdefault("_lsweb_access", {})
     key = (getattr(user, "id", None), what, object_id)
     if key not in cache:
-        cache[key] = _decide(user, what, object_id)
+        standing = cache[key] = _decide(user, what, object_id)
+        if what != "group" and standing.found:  # the same person in the same group: asked next, often
+            cache.setdefault((key[0], "group", standing.group_id),
+                             replace(standing, guest=False, frame=None, flags=()))
     return cache[key]
 
 
@@ -195,8 +198,14 @@ def _after_flush(session, _context):
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session, _transaction):
-    forget()  # committed, rolled back or closed: the next question is asked again
+def _after_transaction_end(session, transaction):
+    if transaction.parent is None:
+        forget()  # committed, rolled back or closed: the next question is asked again
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session, _previous):
+    forget()  # a savepoint rolled back may have undone a change already asked about
 
 
 # --- loading what the person may see (404 otherwise) -----------------------------------------------
