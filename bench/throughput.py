@@ -18,7 +18,7 @@ What it does, in about a minute and a half:
    time per request (less sensitive to noise than requests/s), and the ratio page/bare;
 6. stops the server and removes the temporary folder, also on Ctrl+C or an error.
 
-The URLs: "bare" is GET /bench/bare without a cookie (the bare Flask endpoint of QUALITY.md); "home"
+The URLs: "bare" is GET /bench/bare without a cookie (the bare Flask endpoint of docs/quality.md); "home"
 is GET / with the signed-in session cookie, as a browser sends it; "bare, signed in" (skip it with
 --two) is the bare endpoint with that cookie, which shows what being signed in costs on every request
 apart from the page's own work. Traffic goes only to 127.0.0.1.
@@ -59,7 +59,7 @@ HOME_PATH = "/"
 PLAN_PATH = "/lessons/1"  # RL1 of "Year 4 fractions" in a fresh demo network
 ADMIN_EMAIL = "teacher1@demo.local"  # Hannah Lee: a member of the group, so she sees the plan
 USER_AGENT = "lsweb-bench/1 (bench/throughput.py)"
-TARGET_RATIO = 0.30  # QUALITY.md, "Performance": at least 30% of a bare endpoint's requests per second
+TARGET_RATIO = 0.30  # docs/quality.md, "Performance": at least 30% of a bare endpoint's requests per second
 STARTUP_TIMEOUT = 60.0
 # name: (label, path, sends the signed-in session cookie). "bare" and "home" give the ratio; the third
 # row, the bare endpoint with the session cookie, separates the cost of being signed in (cookie check,
@@ -73,7 +73,7 @@ TARGETS = {
     "page": (*PAGES["plan"], True),
     "bare_signed_in": ("bare, signed in", BARE_PATH, True),
 }
-# QUALITY.md's plan page: 3 case pupils x 8 stages with about 40 revisions. The demo's RL1 has 6 stages,
+# docs/quality.md's plan page: 3 case pupils x 8 stages with about 40 revisions. The demo's RL1 has 6 stages,
 # filled, with 50-odd revisions; two more stages with a prediction each make it 8.
 GROW_PLAN = """
 from lsweb import create_app

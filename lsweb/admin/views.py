@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import AuditEntry, Role, School
 from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audit_log,
                            manageable_schools, school_or_404, staff_member_or_404)
-from ..web import done, form_error, render
+from ..web import done, form_error, refusals_go_to, render
 from . import bp, services
 from .forms import AllowanceForm, EmptyForm, SchoolEditForm, SchoolForm, StaffForm
 
@@ -103,13 +103,10 @@ def _member_action(member_id: int, action):
     member = staff_member_or_404(current_user, member_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        message = action(member)
-        flash(message, "success")
-    except DomainError as error:
-        flash(error.message, "error")
-    return done(url_for("admin.staff", school=member.school_id) if member.school_id
-                else url_for("admin.staff"))
+    back = url_for("admin.staff", school=member.school_id) if member.school_id else url_for("admin.staff")
+    refusals_go_to(back)
+    flash(action(member), "success")
+    return done(back)
 
 
 @bp.route("/staff/<int:member_id>/deactivate", methods=["POST"])

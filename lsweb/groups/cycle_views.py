@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus
 from ..permissions import group_or_404, has_signed_current, is_facilitator
 from ..protocol.services import gate_status as lessons_gate
-from ..web import done, form_error, refusals_go_to, render
+from ..web import done, form_error, on_refusal, refusals_go_to, render
 from . import bp, cycles
 from .forms import PupilForm
 
@@ -69,12 +69,9 @@ def move_cycle(group_id: int, number: int, status: str):
         target = CycleStatus(status)
     except ValueError:
         abort(404)
-    try:
-        cycles.move_cycle(current_user, cycle, target)
-    except DomainError as error:
-        flash(error.message, "error")
-        return done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html",
-                    "status", **cycle_context(cycle))
+    on_refusal(lambda error: done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html",
+                                  "status", **cycle_context(cycle)))
+    cycles.move_cycle(current_user, cycle, target)
     flash(f"Cycle {cycle.number} is now at “{cycle.status.label}”.", "success")
     return done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html", "status",
                 **cycle_context(cycle))

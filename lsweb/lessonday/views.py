@@ -31,7 +31,7 @@ from ..models import (
     Rating,
 )
 from ..permissions import can_see_lesson, lesson_or_404
-from ..web import done, form_error, render
+from ..web import done, form_error, on_refusal, refusals_go_to, render
 from . import bp, grid, interviews, observation, status, uploads
 from .forms import RATING_CHOICES, NoteForm, PhotoForm
 from .rules import is_lesson_lead
@@ -191,13 +191,9 @@ def move_status(lesson_id: int, target: str):
         wanted = LessonStatus(target)
     except ValueError:
         abort(404)
-    try:
-        status.move(current_user, lesson, wanted, local_now())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(f"{lesson.title} is now {lesson.status.label.lower()}.", "success")
+    refusals_go_to(url_for("lessonday.grid_page", lesson_id=lesson.id))
+    status.move(current_user, lesson, wanted, local_now())
+    flash(f"{lesson.title} is now {lesson.status.label.lower()}.", "success")
     return done(url_for("lessonday.grid_page", lesson_id=lesson.id))
 
 
@@ -222,12 +218,8 @@ def save_interview(lesson_id: int, pupil_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        interviews.save_answers(current_user, lesson, pupil, request.form.getlist("answer"))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return form_error("lessonday/interviews.html", None, **interviews_context(lesson))
+    on_refusal(lambda error: form_error("lessonday/interviews.html", None, **interviews_context(lesson)))
+    interviews.save_answers(current_user, lesson, pupil, request.form.getlist("answer"))
     flash(f"{pupil.label}'s words are saved.", "success")
     return done(url_for("lessonday.interviews_page", lesson_id=lesson.id) + f"#pupil-{pupil.id}")
 

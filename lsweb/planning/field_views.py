@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
-from ..errors import DomainError
 from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
-from ..web import done, refusals_go_to, render
+from ..web import done, on_refusal, refusals_go_to, render
 from . import bp, fields, lessons, presence
 from .autosave import autosave
 from .page import PostedFieldsRefused, open_conflict_or_none, save_posted_fields
@@ -41,14 +40,11 @@ def field_state(lesson_id: int):
 def save_plan(lesson_id: int):
     """The whole plan in one post (what a browser without JavaScript sends), with the same checks."""
     lesson = visible_lesson(lesson_id)
+    refusals_go_to(plan_url(lesson))
     try:
         results = save_posted_fields(current_user, lesson, request.form)
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(plan_url(lesson))
     kept = [r for r in results if r.status in ("conflict", "removed")]
     merged = [r for r in results if r.status == "merged"]
     if kept:
@@ -90,16 +86,12 @@ def use_mine(lesson_id: int, conflict_id: int):
     lesson = visible_lesson(lesson_id)
     conflict = _conflict_or_404(lesson, conflict_id)
     text = request.form.get("text", conflict.text)
-    try:
-        stage = conflict.field.stage
-        if stage is not None and stage.removed_at is not None:
-            lessons.restore_stage(current_user, stage)
-        fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
-        fields.dismiss_conflict(current_user, conflict)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _conflicts_answer(lesson)
+    on_refusal(lambda error: _conflicts_answer(lesson))
+    stage = conflict.field.stage
+    if stage is not None and stage.removed_at is not None:
+        lessons.restore_stage(current_user, stage)
+    fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
+    fields.dismiss_conflict(current_user, conflict)
     flash("Your text is in the plan now.", "success")
     return _conflicts_answer(lesson)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..models import Cycle, PlanStage, ResearchLesson
 from ..permissions import group_or_404
-from ..web import done, html_response, refusals_go_to, render
+from ..web import done, html_response, on_refusal, refusals_go_to, render
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
 from .page import (
@@ -139,14 +139,12 @@ def refused_page(lesson: ResearchLesson, refused: PostedFieldsRefused):
 
 def _plan_action(lesson: ResearchLesson, action, message, anchor: str = ""):
     """Save the text fields the post carries (nothing is lost), then do `action()`; answer with the plan."""
+    on_refusal(lambda error: _after(lesson, error, anchor=anchor), flashes=True)
     try:
         notes = _posted_fields_first(lesson)
         outcome = action()
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    except DomainError as error:
-        db.session.rollback()
-        return _after(lesson, error, anchor=anchor)
     text = message(outcome) if callable(message) else message
     return _after(lesson, message=" ".join(filter(None, [text, *notes])), anchor=anchor)
 
@@ -236,14 +234,12 @@ def _assign(lesson: ResearchLesson) -> None:
 @bp.route("/lessons/<int:lesson_id>/carry-forward", methods=["POST"])
 def carry_forward(lesson_id: int):
     lesson = visible_lesson(lesson_id)
+    on_refusal(lambda error: _after(lesson, error), flashes=True)
     try:
         _posted_fields_first(lesson)
         new = carry.carry_forward(current_user, lesson)
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    except DomainError as error:
-        db.session.rollback()
-        return _after(lesson, error)
     flash(f"RL{new.number} starts as a copy of RL{lesson.number}'s plan. What changes is shown against it.",
           "success")
     return done(plan_url(new))

@@ -10,7 +10,7 @@ from ..errors import DomainError, show_on_form
 from ..extensions import db
 from ..models import ProtocolVersion
 from ..permissions import group_or_404, is_facilitator, school_or_404
-from ..web import done, form_error, is_fragment_request, render
+from ..web import done, form_error, is_fragment_request, on_refusal, render
 from . import bp, services
 from .forms import AmendForm, SchoolProtocolForm, SignForm
 
@@ -105,12 +105,10 @@ def withdraw(group_id: int):
     group = group_or_404(current_user, group_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.withdraw(current_user, group)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash("Your signature is withdrawn. The group's lesson work pauses until you sign again.", "info")
+    on_refusal(lambda error: done(url_for("protocol.show", group_id=group.id), PAGE, "protocol_main",
+                                  **_context(group)))
+    services.withdraw(current_user, group)
+    flash("Your signature is withdrawn. The group's lesson work pauses until you sign again.", "info")
     return done(url_for("protocol.show", group_id=group.id), PAGE, "protocol_main", **_context(group))
 
 

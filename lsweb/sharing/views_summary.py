@@ -13,7 +13,7 @@ from ..channels import SUMMARY
 from ..extensions import db
 from ..models import Cycle, SummaryConflict, SummaryPresence
 from ..permissions import group_or_404, has_signed_current, is_facilitator
-from ..web import done, on_refusal, refusals_go_to, render, see_other
+from ..web import done, on_refusal, refusals_go_to, render
 from . import bp, exports, publishing, redaction, summaries
 from .forms import EvidenceForm, PublishForm, RedactionForm
 
@@ -140,15 +140,11 @@ def use_mine(group_id: int, number: int, conflict_id: int):
     """The author's text (or their combination of both) replaces the field, as on the plan page."""
     cycle = visible_cycle(group_id, number)
     conflict = _own_conflict_or_404(cycle, conflict_id)
-    try:
-        summaries.save_field(current_user, cycle, conflict.field.key,
-                                      request.form.get("text", conflict.text), conflict.field.version)
-        summaries.dismiss_conflict(current_user, conflict)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash("Your text is in the summary now.", "success")
+    on_refusal(lambda error: done(summary_url(cycle), PAGE, "conflicts", **context(cycle)))
+    summaries.save_field(current_user, cycle, conflict.field.key, request.form.get("text", conflict.text),
+                         conflict.field.version)
+    summaries.dismiss_conflict(current_user, conflict)
+    flash("Your text is in the summary now.", "success")
     return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
 
 
@@ -217,6 +213,7 @@ def publish(group_id: int, number: int):
                       items=redaction.items(cycle), form=RedactionForm(formdata=None), publish_form=form,
                       facilitator=is_facilitator(current_user, cycle.group),
                       publication=publishing.publication_of(cycle))
+    refusals_go_to(summary_url(cycle))
     try:
         publication = publishing.publish(current_user, cycle, form.scope.data, form.phase.data or "")
     except publishing.RedactionPending as pending:
@@ -225,10 +222,6 @@ def publish(group_id: int, number: int):
         return render("sharing/redaction.html", status=422, group=cycle.group, cycle=cycle,
                       items=pending.items, form=RedactionForm(formdata=None), publish_form=form,
                       facilitator=True, publication=publishing.publication_of(cycle))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(summary_url(cycle))
     flash(f"Published (version {publication.version}) to {publishing.SCOPES[publication.scope].lower()}.",
           "success")
     return done(url_for("sharing.study", publication_id=publication.id))
@@ -250,11 +243,8 @@ def export_draft(group_id: int, number: int, fmt: str):
         abort(404)
     content = publishing.snapshot(cycle)
     db.session.commit()
-    try:
-        body = exports.render(fmt, [content])
-    except DomainError as error:
-        flash(error.message, "error")
-        return see_other(summary_url(cycle))
+    refusals_go_to(summary_url(cycle))
+    body = exports.render(fmt, [content])
     return download(body, fmt, f"summary-cycle-{cycle.number}")
 
 
