@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint bundle clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: $(VENV)/.installed-dev
 ## make lint: ruff over the tree (the rules are in pyproject.toml)
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check lsweb tests bench migrations wsgi.py
+
+## make bundle: the offline bundle (dist/lsweb-VERSION-offline-*.tar.gz): the wheel, every dependency's
+## wheel for the target Python, and install.sh (see docs/deployment.md)
+bundle: $(VENV)/.installed-dev
+	BUILD_PYTHON=$(BIN)/python sh deploy/bundle/build.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -6,39 +6,46 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import flask_config, load_settings, secret_key_from_instance
+from ._version import __version__
+from .config import Settings, flask_config, secret_key_from_instance
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides settings (lsweb's names or Flask's) for tests."""
-    config = dict(config or {})
-    settings = load_settings()
-    for key in list(config):
-        if key in settings:
-            settings[key] = config.pop(key)
+    from . import shipped
 
-    instance_path = settings["INSTANCE_PATH"] or str(PROJECT_ROOT / "instance")
+    config = dict(config or {})
+    settings = Settings.from_env()
+    settings = settings.replace(**{key: config.pop(key) for key in list(config) if settings.has(key)})
+
+    # Instance data (database, secret key, uploads) lives beside the working directory, never in the package.
+    instance_path = settings.instance_path or str(Path.cwd() / "instance")
     app = Flask(
         __name__,
         instance_path=str(Path(instance_path).resolve()),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(shipped.folder("templates")),
+        static_folder=str(shipped.folder("static")),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from . import filemodes
+
+    filemodes.restrict_umask()  # lsweb writes only private data: the database, uploads, backups, exports
+    filemodes.private_folder(Path(app.instance_path))
     app.config.update(flask_config(settings, app.instance_path))
     app.config["LSWEB"] = settings
-    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secret_key_from_instance(app.instance_path)
+    app.config["LSWEB_VERSION"] = __version__
+    app.config["SECRET_KEY"] = settings.secret_key or secret_key_from_instance(app.instance_path)
     app.config.update(config)
     from . import logs
 
     logs.init_app(app)
+    filemodes.warn_if_open(app.instance_path)
 
-    if settings["TRUSTED_PROXIES"]:
+    if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        n = settings["TRUSTED_PROXIES"]
+        n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from .auth.cookie_session import ThrottledRefreshSessionInterface
@@ -137,7 +144,7 @@ def _register_hooks(app: Flask) -> None:
     def _globals():
         from . import permissions
 
-        return {"perm": permissions, "Role": Role, "urls": _layout_urls(app)}
+        return {"perm": permissions, "Role": Role, "urls": _layout_urls(app), "lsweb_version": __version__}
 
 
 LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "library": "sharing.library_index", "staff": "admin.staff", "schools": "admin.schools",

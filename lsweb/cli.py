@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,7 +16,17 @@ def _create_app(*_args, **_kwargs):
     return create_app()
 
 
+def _show_version(ctx: click.Context, _param, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from ._version import __version__
+
+        click.echo(f"lsweb {__version__}")
+        ctx.exit()
+
+
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version of lsweb and exit.")
 def main():
     """lsweb: Lesson Study for schools and networks of schools."""
 
@@ -28,12 +37,6 @@ def register_commands(app) -> None:
     for command in (init_command, serve_command, create_admin_command, import_staff_command, demo_command,
                     verify_signatures_command, *OPERATIONS):
         app.cli.add_command(command)
-
-
-def _env_flag(name: str) -> bool:
-    from .config import TRUE_WORDS
-
-    return os.environ.get(name, "").strip().lower() in TRUE_WORDS
 
 
 def _upgrade() -> None:
@@ -137,7 +140,7 @@ def import_staff_command(file: Path, school_name: str, skip_bad: bool):
             for item in rows:
                 yield item
                 bar.update(1)
-        preview = preview_csv(data, None, current_app.config["LSWEB"]["IMPORT_MAX_ROWS"], progress)
+        preview = preview_csv(data, None, current_app.config["LSWEB"].import_max_rows, progress)
     if preview.file_error:
         raise click.ClickException(preview.file_error)
     for row in preview.bad:
@@ -170,24 +173,30 @@ def verify_signatures_command():
 
 
 @click.command("serve")
-@click.option("--host", default=lambda: os.environ.get("LSWEB_HOST", "127.0.0.1"), show_default="127.0.0.1",
-              help="Address to listen on (0.0.0.0 for every network interface).")
-@click.option("--port", default=lambda: int(os.environ.get("LSWEB_PORT", "8000")), type=int,
-              show_default="8000")
-@click.option("--workers", default=lambda: int(os.environ.get("LSWEB_WORKERS", "1")), type=int,
-              show_default="1", help="Processes. More than one needs LSWEB_REDIS_URL.")
-@click.option("--threads", default=lambda: int(os.environ.get("LSWEB_THREADS", "400")), type=int,
-              show_default="400", help="Threads per process; every open live page holds one.")
-@click.option("--migrate/--no-migrate", default=lambda: _env_flag("LSWEB_AUTO_MIGRATE"), show_default="off",
+@click.option("--host", help="Address to listen on (0.0.0.0 for every network interface). "
+              "Default: LSWEB_HOST, else 127.0.0.1.")
+@click.option("--port", type=int, help="Default: LSWEB_PORT, else 8000.")
+@click.option("--workers", type=int, help="Processes (more than one needs LSWEB_REDIS_URL). "
+              "Default: LSWEB_WORKERS, else 1.")
+@click.option("--threads", type=int, help="Threads per process; every open live page holds one. "
+              "Default: LSWEB_THREADS, else 400.")
+@click.option("--migrate/--no-migrate", default=None,
               help="Apply pending database migrations before serving (LSWEB_AUTO_MIGRATE=1). Without it, "
                    "pending migrations stop the server with an explanation.")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, threads: int, migrate: bool):
+def serve_command(host: str | None, port: int | None, workers: int | None, threads: int | None,
+                  migrate: bool | None):
     """Serve lsweb with the production server (gunicorn on Linux, waitress on Windows)."""
     from .database import pending_migrations
     from .server import serve
 
-    if workers > 1 and not current_app.config["LSWEB"]["REDIS_URL"]:
+    settings = current_app.config["LSWEB"]
+    host = settings.host if host is None else host
+    port = settings.port if port is None else port
+    workers = settings.workers if workers is None else workers
+    threads = settings.threads if threads is None else threads
+    migrate = settings.auto_migrate if migrate is None else migrate
+    if workers > 1 and not settings.redis_url:
         raise click.ClickException("Several worker processes need LSWEB_REDIS_URL: sign-in throttling and "
                                    "live updates must be shared between them. Use --workers 1, or set "
                                    "LSWEB_REDIS_URL=redis://HOST:6379/0.")
@@ -202,4 +211,4 @@ def serve_command(host: str, port: int, workers: int, threads: int, migrate: boo
                 "`lsweb init` to apply them, or start with `lsweb serve --migrate` (LSWEB_AUTO_MIGRATE=1).")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"lsweb is serving on http://{shown}:{port}/  (press Ctrl+C to stop)")
-    serve(host, port, workers, threads, log_format=current_app.config["LSWEB"]["LOG_FORMAT"])
+    serve(host, port, workers, threads, log_format=settings.log_format)

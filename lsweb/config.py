@@ -1,67 +1,144 @@
-"""Settings, read from LSWEB_* environment variables (and an optional .env file).
+"""Settings: one typed, frozen object built from LSWEB_* environment variables (and an optional .env file).
 
 Every setting has a default that works for a first run on one school server: nothing needs editing.
+`Settings.from_env()` builds it once (create_app keeps it as app.config["LSWEB"]); the `lsweb` command
+reads its server settings from the same object. Old-style `settings["REDIS_URL"]` reads still work.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, Mapping
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(f"LSWEB_{name}")
-    return value if value not in (None, "") else default
+class SettingsError(ValueError):
+    """An LSWEB_* variable holds a value lsweb cannot use; the message names the variable."""
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+def _env_name(name: str, variable: str | None = None) -> dict:
+    """Field metadata: the environment variable a setting is read from (default LSWEB_<NAME>)."""
+    return {"env": variable or f"LSWEB_{name.upper()}"}
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = _env(name)
-    return default if value is None else value.strip().lower() in TRUE_WORDS
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None  # None: sqlite:///<instance>/lsweb.db
+    secret_key: str | None = None  # None: generated into <instance>/secret_key
+    redis_url: str | None = None
+    instance_path: str | None = None  # None: ./instance in the working directory
+    # "auto": Secure cookies when the request came over HTTPS; "true"/"false" force it.
+    secure_cookies: str = "auto"
+    session_idle_minutes: int = 120
+    remember_days: int = 14
+    login_limit_account: str = "5 per 15 minutes"
+    login_limit_address: str = "20 per 15 minutes"
+    trusted_proxies: int = 0  # how many reverse proxies (nginx: 1) set X-Forwarded-* in front of lsweb
+    password_hash: str = "scrypt"
+    import_max_rows: int = 20000
+    log_level: str = "INFO"
+    # Largest photo of pupil work accepted, in megabytes (it is re-encoded, so stored ones are smaller).
+    upload_max_mb: int = 8
+    log_format: str = "text"  # "text" | "json"
+    # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
+    live_keepalive_seconds: int = field(default=15, metadata=_env_name("", "LSWEB_LIVE_KEEPALIVE"))
+    # The school's time zone (IANA name, e.g. Europe/London); None: the server's. A school may set its own.
+    timezone: str | None = None
+    # `lsweb serve`
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    threads: int = 400
+    auto_migrate: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> "Settings":
+        """Read every setting from `environ` (default os.environ), then from `dotenv` (default ./.env)
+        for variables the environment does not set. Raises SettingsError naming a bad variable."""
+        environ = os.environ if environ is None else environ
+        dotenv = Path.cwd() / ".env" if dotenv is None else dotenv
+        from_file = {k: v for k, v in dotenv_values(dotenv).items() if v is not None} if dotenv.is_file() else {}
+        values = {}
+        for item in dataclasses.fields(cls):
+            variable = item.metadata.get("env") or f"LSWEB_{item.name.upper()}"
+            raw = environ.get(variable)
+            if raw in (None, ""):
+                raw = from_file.get(variable)
+            if raw in (None, ""):
+                continue
+            values[item.name] = _parse(variable, raw, item.type)
+        if "timezone" in values:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(values["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                raise SettingsError(f"LSWEB_TIMEZONE must be a time zone name such as Europe/London, "
+                                    f"not “{values['timezone']}”.") from None
+        values["secure_cookies"] = values.get("secure_cookies", "auto").lower()
+        values["log_format"] = values.get("log_format", "text").lower()
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some settings changed (tests, or create_app's overrides); names in any case."""
+        return dataclasses.replace(self, **{name.lower(): value for name, value in changes.items()})
+
+    def has(self, name: str) -> bool:
+        return name.lower() in _FIELD_NAMES
+
+    # Mapping-style reads, kept for code written against the earlier dict of settings.
+    def __getitem__(self, name: str) -> Any:
+        if not self.has(name):
+            raise KeyError(name)
+        return getattr(self, name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.has(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if self.has(name) else default
 
 
-def load_settings() -> dict:
-    """Return the Flask config read from the environment. A .env in the working directory is read first."""
-    load_dotenv(Path.cwd() / ".env", override=False)
-    return {
-        "DATABASE_URL": _env("DATABASE_URL"),  # None: sqlite:///<instance>/lsweb.db
-        "SECRET_KEY": _env("SECRET_KEY"),  # None: generated into <instance>/secret_key
-        "REDIS_URL": _env("REDIS_URL"),
-        "INSTANCE_PATH": _env("INSTANCE_PATH"),
-        # "auto": Secure cookies when the request came over HTTPS; "true"/"false" force it.
-        "SECURE_COOKIES": (_env("SECURE_COOKIES", "auto") or "auto").lower(),
-        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 120),
-        "REMEMBER_DAYS": _env_int("REMEMBER_DAYS", 14),
-        "LOGIN_LIMIT_ACCOUNT": _env("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_LIMIT_ADDRESS": _env("LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),
-        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
-        "PASSWORD_HASH": _env("PASSWORD_HASH", "scrypt"),
-        "IMPORT_MAX_ROWS": _env_int("IMPORT_MAX_ROWS", 20000),
-        "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
-        # Largest photo of pupil work accepted, in megabytes (it is re-encoded, so stored ones are smaller).
-        "UPLOAD_MAX_MB": _env_int("UPLOAD_MAX_MB", 8),
-        "LOG_FORMAT": (_env("LOG_FORMAT", "text") or "text").lower(),  # "text" | "json"
-        # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
-        "LIVE_KEEPALIVE_SECONDS": _env_int("LIVE_KEEPALIVE", 15),
-    }
+_FIELD_NAMES = frozenset(item.name for item in dataclasses.fields(Settings))
 
 
-def flask_config(settings: dict, instance_path: str) -> dict:
+def _parse(variable: str, raw: str, kind: str) -> Any:
+    raw = raw.strip()
+    if kind.startswith("int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{variable} must be a whole number, not “{raw}”.") from None
+    if kind.startswith("bool"):
+        if raw.lower() in TRUE_WORDS:
+            return True
+        if raw.lower() in FALSE_WORDS:
+            return False
+        raise SettingsError(f"{variable} must be 1/true/yes/on or 0/false/no/off, not “{raw}”.")
+    return raw
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and ./.env (the environment wins)."""
+    return Settings.from_env()
+
+
+def flask_config(settings: Settings, instance_path: str) -> dict:
     """Turn lsweb settings into Flask, Flask-SQLAlchemy, Flask-Login and Flask-Limiter keys."""
-    db_url = settings["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'lsweb.db'}"
+    db_url = settings.database_url or f"sqlite:///{Path(instance_path) / 'lsweb.db'}"
     if db_url.startswith("postgresql://"):
         db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
-    redis_url = settings["REDIS_URL"]
-    secure = settings["SECURE_COOKIES"] == "true"
+    redis_url = settings.redis_url
+    secure = settings.secure_cookies == "true"
     return {
         "SQLALCHEMY_DATABASE_URI": db_url,
         # A connection for every server thread, so busy pages do not open and close connections.
@@ -74,8 +151,8 @@ def flask_config(settings: dict, instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
-        "REMEMBER_COOKIE_DURATION": timedelta(days=settings["REMEMBER_DAYS"]),
-        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=settings.remember_days),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.session_idle_minutes),
         "SESSION_REFRESH_EACH_REQUEST": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],

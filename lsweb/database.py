@@ -8,7 +8,9 @@ from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+from .shipped import folder
+
+MIGRATIONS_DIR = str(folder("migrations"))
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

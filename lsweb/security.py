@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, flash, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
@@ -91,6 +93,11 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        # Say why in the log: behind a proxy that drops the port from Host, every form fails here.
+        logging.getLogger("lsweb.security").warning(
+            "form refused (%s) on %s %s: Host %r, Referer %r. Behind a reverse proxy, pass the browser's Host "
+            "with its port (nginx: proxy_set_header Host $http_host) and set LSWEB_TRUSTED_PROXIES.",
+            error.description, request.method, request.path, request.host, request.referrer)
         return error_response(400, "This form has expired or was not sent from lsweb (the security token "
                                    "is missing or wrong). Reload the page and try again; what you typed "
                                    "may need to be entered again.")

@@ -25,6 +25,12 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, log_forma
         "accesslog": "-",
         "errorlog": "-",
     }
+    from gunicorn.config import Config
+
+    if "control_socket_disable" in Config().settings:
+        # gunicorn 25+ opens a control socket (gunicorn.ctl) in the working directory: lsweb needs none,
+        # and the home or instance folder is no place for it.
+        options["control_socket_disable"] = True
     if log_format == "json":  # lsweb.request logs each request as JSON; gunicorn's own lines too
         options["accesslog"] = None
         options["logconfig_dict"] = gunicorn_logconfig(log_format)

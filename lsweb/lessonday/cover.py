@@ -129,8 +129,10 @@ CSV_HEADER = ["Date", "Start", "End", "Room of the research lesson", "Member", "
 
 
 def cover_csv(lesson: ResearchLesson) -> str:
-    """For the cover manager. Cells that a spreadsheet would run as a formula are made plain text."""
+    """For the cover manager. Cells that a spreadsheet would run as a formula are made plain text. It
+    starts with a UTF-8 byte-order mark, so Excel and LibreOffice read "Siân" as Siân, not as Mojibake."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     start, end = lesson_start(lesson), lesson_end(lesson)

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DomainError
+from ..filemodes import private_folder, write_private
 from ..extensions import db
 from ..models import CasePupil, Photo, PlanStage, ResearchLesson, User
 from .rules import require_recorder
@@ -24,9 +25,7 @@ LONGEST_SIDE = 3000
 
 
 def photo_folder(instance_path: str) -> Path:
-    folder = Path(instance_path) / "uploads" / "photos"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(Path(instance_path) / "uploads" / "photos")
 
 
 def store_photo(user: User, lesson: ResearchLesson, pupil: CasePupil, stream: BinaryIO, instance_path: str,
@@ -49,7 +48,7 @@ def store_photo(user: User, lesson: ResearchLesson, pupil: CasePupil, stream: Bi
     extension, content_type = ALLOWED[fmt]
     name = f"{secrets.token_urlsafe(24)}.{extension}"
     path = photo_folder(instance_path) / name
-    path.write_bytes(clean)
+    write_private(path, clean)
     photo = Photo(lesson_id=lesson.id, pupil_id=pupil.id, stage_id=stage.id if stage else None,
                   uploaded_by_id=user.id, stored_name=name, content_type=content_type, size=len(clean),
                   caption=" ".join((caption or "").split())[:200])

@@ -21,6 +21,7 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy import inspect, text
 
+from ..filemodes import make_private, private_folder
 from . import OperationError
 from .archive import (
     FORMAT,
@@ -133,7 +134,7 @@ def create_backup(app: Flask, output: Path | None = None, progress: Callable[[st
         raise OperationError(f"{output} already exists; choose another name (lsweb never overwrites a backup).")
     with exclusive(app.instance_path, "backup"):
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(output.parent)
             work = Path(tempfile.mkdtemp(prefix=".lsweb-backup-", dir=output.parent))
         except OSError as error:
             raise OperationError(f"{explain_os_error(error, output.parent)} No backup was written; the "
@@ -153,6 +154,7 @@ def create_backup(app: Flask, output: Path | None = None, progress: Callable[[st
                         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         "database_kind": kind, "alembic_revision": revision}
             write_archive(output, manifest, [(DB_MEMBER[kind], database), *uploads], progress)
+            make_private(output)
         except OSError as error:
             raise OperationError(f"{explain_os_error(error, output.parent)} No backup was written; the "
                                  "database was not changed.") from None

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..filemodes import write_private
 from . import OperationError
 
 
@@ -82,7 +83,7 @@ def export_user_command(email: str, output: Path):
     user = _user_by_email(email)
     data = build_export(None, user)
     try:
-        output.write_bytes(data)
+        write_private(output, data)
     except OSError as error:
         from .archive import explain_os_error
 

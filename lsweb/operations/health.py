@@ -10,6 +10,7 @@ log = logging.getLogger("lsweb.health")
 def check() -> tuple[bool, dict]:
     """(healthy, report). The report names each dependency "ok", "unavailable" or "not configured";
     the reason of a failure goes to the log, not to whoever asks (the endpoint is public)."""
+    from .._version import __version__
     from ..extensions import db
     from ..live import get_broker
     from ..live.broker import RedisBroker
@@ -33,4 +34,4 @@ def check() -> tuple[bool, dict]:
     else:
         report["redis"] = "not configured"
     healthy = all(value != "unavailable" for value in report.values())
-    return healthy, {"status": "ok" if healthy else "unavailable", **report}
+    return healthy, {"status": "ok" if healthy else "unavailable", "version": __version__, **report}

@@ -61,11 +61,49 @@ def markdown(studies: list[dict]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+LANGUAGE = "en-GB"
+
+
+def _document_title(studies: list[dict]) -> str:
+    return studies[0]["title"] if len(studies) == 1 else f"Lesson Study booklet: {len(studies)} studies"
+
+
+def _document_author(studies: list[dict]) -> str:
+    schools = sorted({s.get("school") for s in studies if s.get("school")})
+    return ", ".join(schools) or "lsweb"
+
+
+def _a4_en_gb(document) -> None:
+    """A4 with 2 cm margins, and British English for spelling and hyphenation (python-docx's template
+    is US Letter in en-US)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(20)
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), LANGUAGE)
+
+
 def docx(studies: list[dict]) -> bytes:
     _require_content(studies)
     from docx import Document
 
     document = Document()
+    _a4_en_gb(document)
+    properties = document.core_properties
+    properties.title = _document_title(studies)
+    properties.author = properties.last_modified_by = _document_author(studies)
+    properties.subject = "Lesson Study"
+    properties.language = LANGUAGE
+    properties.comments = ""
     for number, study in enumerate(studies):
         if number:
             document.add_page_break()
@@ -104,6 +142,11 @@ def pdf(studies: list[dict]) -> bytes:
     from fpdf import FPDF
 
     document = FPDF(format="A4")
+    document.set_title(_document_title(studies))
+    document.set_author(_document_author(studies))
+    document.set_subject("Lesson Study")
+    document.set_creator("lsweb")
+    document.set_lang(LANGUAGE)
     document.set_auto_page_break(True, margin=15)
     document.set_margins(18, 18, 18)
     family, unicode_ok = _font(document)

@@ -288,3 +288,27 @@ def test_serve_starts_on_an_up_to_date_database(app, cli, served, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "lsweb is serving on http://127.0.0.1:8123/" in result.output
     assert len(served) == 1
+
+
+def test_serve_reads_its_server_settings_from_the_settings_object(make_app, served, monkeypatch):
+    monkeypatch.setenv("LSWEB_HOST", "127.0.0.2")
+    monkeypatch.setenv("LSWEB_PORT", "8765")
+    monkeypatch.setenv("LSWEB_THREADS", "32")
+    app = make_app()
+    assert (app.config["LSWEB"].host, app.config["LSWEB"].port) == ("127.0.0.2", 8765)
+    result = app.test_cli_runner().invoke(args=["serve"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.2", 8765, 1, 32)]
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "8124"])  # an option wins
+    assert served[-1][:2] == ("127.0.0.2", 8124)
+
+
+def test_version_is_shown_by_the_command():
+    from click.testing import CliRunner
+
+    from lsweb import __version__
+    from lsweb.cli import main
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"lsweb {__version__}"

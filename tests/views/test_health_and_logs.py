@@ -6,6 +6,7 @@ import io
 import json
 import logging
 
+from lsweb import __version__
 from lsweb.logs import JsonFormatter, gunicorn_logconfig
 from lsweb.server import gunicorn_options
 
@@ -13,7 +14,7 @@ from lsweb.server import gunicorn_options
 def test_health_reports_the_database(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "not configured"}
+    assert response.get_json() == {"status": "ok", "version": __version__, "database": "ok", "redis": "not configured"}
     assert response.headers["Cache-Control"] == "no-store"
 
 

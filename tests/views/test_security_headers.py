@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from lsweb import PROJECT_ROOT
+from lsweb.shipped import folder
 from lsweb.extensions import db
 from lsweb.models import Role
 
 from ..conftest import TEST_PASSWORD
 from ..factories import Factories
 
-TEMPLATES = PROJECT_ROOT / "templates"
+TEMPLATES = folder("templates")
 HTMX = {"HX-Request": "true"}
 REQUIRED_CSP = ("script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-ancestors 'none'")
 
