@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between one editor's saves")
     parser.add_argument("--threads", type=int, default=400, help="gunicorn threads (the lsweb serve default)")
     parser.add_argument("--source", help="a checkout whose lsweb the server runs (default: this one)")
+    parser.add_argument("--log", help="keep the server's log in this file")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stop, problems = threading.Event(), []
@@ -89,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             for thread in threads:
                 thread.join(timeout=10)
             log = server.log_path.read_text(errors="replace")
+            if args.log:
+                Path(args.log).write_text(log)
         except BenchError as error:
             print(f"bench/sqlite_lock.py: {error}", file=sys.stderr)
             return 1
