@@ -71,10 +71,16 @@ def configure_sqlite(engine: Engine) -> None:
         else:
             connection.exec_driver_sql("BEGIN")
 
+    # These events come just before SQLAlchemy asks the driver to commit or roll back: the writer ends
+    # its transaction here, so the next one starts only once the lock is really free (the driver's own
+    # commit or rollback that follows finds no transaction and does nothing).
     @event.listens_for(engine, "commit")
+    def _on_commit(connection):
+        writers.leave(connection.connection.dbapi_connection, finish="commit")
+
     @event.listens_for(engine, "rollback")
-    def _on_end(connection):
-        writers.leave(connection.connection.dbapi_connection)
+    def _on_rollback(connection):
+        writers.leave(connection.connection.dbapi_connection, finish="rollback")
 
     @event.listens_for(engine, "checkin")
     @event.listens_for(engine, "reset")
@@ -101,8 +107,13 @@ class WriterQueue:
         if self._lock.acquire(timeout=self.WAIT_SECONDS):  # else: on to SQLite's own busy timeout
             self._holder = id(dbapi_connection)
 
-    def leave(self, dbapi_connection) -> None:
-        if self._holder is not None and self._holder == id(dbapi_connection):
+    def leave(self, dbapi_connection, finish: str | None = None) -> None:
+        if self._holder is None or self._holder != id(dbapi_connection):
+            return
+        try:
+            if finish is not None and dbapi_connection.in_transaction:
+                getattr(dbapi_connection, finish)()
+        finally:
             self._holder = None
             self._lock.release()
 
