@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 
 from coediting import KEYS, MEMBERS, Editor  # noqa: E402
 from load import open_stream  # noqa: E402
-from throughput import BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
+from benchlib import BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
 
 LOCKED = "database is locked"
 

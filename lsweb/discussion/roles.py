@@ -7,7 +7,9 @@ from .. import audit
 from ..errors import DomainError, NotAllowed
 from ..channels import queue_board_change
 from ..extensions import db
-from ..models import BoardGuest, DiscussionBoard, GroupRole, ResearchLesson, User
+from sqlalchemy.orm import joinedload
+
+from ..models import BoardGuest, DiscussionBoard, GroupMember, GroupRole, ResearchLesson, User
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_facilitator, membership
 from .boards import Clock, board_of
@@ -16,12 +18,18 @@ from .boards import Clock, board_of
 def default_roles(lesson: ResearchLesson, board: DiscussionBoard | None) -> tuple[User | None, User | None]:
     """The chair and the recorder: as set for this lesson, else from the group's roles (the
     facilitator chairs; the member with the recorder role records)."""
-    members = lesson.cycle.group.current_members
+    members = current_members_of(lesson)
     chair = board.chair if board and board.chair_id else next(
         (m.user for m in members if m.role is GroupRole.FACILITATOR), None)
     recorder = board.recorder if board and board.recorder_id else next(
         (m.user for m in members if m.role is GroupRole.RECORDER), None)
     return chair, recorder
+
+
+def current_members_of(lesson: ResearchLesson) -> list[GroupMember]:
+    """The group's current members with their accounts, in one query (not one per member)."""
+    return list(db.session.scalars(db.select(GroupMember).options(joinedload(GroupMember.user)).where(
+        GroupMember.group_id == lesson.cycle.group_id, GroupMember.left_at.is_(None)).order_by(GroupMember.id)))
 
 
 def roles_of(lesson: ResearchLesson) -> tuple[User | None, User | None]:

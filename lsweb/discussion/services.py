@@ -347,6 +347,14 @@ def agreed_by(user: User, posts: list[Post]) -> set[int]:
         PostReaction.user_id == user.id, PostReaction.post_id.in_([post.id for post in posts]))))
 
 
+def agreed_on_board(user: User, lesson: ResearchLesson) -> set[int]:
+    """The posts of a lesson's board the user agrees with (one query, whichever posts are shown)."""
+    if not user.is_authenticated:
+        return set()
+    return set(db.session.scalars(db.select(PostReaction.post_id).join(Post, Post.id == PostReaction.post_id)
+                                  .where(PostReaction.user_id == user.id, Post.lesson_id == lesson.id)))
+
+
 def changes_after(lesson: ResearchLesson, seq: int) -> tuple[list[Post], bool]:
     """The posts changed (or created) after change number `seq`, in the order of their changes, and
     whether there were too many (the page then reloads)."""
@@ -374,4 +382,12 @@ def next_steps_of(lesson: ResearchLesson) -> list[NextStep]:
                      post_id=post.id) for post in posts]
 
 
-from .roles import default_roles, guests_of, invite_guest, remove_guest, roles_of, set_roles  # noqa: E402,F401
+from .roles import (  # noqa: E402,F401
+    current_members_of,
+    default_roles,
+    guests_of,
+    invite_guest,
+    remove_guest,
+    roles_of,
+    set_roles,
+)

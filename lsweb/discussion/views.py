@@ -17,7 +17,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 
+from .. import fragments
+from ..fragments import Fragment
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import Post, ResearchLesson
@@ -26,7 +29,7 @@ from ..web import form_error, html_response, is_fragment_request, on_refusal, re
 from . import bp, services
 from .forms import EditForm, GuestForm, HideForm, MarkForm, PostForm, RolesForm
 from .record import as_markdown, record_of
-from .viewer import Viewer, new_form, viewer_for
+from .viewer import SlotViewer, Viewer, facts_of, new_form, viewer_for
 
 PAGE = "discussion/board.html"
 
@@ -59,17 +62,17 @@ def _post_or_404(lesson: ResearchLesson, post_id: int) -> Post:
     return post
 
 
-def _viewer(lesson: ResearchLesson, guest: bool, posts=()) -> Viewer:
-    chair, recorder = services.roles_of(lesson)
+def _viewer(lesson: ResearchLesson, guest: bool, posts=None, roles=None) -> Viewer:
+    """The viewer; `posts` None: the agreements of the whole board (one query)."""
+    chair, recorder = roles or services.roles_of(lesson)
     facilitator = not guest and is_facilitator(current_user, lesson.cycle.group)
     marker = facilitator or current_user.id in (getattr(chair, "id", None), getattr(recorder, "id", None))
-    return viewer_for(lesson.id, current_user.id, guest, facilitator, marker,
-                      services.agreed_by(current_user, list(posts)))
+    agreed = services.agreed_on_board(current_user, lesson) if posts is None else \
+        services.agreed_by(current_user, list(posts))
+    return viewer_for(lesson.id, current_user.id, guest, facilitator, marker, agreed)
 
 
-def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None) -> dict:
-    seq = services.current_seq(lesson)
-    sections = services.sections_of(lesson)
+def _render_sections(lesson: ResearchLesson, seq: int, sections, viewer: Viewer, forms: dict) -> Fragment:
     shown = services.sections_posts(lesson, seq)
     parts, loaded = [], []
     for section in sections:
@@ -78,16 +81,38 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
         loaded += posts
     replies = services.replies_of(loaded, seq)
     every = loaded + [reply for thread in replies.values() for reply in thread]
-    chair, recorder = services.roles_of(lesson)
-    viewer = _viewer(lesson, guest, every)
-    context = {"lesson": lesson, "group": lesson.cycle.group, "parts": parts, "replies": replies, "seq": seq,
-               "v": viewer, "chair": chair, "recorder": recorder, "forms": forms or {},
-               "new_form": new_form, "guests": services.guests_of(lesson) if viewer.facilitator else []}
-    if not guest:  # the predicted-against-observed grid heads the members' board, with the agenda
-        from ..lessonday.grid import agenda, grid_context
+    slots = SlotViewer(viewer)
+    html = render_block(PAGE, "sections", lesson=lesson, parts=parts, replies=replies, v=slots, forms=forms,
+                        new_form=slots.new_form)
+    return Fragment(html, facts={post.id: facts_of(post) for post in every})
 
-        context["grid"] = grid_context(lesson)
-        context["agenda"] = agenda(lesson, context["grid"])
+
+def sections_html(lesson: ResearchLesson, seq: int, sections, viewer: Viewer, forms: dict | None = None):
+    """The board's sections with their posts: kept per board version and kind of viewer, filled in for
+    this viewer. A page that shows forms sent back with errors is rendered for itself."""
+    if forms:
+        fragment = _render_sections(lesson, seq, sections, viewer, forms)
+    else:
+        key = (lesson.id, seq, lesson.plan_stamp, viewer.kind)  # the stamp: pupils' labels, members' names
+        fragment = fragments.cache("board-sections").get_or_render(
+            key, lambda: _render_sections(lesson, seq, sections, viewer, {}))
+    viewer.facts = fragment.facts
+    return fragment.fill(viewer.fillers())
+
+
+def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None) -> dict:
+    seq = services.current_seq(lesson)
+    sections = services.sections_of(lesson)
+    chair, recorder = services.roles_of(lesson)
+    viewer = _viewer(lesson, guest, roles=(chair, recorder))
+    context = {"lesson": lesson, "group": lesson.cycle.group, "sections": sections, "seq": seq,
+               "v": viewer, "chair": chair, "recorder": recorder, "forms": forms or {},
+               "new_form": new_form, "guests": services.guests_of(lesson) if viewer.facilitator else [],
+               "sections_html": sections_html(lesson, seq, sections, viewer, forms)}
+    if not guest:  # the predicted-against-observed grid heads the members' board, with the agenda
+        from ..lessonday.grid import grid_html
+
+        context["grid_html"], context["agenda_summary"] = grid_html(lesson, PAGE, "agenda")
     if viewer.facilitator:
         context["roles_form"] = _roles_form(lesson, chair, recorder)
         context["guest_form"] = GuestForm(formdata=None)
@@ -96,7 +121,8 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
 
 def _roles_form(lesson, chair, recorder, formdata=None) -> RolesForm:
     form = RolesForm(formdata=formdata, chair_id=getattr(chair, "id", 0), recorder_id=getattr(recorder, "id", 0))
-    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name) for m in lesson.cycle.group.current_members]
+    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name)
+                                                   for m in services.current_members_of(lesson)]
     form.chair_id.choices = form.recorder_id.choices = choices
     return form
 

@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask import render_template
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+
+from .. import fragments
+from ..extensions import db
 from ..models import NoteKind, Observation, PlanStage, Rating, ResearchLesson
 from .observation import notes_of, predictions, stage_texts
 
@@ -79,3 +85,37 @@ def agenda(lesson: ResearchLesson, grid: Grid | None = None) -> list[StageRow]:
     """The stages, biggest differences from the predictions first (the plan's order among equals)."""
     grid = grid or grid_context(lesson)
     return sorted(grid.rows, key=lambda row: (-row.difference, row.removed, row.stage.position))
+
+
+def notes_stamp(lesson: ResearchLesson) -> tuple:
+    """What changes whenever a note of the lesson is added, changed or removed (one small query)."""
+    return tuple(db.session.execute(db.select(db.func.count(Observation.id), db.func.max(Observation.id),
+                                              db.func.max(Observation.updated_at))
+                                    .where(Observation.lesson_id == lesson.id)).one())
+
+
+def agenda_summary(rows: list[StageRow]) -> str:
+    differing = [row for row in rows if row.difference][:3]
+    if not differing:
+        return "each case pupil, then the stages in the plan's order (no differences noted yet)."
+    stages = ", ".join(f"stage {row.stage.position}" for row in differing)
+    return f"each case pupil, then {stages}: the stages that differed most from the plan."
+
+
+def grid_html(lesson: ResearchLesson, template: str | None = None, block: str | None = None) -> tuple[Markup, str]:
+    """The grid (and the agenda: `block` of `template`, else lessonday/_grid.html alone) rendered once per
+    version of what it shows: the plan (its stamp covers stages, predictions, pupils and members' names)
+    and the notes. Returns (HTML, the agenda in one line)."""
+    key = (lesson.id, lesson.plan_stamp, notes_stamp(lesson), template, block)
+
+    def render() -> fragments.Fragment:
+        the_grid = grid_context(lesson)
+        rows = agenda(lesson, the_grid)
+        if template is None:
+            html = render_template("lessonday/_grid.html", grid=the_grid)
+        else:
+            html = render_block(template, block, grid=the_grid, agenda=rows, lesson=lesson)
+        return fragments.Fragment(html, facts=agenda_summary(rows))
+
+    fragment = fragments.cache("grids", 128).get_or_render(key, render)
+    return fragment.fill({}), fragment.facts

@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..permissions import can_see_lesson, lesson_or_404
 from ..web import done, form_error, on_refusal, refusals_go_to, render
-from . import bp, grid, interviews, observation, status, uploads
+from . import bp, charts, grid, interviews, observation, status, uploads
 from .forms import RATING_CHOICES, NoteForm, PhotoForm
 from .rules import is_lesson_lead
 
@@ -168,8 +168,8 @@ def photo(lesson_id: int, photo_id: int):
 # --- the grid, the status, interviews --------------------------------------------------------------
 
 def grid_page_context(lesson) -> dict:
-    the_grid = grid.grid_context(lesson)
-    return {"lesson": lesson, "group": lesson.group, "grid": the_grid, "agenda": grid.agenda(lesson, the_grid),
+    body, _summary = grid.grid_html(lesson, "lessonday/grid.html", "grid_body")
+    return {"lesson": lesson, "group": lesson.group, "grid_body_html": body,
             "can_move": is_lesson_lead(current_user, lesson), "LessonStatus": LessonStatus,
             "action_form": EmptyForm()}
 
@@ -226,21 +226,52 @@ def save_interview(lesson_id: int, pupil_id: int):
 
 # --- the cycle's case pupils across its lessons ----------------------------------------------------
 
-@bp.route("/groups/<int:group_id>/cycles/<int:number>/progress")
-@login_required
-def progress(group_id: int, number: int):
+def _progress_data(group_id: int, number: int):
     from ..groups.cycle_views import _cycle_or_404, require_signature
     from ..planning.lessons import lessons_of
 
     cycle = _cycle_or_404(group_id, number)
     require_signature(cycle.group)
     lessons = lessons_of(cycle)
-    criteria = {(f.lesson_id, f.pupil_id): f.text for f in db.session.scalars(db.select(PlanField).where(
-        PlanField.lesson_id.in_([lesson.id for lesson in lessons]), PlanField.key.like("pupil-%-criterion")))}
     ratings = {}
     for lesson in lessons:
         for row in grid.grid_context(lesson).rows:
             for pupil, cell in zip(cycle.pupils, row.cells):
                 ratings.setdefault((lesson.id, pupil.id), Counter()).update(cell.ratings)
+    return cycle, lessons, ratings
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/progress")
+@login_required
+def progress(group_id: int, number: int):
+    cycle, lessons, ratings = _progress_data(group_id, number)
+    criteria = {(f.lesson_id, f.pupil_id): f.text for f in db.session.scalars(db.select(PlanField).where(
+        PlanField.lesson_id.in_([lesson.id for lesson in lessons]), PlanField.key.like("pupil-%-criterion")))}
     return render("lessonday/progress.html", cycle=cycle, group=cycle.group, lessons=lessons, criteria=criteria,
                   ratings=ratings, Rating=Rating)
+
+
+@bp.route("/groups/<int:group_id>/cycles/<int:number>/progress/pupils/<int:pupil_id>.svg")
+@login_required
+def pupil_chart(group_id: int, number: int, pupil_id: int):
+    """A case pupil's ratings across the research lessons, as a small SVG chart (shown as an image)."""
+    cycle, lessons, ratings = _progress_data(group_id, number)
+    pupil = next((p for p in cycle.pupils if p.id == pupil_id), None)
+    if pupil is None:
+        abort(404)
+    return charts.svg_response(charts.pupil_progress_svg(
+        pupil.label, [lesson.title for lesson in lessons],
+        [ratings.get((lesson.id, pupil.id), Counter()) for lesson in lessons]))
+
+
+@bp.route("/lessons/<int:lesson_id>/grid.svg")
+@login_required
+def grid_chart(lesson_id: int):
+    """The grid's ratings as a heat strip (stages by case pupils), an SVG image."""
+    lesson = lesson_for_page(lesson_id)
+    the_grid = grid.grid_context(lesson)
+    differences = [[sum(grid.DIFFERENCE[n.rating] for n in cell.notes if n.rating) for cell in row.cells]
+                   for row in the_grid.rows]
+    return charts.svg_response(charts.grid_strip_svg(
+        f"{lesson.title}: difference from the predictions", [f"Stage {row.stage.position}" for row in the_grid.rows],
+        [p.label for p in the_grid.pupils], differences))

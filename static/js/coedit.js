@@ -11,7 +11,7 @@
   if (!form) { return; }
   var structureId = form.dataset.structure, conflictsId = form.dataset.conflicts;
   var DEBOUNCE_MS = 700, RETRY_MS = 2000, HEARTBEAT_MS = 25000;
-  var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+  var headers = JSON.parse(document.body.getAttribute("data-hx-headers") || document.body.getAttribute("hx-headers") || "{}");
   var token = headers["X-CSRFToken"] || "";
   var fieldUrl = form.dataset.fieldUrl, stateUrl = form.dataset.stateUrl, presenceUrl = form.dataset.presenceUrl;
   var fields = {};  // key -> state of one box

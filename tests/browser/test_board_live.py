@@ -55,8 +55,16 @@ def wait_for_streams(server, lesson_id: int, count: int, timeout: float = 5.0) -
         time.sleep(0.02)
 
 
+def open_composer(page, section_title: str):
+    """The section's "Add to this section" opens its box (folded until asked for); returns the box."""
+    box = page.get_by_label(f"Add to “{section_title}”")
+    if not box.is_visible():
+        page.locator("summary", has_text=f"Add to this section: {section_title}").click()
+    return box
+
+
 def post(page, section_title: str, text: str) -> None:
-    page.get_by_label(f"Add to “{section_title}”").fill(text)
+    open_composer(page, section_title).fill(text)
     page.locator(".new-post").filter(has=page.get_by_label(f"Add to “{section_title}”")).get_by_role(
         "button", name="Post").click()
 
@@ -113,7 +121,7 @@ def test_posts_reach_everyone_live_without_disturbing_a_reply_and_catch_up_after
 def test_a_send_that_fails_keeps_the_text_and_sends_once_later(live_server, lesson_id, new_context):
     context, page = open_board(new_context, B, lesson_id)
     wait_for_streams(live_server, lesson_id, 1)
-    box = page.get_by_label("Add to “Why it differed from the plan”")
+    box = open_composer(page, "Why it differed from the plan")
     box.fill("Written during a network drop")
     context.set_offline(True)
     page.locator(".new-post").filter(has=box).get_by_role("button", name="Post").click()

@@ -1,6 +1,6 @@
 """A corpus of XSS and htmx-injection payloads through posts and replies (and edits): nothing executable
 or htmx-active survives in the board, the changes feed, the record or the history; user content sits
-inside an element with hx-disable."""
+inside an element with (data-)hx-disable."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class _Collector(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         self.all.append((tag, attributes))
-        opens = "hx-disable" in attributes and "prose" in (attributes.get("class") or "")
+        opens = ("hx-disable" in attributes or "data-hx-disable" in attributes) and "prose" in (attributes.get("class") or "")
         if self.depth:
             self.inside.append((tag, attributes))
         if tag in self.VOID:

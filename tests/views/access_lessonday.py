@@ -96,6 +96,8 @@ ROWS: list[Row] = [
         data={"answer": "I liked the bars"},
         effect=lambda w, actor: db.session.scalar(db.select(InterviewAnswer.answer)) == "I liked the bars"),
     Row("GET", "/groups/{group}/cycles/{cycle}/progress", SIGNED_MEMBERS),
+    Row("GET", "/groups/{group}/cycles/{cycle}/progress/pupils/{pupil}.svg", SIGNED_MEMBERS),
+    Row("GET", "/lessons/{lesson}/grid.svg", SIGNED_MEMBERS),
     Row("GET", "/lessons/{lesson}/cover", SIGNED_MEMBERS),
     Row("POST", "/lessons/{lesson}/cover", group_a(SIGN_FIRST, 422, TO_COVER),
         data={"person_id": "{facilitator}", "class_name": "6R science", "covered_by_id": "0"},

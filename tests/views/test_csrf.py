@@ -30,7 +30,7 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_MESSAGE = "the security token is missing or wrong"
 
 FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*\svalue="([^"]+)"')
-HEADER_TOKEN = re.compile(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
+HEADER_TOKEN = re.compile(r'(?:data-)?hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 
 
