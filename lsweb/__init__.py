@@ -140,6 +140,16 @@ def _register_hooks(app: Flask) -> None:
 
     from .models import Role
 
+    @app.template_filter("local")
+    def _local_time(moment):
+        """An instant (kept in UTC) in the viewer's school's time zone (else the installation's)."""
+        from flask_login import current_user
+
+        from .timezones import local, zone_of
+
+        school = current_user.school if current_user.is_authenticated else None
+        return local(moment, zone_of(school))
+
     @app.context_processor
     def _globals():
         from . import permissions
