@@ -132,6 +132,16 @@ def _register_hooks(app: Flask) -> None:
 
     from .models import Role
 
+    @app.template_filter("local")
+    def _local_time(moment):
+        """An instant (kept in UTC) in the viewer's school's time zone (else the installation's)."""
+        from flask_login import current_user
+
+        from .timezones import local, zone_of
+
+        school = current_user.school if current_user.is_authenticated else None
+        return local(moment, zone_of(school))
+
     @app.context_processor
     def _globals():
         from . import permissions
@@ -154,6 +164,7 @@ def _layout_urls(app: Flask):
 
         urls = SimpleNamespace(css=url_for("static", filename="css/lsweb.css"),
                                htmx=url_for("static", filename="vendor/htmx-2.0.11.min.js"),
+                               signout_js=url_for("static", filename="js/signout.js"),
                                icon=url_for("static", filename="favicon.svg"),
                                **{name: url_for(endpoint) for name, endpoint in LAYOUT_URLS.items()})
         app.extensions["lsweb.layout_urls"] = urls

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import AuditEntry, Role, School
 from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audit_log,
                            manageable_schools, school_or_404, staff_member_or_404)
+from ..timezones import default_zone_name
 from ..web import done, form_error, render
 from . import bp, services
 from .forms import AllowanceForm, EmptyForm, SchoolEditForm, SchoolForm, StaffForm
@@ -166,7 +167,8 @@ def edit_school(school_id: int):
     form = SchoolEditForm(obj=school)
     if form.validate_on_submit():
         try:
-            services.rename_school(current_user, school, form.name.data, form.retention_days.data)
+            services.rename_school(current_user, school, form.name.data, form.retention_days.data,
+                                   form.timezone.data or "")
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)
@@ -174,7 +176,8 @@ def edit_school(school_id: int):
             flash("The school's details are saved.", "success")
             return done(url_for("admin.staff", school=school.id))
     status = 422 if form.errors else 200
-    return render("admin/school_form.html", "form", status=status, form=form, school=school)
+    return render("admin/school_form.html", "form", status=status, form=form, school=school,
+                  default_zone=default_zone_name())
 
 
 @bp.route("/schools/<int:school_id>/time", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from ..models import CoverEntry, TimeKind
 from ..models.base import utcnow
 from ..permissions import is_facilitator
 from ..web import done, form_error, render
-from . import bp, cover, ledger
+from . import bp, calendar_feed, cover, ledger
 from .forms import CoverForm, TimeForm
 from .views import lesson_for_page, local_now
 
@@ -82,15 +82,40 @@ def cover_csv(lesson_id: int):
 @bp.route("/me/calendar.ics")
 @login_required
 def my_calendar():
-    return Response(cover.calendar_for(current_user, utcnow()), mimetype="text/calendar",
+    return Response(calendar_feed.feed(current_user, utcnow()), mimetype="text/calendar",
                     headers={"Content-Disposition": 'attachment; filename="research-lessons.ics"',
                              "Cache-Control": "private, no-store"})
 
 
+@bp.route("/calendar/<token>.ics")
+def calendar_subscription(token: str):
+    """The feed a calendar app subscribes to: the secret in the URL is the only key (no sign-in)."""
+    person = calendar_feed.person_for(token)
+    if person is None:
+        abort(404)
+    return Response(calendar_feed.feed(person, utcnow()), mimetype="text/calendar",
+                    headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+
+
+@bp.route("/me/calendar/reset", methods=["POST"])
+@login_required
+def reset_calendar():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    had_one = current_user.calendar_token is not None
+    calendar_feed.reset_token(current_user)
+    flash("Your calendar has a new address: the old one no longer works. Subscribe again with the new one."
+          if had_one else "Your calendar address is ready: add it to your calendar app.", "info")
+    return done(url_for("lessonday.my_time"))
+
+
 def time_context(form: TimeForm | None = None) -> dict:
     today = local_now().date()
+    token = current_user.calendar_token
+    feed_url = url_for("lessonday.calendar_subscription", token=token, _external=True) if token else None
     return {"usage": ledger.usage(current_user, today), "entries": ledger.entries(current_user, today),
-            "form": form or TimeForm(on=today), "year": ledger.school_year(today)}
+            "form": form or TimeForm(on=today), "year": ledger.school_year(today), "feed_url": feed_url,
+            "calendar_form": EmptyForm()}
 
 
 @bp.route("/me/time", methods=["GET", "POST"])

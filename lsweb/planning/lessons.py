@@ -12,6 +12,7 @@ from ..models import Cycle, CycleStatus, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_member
 from ..protocol.services import require_gate
+from ..timezones import wall_clock, zone_of
 
 MAX_STAGES = 40
 MAX_LESSONS = 12
@@ -78,6 +79,9 @@ def update_details(user: User, lesson: ResearchLesson, details: LessonDetails, b
         raise DomainError("Choose a member of the group to teach.", "teacher_id")
     if not 10 <= details.duration_minutes <= 300:
         raise DomainError("A lesson lasts between 10 and 300 minutes.", "duration_minutes")
+    if details.date is not None and details.start_time is not None:
+        # The school's wall-clock time: refused when the clocks skip it or show it twice that night.
+        wall_clock(details.date, details.start_time, zone_of(lesson.group.school))
     for name, limit in (("class_name", 80), ("room", 80)):
         value = " ".join((getattr(details, name) or "").split())
         if len(value) > limit:
