@@ -12,7 +12,8 @@ from ..extensions import db
 from ..models import AuditEntry, Role, School
 from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audit_log,
                            manageable_schools, school_or_404, staff_member_or_404)
-from ..web import done, form_error, render
+from ..timezones import default_zone_name
+from ..web import done, form_error, refusals_go_to, render
 from . import bp, services
 from .forms import AllowanceForm, EmptyForm, SchoolEditForm, SchoolForm, StaffForm
 
@@ -112,13 +113,10 @@ def _member_action(member_id: int, action):
     member = staff_member_or_404(current_user, member_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        message = action(member)
-        flash(message, "success")
-    except DomainError as error:
-        flash(error.message, "error")
-    return done(url_for("admin.staff", school=member.school_id) if member.school_id
-                else url_for("admin.staff"))
+    back = url_for("admin.staff", school=member.school_id) if member.school_id else url_for("admin.staff")
+    refusals_go_to(back)
+    flash(action(member), "success")
+    return done(back)
 
 
 @bp.route("/staff/<int:member_id>/deactivate", methods=["POST"])
@@ -185,7 +183,8 @@ def edit_school(school_id: int):
     form = SchoolEditForm(obj=school)
     if form.validate_on_submit():
         try:
-            services.rename_school(current_user, school, form.name.data, form.retention_days.data)
+            services.rename_school(current_user, school, form.name.data, form.retention_days.data,
+                                   form.timezone.data or "")
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)
@@ -193,7 +192,8 @@ def edit_school(school_id: int):
             flash("The school's details are saved.", "success")
             return done(url_for("admin.staff", school=school.id))
     status = 422 if form.errors else 200
-    return render("admin/school_form.html", "form", status=status, form=form, school=school)
+    return render("admin/school_form.html", "form", status=status, form=form, school=school,
+                  default_zone=default_zone_name())
 
 
 @bp.route("/schools/<int:school_id>/time", methods=["GET", "POST"])

@@ -306,3 +306,53 @@ def test_the_world_is_what_the_matrix_assumes(world):
     assert CycleStatus(world.ids["next_status"]) not in cycle_services.GATED
     assert db.session.get(CasePupil, world.ids["pupil"]).cycle.group_id == group.id
     assert not any(link.builds_on_id == world.ids["group_c"] for link in group_services.links(group)[0])
+
+
+# --- what the access decision costs ---------------------------------------------------------------
+# The busiest requests of a meeting, counted in SQL statements (BEGIN and COMMIT included): the plan
+# page a member opens again (its structure cached) and one plan-box save as the page's script sends it.
+# The access decision is one of them; these fail when a change makes either request do more.
+PLAN_PAGE_STATEMENTS = 2
+PLAN_BOX_SAVE_STATEMENTS = 14
+
+
+@pytest.fixture
+def statements(app):
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    engine = db.engine
+
+    @contextmanager
+    def _statements():
+        sent: list[str] = []
+
+        def note(conn, cursor, statement, *args):
+            sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+    return _statements
+
+
+def test_the_plan_page_and_a_plan_box_save_cost_no_more_statements(client, login, factories, statements):
+    from ..plans import planning_team
+
+    team = planning_team(factories)
+    login(team.ana)
+    url = f"/lessons/{team.lesson.id}"
+    assert client.post(f"{url}/fields/aspect", data={"text": "Pupils compare", "version": "0"}).status_code == 200
+    assert client.get(url).status_code == 200  # renders and caches the plan's structure
+    with statements() as page:
+        assert client.get(url).status_code == 200
+    with statements() as save:
+        answer = client.post(f"{url}/fields/aspect", data={"text": "Pupils compare fractions", "version": "1"})
+    assert answer.status_code == 200 and answer.get_json()["status"] == "saved"
+    print(f"\nplan page: {len(page)} statements; plan-box save: {len(save)} statements")
+    assert len(page) <= PLAN_PAGE_STATEMENTS, page
+    assert len(save) <= PLAN_BOX_SAVE_STATEMENTS, save

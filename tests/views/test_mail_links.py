@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from lsweb.extensions import db
-from lsweb.models import AccountToken, AuditEntry, MailStatus, OutboxMessage, Role, User, UserSession
+from lsweb.models import AccountToken, AuditEntry, Role, User, UserSession
 
 from ..conftest import TEST_PASSWORD
 from ..smtp_server import smtp_server  # noqa: F401  (fixture)
