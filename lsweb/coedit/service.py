@@ -76,7 +76,7 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
     """Apply one update; raises shape.Refused (over a limit), ClientTaken, documents.Locked."""
     if t.locked:
         raise documents.Locked()
-    for attempt in range(3):
+    for _attempt in range(3):
         with store.doc_lock(t.name):
             entry = open_entry(t)
             before_state = entry.doc.get_state()

@@ -101,7 +101,7 @@ def ensure_parts(doc: Doc, text_keys: list[str], pupil_ids: list[int] | None = N
     missing = [key for key in text_keys if key not in box]
     stage_gaps = []
     if pupil_ids is not None:
-        for key, stage in doc.get("stages", type=Map).items():
+        for stage in doc.get("stages", type=Map).values():
             predictions = stage.get("predictions") if isinstance(stage, Map) else None
             if isinstance(predictions, Map):
                 stage_gaps += [(predictions, str(p)) for p in pupil_ids if str(p) not in predictions]

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar, Event, Timezone
 
 from ..extensions import db
-from ..models import Cycle, GroupMember, Installation, ResearchLesson, User
+from ..models import (Cycle, GroupMember, Installation, OpenHouse, OpenHouseRegistration, ResearchLesson,
+                      User)
 from ..permissions import can_see_lesson
 from ..timezones import zone_of
 
@@ -112,6 +113,30 @@ def feed(user: User, now: datetime) -> bytes:
             if covers:
                 description += " Cover needed for: " + ", ".join(covers) + "."
             event.add("description", description.strip())
+        events.append(event)
+    visits = db.session.execute(
+        db.select(ResearchLesson, OpenHouseRegistration.cancelled_at, OpenHouse.id)
+        .join(OpenHouse, OpenHouse.lesson_id == ResearchLesson.id)
+        .join(OpenHouseRegistration, OpenHouseRegistration.open_house_id == OpenHouse.id)
+        .where(OpenHouseRegistration.user_id == user.id, ResearchLesson.date.is_not(None),
+               ResearchLesson.start_time.is_not(None)))
+    for lesson, cancelled_at, house_id in visits:
+        # A visitor from another school: the open-house lesson they registered for (cancelled: CANCELLED).
+        cancelled = cancelled_at is not None
+        zone = zone_of(lesson.group.school)
+        zones.setdefault(zone.key, []).append(lesson.date)
+        start = datetime.combine(lesson.date, lesson.start_time).replace(tzinfo=zone)
+        event = Event()
+        event.add("uid", f"open-house-{house_id}-{uid_suffix}@lsweb")
+        event.add("dtstamp", now)
+        event.add("dtstart", start)
+        event.add("dtend", start + timedelta(minutes=lesson.duration_minutes))
+        event.add("sequence", lesson.details_version - 1 + (1 if cancelled else 0))
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        where = ", ".join(x for x in (lesson.room, lesson.group.school.name) if x)
+        event.add("summary", f"{'Cancelled: ' if cancelled else ''}Open-house visit: {lesson.group.name}, "
+                             f"research lesson {lesson.title}")
+        event.add("location", where)
         events.append(event)
     for name, days in zones.items():
         calendar.add_component(_vtimezone(name, min(days), max(days)))

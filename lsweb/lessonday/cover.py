@@ -142,10 +142,3 @@ def cover_csv(lesson: ResearchLesson) -> str:
 
 def _cell(value: str) -> str:
     return "'" + value if value and value[0] in "=+-@\t\r" else value
-
-
-def calendar_for(user: User, now: datetime) -> bytes:
-    """The person's research lessons as an iCalendar file (the same as their subscription feed)."""
-    from .calendar_feed import feed
-
-    return feed(user, now)

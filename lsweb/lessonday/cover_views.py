@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import CoverEntry, TimeKind
 from ..models.base import utcnow
 from ..permissions import is_facilitator
-from ..web import done, form_error, render
+from ..web import done, form_error, refusals_go_to, render
 from . import bp, calendar_feed, cover, ledger
 from .forms import CoverForm, TimeForm
 from .views import lesson_for_page, local_now
@@ -47,8 +47,8 @@ def cover_page(lesson_id: int):
             else:
                 flash("The class is on the cover list.", "success")
                 return done(url_for("lessonday.cover_page", lesson_id=lesson.id))
-        return form_error("lessons/cover.html", "form", **context)
-    return render("lessons/cover.html", **context)
+        return form_error("lessonday/cover.html", "form", **context)
+    return render("lessonday/cover.html", **context)
 
 
 @bp.route("/lessons/<int:lesson_id>/cover/<int:entry_id>/remove", methods=["POST"])
@@ -60,12 +60,9 @@ def remove_cover(lesson_id: int, entry_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        cover.remove_cover(current_user, entry)
-        flash("Removed from the cover list.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    refusals_go_to(url_for("lessonday.cover_page", lesson_id=lesson.id))
+    cover.remove_cover(current_user, entry)
+    flash("Removed from the cover list.", "success")
     return done(url_for("lessonday.cover_page", lesson_id=lesson.id))
 
 
@@ -133,7 +130,7 @@ def my_time():
             else:
                 flash("Your time is logged.", "success")
                 return done(url_for("lessonday.my_time"))
-        return form_error("lessons/time.html", "form", **time_context(form))
-    return render("lessons/time.html", **time_context())
+        return form_error("lessonday/time.html", "form", **time_context(form))
+    return render("lessonday/time.html", **time_context())
 
 

@@ -9,19 +9,13 @@ from flask_login import current_user
 from ..errors import DomainError
 from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
-from ..web import done, render
+from ..web import done, on_refusal, refusals_go_to, render
 from . import bp, fields, lessons, presence
 from .autosave import autosave
 from .page import PostedFieldsRefused, open_conflict_or_none, save_posted_fields
-from .views import PAGE, page_of, plan_url, publish, refused_page, visible_lesson
+from .views import PAGE, page_of, plan_url, refused_page, visible_lesson
 
 MAX_BASE_TEXT = fields.MAX_TEXT * 2
-
-
-def publish_saved(lesson: ResearchLesson, result: fields.SaveResult) -> None:
-    if result.stored:
-        publish(lesson, "field-saved", key=result.key, version=result.version, text=result.text,
-                by=current_user.display_name)
 
 
 @bp.route("/lessons/<int:lesson_id>/fields/<key>", methods=["POST"])
@@ -40,9 +34,9 @@ def save_field(lesson_id: int, key: str):
         try:
             return save(text, version, base_text)
         except PostedFieldsRefused as refused:
-            raise DomainError(" ".join(refused.errors.values()), key)
+            raise DomainError(" ".join(refused.errors.values()), key) from None
 
-    return autosave(refused_as_domain_error, fields.FieldNotFound, MAX_BASE_TEXT, lambda result: None)
+    return autosave(refused_as_domain_error, fields.FieldNotFound, MAX_BASE_TEXT)
 
 
 @bp.route("/lessons/<int:lesson_id>/fields")
@@ -58,16 +52,11 @@ def field_state(lesson_id: int):
 def save_plan(lesson_id: int):
     """The whole plan in one post (what a browser without JavaScript sends), with the same checks."""
     lesson = visible_lesson(lesson_id)
+    refusals_go_to(plan_url(lesson))
     try:
         results = save_posted_fields(current_user, lesson, request.form)
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(plan_url(lesson))
-    for result in results:
-        publish_saved(lesson, result)
     kept = [r for r in results if r.status in ("conflict", "removed")]
     merged = [r for r in results if r.status == "merged"]
     if kept:
@@ -109,18 +98,12 @@ def use_mine(lesson_id: int, conflict_id: int):
     lesson = visible_lesson(lesson_id)
     conflict = _conflict_or_404(lesson, conflict_id)
     text = request.form.get("text", conflict.text)
-    try:
-        stage = conflict.field.stage
-        if stage is not None and stage.removed_at is not None:
-            lessons.restore_stage(current_user, stage)
-        result = fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
-        fields.dismiss_conflict(current_user, conflict)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _conflicts_answer(lesson)
-    publish_saved(lesson, result)
-    publish(lesson)
+    on_refusal(lambda error: _conflicts_answer(lesson))
+    stage = conflict.field.stage
+    if stage is not None and stage.removed_at is not None:
+        lessons.restore_stage(current_user, stage)
+    fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
+    fields.dismiss_conflict(current_user, conflict)
     flash("Your text is in the plan now.", "success")
     return _conflicts_answer(lesson)
 
@@ -135,9 +118,8 @@ def presence_region(lesson_id: int):
     if request.method == "POST":
         if request.form.get("left") == "1":
             presence.leave(current_user, lesson)
-            publish(lesson, "presence-changed")
-        elif presence.touch(current_user, lesson, request.form.get("field", "")):
-            publish(lesson, "presence-changed")
+        else:
+            presence.touch(current_user, lesson, request.form.get("field", ""))
         return "", 204
     context = page_of(lesson)
     context["present"] = presence.present(lesson)

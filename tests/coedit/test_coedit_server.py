@@ -192,7 +192,7 @@ def test_snapshots_compact_the_log_and_loading_stays_exact(app, client, login, f
     page = Replica(client, f"plan-{team.lesson.id}")
     page.sync()
     for i in range(23):
-        assert page.edit(lambda r: r.text("aspect").insert(len(str(r.text("aspect"))), str(i % 10)))[0] == 200
+        assert page.edit(lambda r, i=i: r.text("aspect").insert(len(str(r.text("aspect"))), str(i % 10)))[0] == 200
     store.clear_cache()
     fresh = Replica(client, page.name)
     fresh.sync()

@@ -5,7 +5,7 @@ inserted and nobody deleted."""
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
-from pycrdt import Doc, Map, Text
+from pycrdt import Doc, Map
 
 from lsweb.coedit import shape
 

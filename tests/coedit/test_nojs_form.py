@@ -86,7 +86,7 @@ def test_history_groups_a_spell_and_restore_is_a_new_change(app, login, factorie
     ana = Replica(ana_client, f"plan-{team.lesson.id}")
     ana.sync()
     for word in ("Place ", "value ", "first"):
-        assert ana.edit(lambda r: r.text("aspect").insert(len(str(r.text("aspect")).encode()), word))[0] == 200
+        assert ana.edit(lambda r, word=word: r.text("aspect").insert(len(str(r.text("aspect")).encode()), word))[0] == 200
     ben = Replica(_client(app, login, team.ben), ana.name)
     ben.sync()
     assert ben.edit(lambda r: r.text("aspect").insert(0, "Ben: "))[0] == 200

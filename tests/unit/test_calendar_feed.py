@@ -128,3 +128,26 @@ def test_the_my_time_page_offers_the_subscription(client, login, factories):
     page = client.get("/me/time").get_data(as_text=True)
     db.session.refresh(team.ana)
     assert f"/calendar/{team.ana.calendar_token}.ics" in page
+
+
+def test_an_open_house_visit_is_in_the_visitors_feed_and_cancelling_keeps_it_cancelled(client, factories):
+    from datetime import timedelta
+
+    from lsweb.sharing import openhouse
+
+    from ..sharing_setup import other_school_teacher, written_summary
+
+    team = written_summary(factories)
+    team.lesson.date, team.lesson.start_time = date.today() + timedelta(days=3), time(10, 40)
+    db.session.commit()
+    house = openhouse.save(team.lead, team.lesson, 5, "Watch the strips.", "")
+    visitor = other_school_teacher(factories)
+    openhouse.register(visitor, house)
+    (visit,) = events(subscribe(client, visitor)[1])
+    assert visit.summary.value.startswith("Open-house visit:") and visit.status.value == "CONFIRMED"
+    start = visit.dtstart.value
+    assert (start.hour, start.minute) == (10, 40)
+    openhouse.cancel(visitor, house)
+    (cancelled,) = events(subscribe(client, visitor)[1])
+    assert cancelled.uid.value == visit.uid.value and cancelled.status.value == "CANCELLED"
+    assert int(cancelled.sequence.value) > int(visit.sequence.value)

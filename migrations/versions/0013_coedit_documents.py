@@ -1,15 +1,15 @@
 """co-edited documents: update log, snapshots, client ids, editing spells; stage keys; every existing
 plan and summary becomes a document holding exactly its current text
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
