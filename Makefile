@@ -34,6 +34,10 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/throughput.py
 
+## make lint: ruff over the tree (the rules are in pyproject.toml)
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check lsweb tests bench migrations wsgi.py
+
 ## make bundle: the offline bundle (dist/lsweb-VERSION-offline-*.tar.gz): the wheel, every dependency's
 ## wheel for the target Python, and install.sh (see docs/deployment.md)
 bundle: $(VENV)/.installed-dev

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Live fan-out: how long a published event takes to reach N open SSE streams (p50/p95).
 
-    .venv/bin/python bench/fanout.py                     (the QUALITY.md scenarios, about 3 minutes)
+    .venv/bin/python bench/fanout.py                     (the docs/quality.md scenarios, about 3 minutes)
     .venv/bin/python bench/fanout.py --clients 200 --setups memory:1,redis:4 --events 30
 
 What it does:

@@ -37,7 +37,7 @@ def _bench_user(db, User, Role, school_id, n, role, password_hash):
 
 def _fill_plan(lesson, writers, pupils) -> None:
     """The demo's RL1 plan (6 stages, aims, criteria, predictions), written by three members."""
-    from lsweb.demo_planning import AIMS, CRITERIA, STAGES
+    from lsweb.demo.planning import AIMS, CRITERIA, STAGES
     from lsweb.extensions import db
     from lsweb.planning import fields, lessons, observers
 
@@ -86,7 +86,7 @@ def _discuss(lesson, people, count: int, tag: str) -> None:
 
 
 def _bench_group(index, lead, members, today):
-    from lsweb.demo_lessonday import seed_lesson_day
+    from lsweb.demo.lessonday import seed_lesson_day
     from lsweb.extensions import db
     from lsweb.groups import cycles
     from lsweb.groups import services as groups

@@ -49,7 +49,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from .auth.cookie_session import ThrottledRefreshSessionInterface
-
     from .security import secure_cookies_over_https
 
     app.session_interface = ThrottledRefreshSessionInterface()
@@ -82,24 +81,38 @@ def _init_extensions(app: Flask) -> None:
 
     live.init_app(app)
 
+    from .mail import tasks as mail_tasks
+
+    mail_tasks.init_app(app)
+
     from .auth.sessions import configure_login
 
     configure_login(app, login_manager)
 
 
+def _load_modules() -> None:
+    """The modules that register routes on their package's blueprint, or exporters and listeners."""
+    from .admin import import_views, job_titles, outbox, views  # noqa: F401
+    from .auth import link_views, views  # noqa: F401,F811
+    from .discussion import personal_data, views  # noqa: F401,F811
+    from .groups import cycle_views, views  # noqa: F401,F811
+    from .home import views  # noqa: F401,F811
+    from .lessonday import cover_views, records, views  # noqa: F401,F811
+    from .planning import field_views, stamp, views  # noqa: F401,F811
+    from .protocol import views  # noqa: F401,F811
+    from .sharing import privacy, views_fair, views_library, views_openhouse, views_summary  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
+    _load_modules()
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .discussion import bp as discussion_bp
-    from .discussion.views import channel_allowed as board_channel_allowed
     from .groups import bp as groups_bp
-    from .groups.views import channel_allowed
     from .home import bp as home_bp
     from .lessonday import bp as lessonday_bp
     from .live import bp as live_bp
-    from .live import register_channel
     from .planning import bp as planning_bp
-    from .planning.views import channel_allowed as lesson_channel_allowed
     from .protocol import bp as protocol_bp
 
     app.register_blueprint(auth_bp)
@@ -115,13 +128,12 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(operations_bp)
     from .sharing import bp as sharing_bp
-    from .sharing.views_summary import channel_allowed as summary_channel_allowed
 
     app.register_blueprint(sharing_bp)
-    register_channel("summary", summary_channel_allowed)
-    register_channel("group", channel_allowed)
-    register_channel("lesson", lesson_channel_allowed)
-    register_channel("board", board_channel_allowed)
+    # The live channels (name pattern and who may subscribe, lsweb/channels.py); templates name them.
+    from . import channels as _declared, live  # noqa: F401
+
+    app.jinja_env.globals["channels"] = live.declared
 
 
 def _register_hooks(app: Flask) -> None:
@@ -132,6 +144,16 @@ def _register_hooks(app: Flask) -> None:
 
     from .models import Role
 
+    @app.template_filter("local")
+    def _local_time(moment):
+        """An instant (kept in UTC) in the viewer's school's time zone (else the installation's)."""
+        from flask_login import current_user
+
+        from .timezones import local, zone_of
+
+        school = current_user.school if current_user.is_authenticated else None
+        return local(moment, zone_of(school))
+
     @app.context_processor
     def _globals():
         from . import permissions
@@ -140,7 +162,7 @@ def _register_hooks(app: Flask) -> None:
 
 
 LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "library": "sharing.library_index", "staff": "admin.staff", "schools": "admin.schools",
-               "audit_log": "admin.audit_log", "my_time": "lessonday.my_time", "my_data": "operations.my_data",
+               "audit_log": "admin.audit_log", "outbox": "admin.outbox", "my_time": "lessonday.my_time", "my_data": "operations.my_data",
                "password": "auth.change_password", "sessions": "auth.my_sessions", "logout": "auth.logout"}
 
 

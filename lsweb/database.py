@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from .shipped import folder
 
@@ -14,8 +16,25 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _wants_write() -> bool:
-    """A request that may write starts its transaction with BEGIN IMMEDIATE; reads stay deferred."""
-    return not (has_request_context() and request.method in READ_METHODS)
+    """The first transaction of a request that may write starts with BEGIN IMMEDIATE (it is the
+    service's, which reads and writes and commits once). Reads stay deferred: every transaction of a
+    GET, and every transaction of a POST after its first one has ended (the reads that render the
+    answer), so the write lock is never held while a page is rendered or an event published."""
+    if not has_request_context():
+        return True
+    return request.method not in READ_METHODS and not g.get("_lsweb_wrote")
+
+
+def holds_write_lock() -> bool:
+    """Whether this request's session transaction began with BEGIN IMMEDIATE and is still open (SQLite):
+    another connection wanting to write now would wait for this one, that is for itself."""
+    return has_request_context() and bool(g.get("_lsweb_immediate")) and not g.get("_lsweb_wrote")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(_session, transaction) -> None:
+    if transaction.parent is None and has_request_context() and g.get("_lsweb_immediate"):
+        g._lsweb_wrote = True
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -36,9 +55,67 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
+    writers = WriterQueue()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+        if _wants_write():
+            writers.enter(connection.connection.dbapi_connection)
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                writers.leave(connection.connection.dbapi_connection)
+                raise
+            if has_request_context():
+                g._lsweb_immediate = True
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+    # These events come just before SQLAlchemy asks the driver to commit or roll back: the writer ends
+    # its transaction here, so the next one starts only once the lock is really free (the driver's own
+    # commit or rollback that follows finds no transaction and does nothing).
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection):
+        writers.leave(connection.connection.dbapi_connection, finish="commit")
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection):
+        writers.leave(connection.connection.dbapi_connection, finish="rollback")
+
+    @event.listens_for(engine, "checkin")
+    @event.listens_for(engine, "reset")
+    def _on_return(dbapi_connection, *_args):
+        writers.leave(dbapi_connection)
+
+
+class WriterQueue:
+    """The writers of one process take SQLite's write lock one after another, waiting here on a lock
+    handed over the moment the previous writer commits, instead of in SQLite's busy handler (which
+    sleeps and polls, so that under load a waiting writer may sleep past its busy timeout and fail with
+    "database is locked" while the lock was free most of the time). Other processes on the same
+    database still meet at SQLite's lock, with its busy timeout."""
+
+    WAIT_SECONDS = 30.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+
+    def enter(self, dbapi_connection) -> None:
+        if self._holder == id(dbapi_connection):
+            return
+        if self._lock.acquire(timeout=self.WAIT_SECONDS):  # else: on to SQLite's own busy timeout
+            self._holder = id(dbapi_connection)
+
+    def leave(self, dbapi_connection, finish: str | None = None) -> None:
+        if self._holder is None or self._holder != id(dbapi_connection):
+            return
+        try:
+            if finish is not None and dbapi_connection.in_transaction:
+                getattr(dbapi_connection, finish)()
+        finally:
+            self._holder = None
+            self._lock.release()
 
 
 def init_engine(app: Flask, db) -> None:

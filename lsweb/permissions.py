@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 
+from . import access
 from .extensions import db
 from .models import Role, School, User
 
@@ -59,26 +60,24 @@ def staff_member_or_404(user: User, member_id: int) -> User:
     return member
 
 
-# --- Lesson study groups -------------------------------------------------------------------------
+# --- Lesson study groups: asked of lsweb/access.py (one query per person and object per request) ----
 
-def membership(user: User, group) -> "GroupMember | None":
+def membership(user: User, group):
+    """The person's current GroupMember row in the group, or None."""
     from .models import GroupMember
 
-    if not user.is_authenticated:
+    if not access.of_group(user, group).member:
         return None
     return db.session.scalar(db.select(GroupMember).where(
         GroupMember.group_id == group.id, GroupMember.user_id == user.id, GroupMember.left_at.is_(None)))
 
 
 def is_member(user: User, group) -> bool:
-    return membership(user, group) is not None
+    return access.of_group(user, group).member
 
 
 def is_facilitator(user: User, group) -> bool:
-    from .models import GroupRole
-
-    member = membership(user, group)
-    return member is not None and member.role is GroupRole.FACILITATOR
+    return access.of_group(user, group).facilitator
 
 
 def can_create_group(user: User) -> bool:
@@ -86,44 +85,15 @@ def can_create_group(user: User) -> bool:
                                                                    Role.NETWORK_ADMIN)
 
 
-def group_or_404(user: User, group_id: int):
-    """A group the user belongs to. Everyone else, school leaders and admins included, gets 404."""
-    from .models import StudyGroup
-
-    group = db.session.get(StudyGroup, group_id)
-    if group is None or not is_member(user, group):
-        abort(404)
-    return group
-
-
-def lessons_gate(group):
-    """THE protocol gate: research lessons may be scheduled, planned or taught only when every
-    current member has signed the current protocol version. Returns (open, missing members)."""
-    from .protocol.services import gate_status
-
-    return gate_status(group)
+group_or_404 = access.group_or_404
+lesson_or_404 = access.lesson_or_404
 
 
 def has_signed_current(user: User, group) -> bool:
     """A member sees the group's plans, observations and discussion only after signing."""
-    from .protocol.services import signed_current
-
-    return signed_current(user, group)
-
-
-# --- Research lessons ------------------------------------------------------------------------------
-
-def lesson_or_404(user: User, lesson_id: int):
-    """A research lesson of a group the user belongs to; anyone else gets 404. Whether the member may
-    see the plan (signed the protocol) is the caller's next question."""
-    from .models import ResearchLesson
-
-    lesson = db.session.get(ResearchLesson, lesson_id)
-    if lesson is None or not is_member(user, lesson.cycle.group):
-        abort(404)
-    return lesson
+    return access.of_group(user, group).sees_material
 
 
 def can_see_lesson(user: User, lesson) -> bool:
     """Members who have signed the group's current protocol see its lessons, plans and discussion."""
-    return is_member(user, lesson.cycle.group) and has_signed_current(user, lesson.cycle.group)
+    return access.of_lesson(user, lesson).sees_material

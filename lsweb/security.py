@@ -80,6 +80,9 @@ def error_response(code: int, detail: str | None = None):
 
 
 def register_error_pages(app: Flask) -> None:
+    from .web import register_domain_errors
+
+    register_domain_errors(app)
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda e, code=code: error_response(code))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, session
+from urllib.parse import urlsplit
+
+from flask import flash, g, make_response, redirect, render_template, request, session
 from jinja2_fragments.flask import render_block
 
 
@@ -54,3 +56,44 @@ def done(location: str, template: str | None = None, block: str | None = None, *
 def form_error(template: str, block: str, **context):
     """Re-render the form with its messages beside the fields and the user's input kept (422)."""
     return render(template, block, status=422, **context)
+
+
+# --- a service's refusal, answered the same way everywhere ---------------------------------------------
+
+def refusals_go_to(location: str) -> None:
+    """Where a refusal (a DomainError the view does not catch) sends the person back to in this request;
+    without it, the page the form was on (the Referer, when it is this site's), else home."""
+    g.refused_to = location
+
+
+def on_refusal(answer, flashes: bool = False) -> None:
+    """How this request answers a refusal: `answer(error)` makes the response (for htmx, the region
+    again, say) once what the request wrote is undone; `flashes`: the answer shows the message itself."""
+    g.refusal_answer, g.refusal_flashes = answer, flashes
+
+
+def _back() -> str:
+    if g.get("refused_to"):
+        return g.refused_to
+    referrer = request.referrer or ""
+    parts, own = urlsplit(referrer), urlsplit(request.host_url)
+    if referrer and (parts.scheme, parts.netloc) == (own.scheme, own.netloc):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
+
+
+def register_domain_errors(app) -> None:
+    """A rule of lsweb refused the action: undo what the request wrote, show the rule's message, and
+    answer as after any action: a 303 back for a browser, HX-Redirect for htmx (the message shows on
+    the page it lands on). Views catch the error themselves only where they show a form again with the
+    message beside its field."""
+    from .errors import DomainError
+    from .extensions import db
+
+    @app.errorhandler(DomainError)
+    def _refused(error: DomainError):
+        db.session.rollback()
+        answer = g.pop("refusal_answer", None)
+        if answer is None or not g.get("refusal_flashes"):
+            flash(error.message, "error")
+        return answer(error) if answer is not None else done(_back())

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Role, School, User
 from ..models.base import utcnow
 from ..permissions import assignable_roles, can_manage_staff
+from ..timezones import check_zone_name
 
 PAGE_SIZE = 50
 
@@ -80,8 +81,10 @@ def add_school(admin: User, name: str) -> School:
 MAX_RETENTION_DAYS = 3650
 
 
-def rename_school(admin: User, school: School, name: str, retention_days: int | None = None) -> None:
-    """Rename a school and (when given) set how many days its pupil-level records are kept."""
+def rename_school(admin: User, school: School, name: str, retention_days: int | None = None,
+                  timezone: str | None = None) -> None:
+    """Rename a school and (when given) set how many days its pupil-level records are kept and its time
+    zone ("" goes back to the installation's, LSWEB_TIMEZONE)."""
     if not can_manage_staff(admin, school):
         raise NotAllowed("You cannot change this school.")
     name = clean_name(name, "name")
@@ -91,6 +94,7 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
         raise DomainError("There is already a school with that name.", "name")
     if retention_days is not None and not 0 <= retention_days <= MAX_RETENTION_DAYS:
         raise DomainError(f"Enter a number of days from 0 to {MAX_RETENTION_DAYS}.", "retention_days")
+    zone = (check_zone_name(timezone) if timezone.strip() else None) if timezone is not None else None
     old = school.name
     school.name = name
     audit.record(admin, "school.renamed", target=name, details=f"from {old}", school_id=school.id)
@@ -98,10 +102,16 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
         audit.record(admin, "school.retention_changed", target=name, school_id=school.id,
                      details=f"{school.retention_days} → {retention_days} days")
         school.retention_days = retention_days
+    if timezone is not None and zone != school.timezone:
+        audit.record(admin, "school.timezone_changed", target=name, school_id=school.id,
+                     details=f"{school.timezone or 'the installation’s'} → {zone or 'the installation’s'}")
+        school.timezone = zone
     db.session.commit()
 
 
-def add_staff(admin: User, school: School | None, display_name: str, email: str, role: Role) -> User:
+def add_staff(admin: User, school: School | None, display_name: str, email: str, role: Role,
+              invite: bool = False) -> User:
+    """Add a person; with `invite`, e-mail them a link to choose their password (same commit)."""
     if school is not None and not can_manage_staff(admin, school):
         raise NotAllowed("You cannot add staff to that school.")
     if school is None and not admin.is_network_admin:
@@ -116,6 +126,10 @@ def add_staff(admin: User, school: School | None, display_name: str, email: str,
     db.session.flush()
     audit.record(admin, "staff.added", target=email, details=role.value,
                  school_id=school.id if school else None)
+    if invite:
+        from ..auth.links import queue_invitation
+
+        queue_invitation(admin, member)
     db.session.commit()
     return member
 

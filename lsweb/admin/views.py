@@ -12,7 +12,8 @@ from ..extensions import db
 from ..models import AuditEntry, Role, School
 from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audit_log,
                            manageable_schools, school_or_404, staff_member_or_404)
-from ..web import done, form_error, render
+from ..timezones import default_zone_name
+from ..web import done, form_error, refusals_go_to, render
 from . import bp, services
 from .forms import AllowanceForm, EmptyForm, SchoolEditForm, SchoolForm, StaffForm
 
@@ -42,8 +43,13 @@ def staff():
     school = _current_school()
     query = request.args.get("q", "")[:100]
     page = services.staff_page(school, query, request.args.get("page", 1, type=int))
+    from .. import mail
+    from ..auth.links import latest_invitations
+
     return render("admin/staff.html", "staff_list", school=school, page=page, query=query,
-                  schools=manageable_schools(current_user), action_form=EmptyForm())
+                  schools=manageable_schools(current_user), action_form=EmptyForm(),
+                  invitations=latest_invitations([member.id for member in page.items]),
+                  mail_on=mail.mail_is_on())
 
 
 def _staff_form(obj=None) -> StaffForm:
@@ -63,12 +69,16 @@ def add_staff():
         target = db.session.get(School, form.school_id.data) if form.school_id.data else None
         try:
             member = services.add_staff(current_user, target, form.display_name.data, form.email.data,
-                                        Role(form.role.data))
+                                        Role(form.role.data), invite=bool(form.send_invitation.data))
         except DomainError as error:
+            db.session.rollback()
             show_on_form(form, error)
         else:
-            flash(f"{member.display_name} is added. Use “Reset password” to give them a temporary "
-                  "password to sign in with.", "success")
+            if form.send_invitation.data:
+                flash(f"{member.display_name} is added and invited by e-mail to choose a password.", "success")
+            else:
+                flash(f"{member.display_name} is added. Use “Invite” to e-mail them a link to choose a "
+                      "password, or “Reset password” for a temporary one.", "success")
             return done(url_for("admin.staff", school=member.school_id or school.id))
     if form.errors:
         return form_error("admin/staff_form.html", "form", form=form, school=school, member=None)
@@ -103,13 +113,10 @@ def _member_action(member_id: int, action):
     member = staff_member_or_404(current_user, member_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        message = action(member)
-        flash(message, "success")
-    except DomainError as error:
-        flash(error.message, "error")
-    return done(url_for("admin.staff", school=member.school_id) if member.school_id
-                else url_for("admin.staff"))
+    back = url_for("admin.staff", school=member.school_id) if member.school_id else url_for("admin.staff")
+    refusals_go_to(back)
+    flash(action(member), "success")
+    return done(back)
 
 
 @bp.route("/staff/<int:member_id>/deactivate", methods=["POST"])
@@ -125,6 +132,16 @@ def reactivate_staff(member_id: int):
     def act(member):
         services.set_active(current_user, member, True)
         return f"{member.display_name} can sign in again."
+    return _member_action(member_id, act)
+
+
+@bp.route("/staff/<int:member_id>/invite", methods=["POST"])
+def invite_staff(member_id: int):
+    from ..auth.links import invite
+
+    def act(member):
+        invite(current_user, member)
+        return f"An invitation is on its way to {member.email}; earlier links to {member.display_name} no longer work."
     return _member_action(member_id, act)
 
 
@@ -166,7 +183,8 @@ def edit_school(school_id: int):
     form = SchoolEditForm(obj=school)
     if form.validate_on_submit():
         try:
-            services.rename_school(current_user, school, form.name.data, form.retention_days.data)
+            services.rename_school(current_user, school, form.name.data, form.retention_days.data,
+                                   form.timezone.data or "")
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)
@@ -174,7 +192,8 @@ def edit_school(school_id: int):
             flash("The school's details are saved.", "success")
             return done(url_for("admin.staff", school=school.id))
     status = 422 if form.errors else 200
-    return render("admin/school_form.html", "form", status=status, form=form, school=school)
+    return render("admin/school_form.html", "form", status=status, form=form, school=school,
+                  default_zone=default_zone_name())
 
 
 @bp.route("/schools/<int:school_id>/time", methods=["GET", "POST"])

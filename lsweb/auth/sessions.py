@@ -15,6 +15,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import bindparam, update
 
+from ..database import holds_write_lock
 from ..extensions import db
 from ..models import User, UserSession
 from ..models.base import utcnow
@@ -55,9 +56,12 @@ def load_user(user_id: str) -> User | None:
         return None
     user.session_id = session_id
     if utcnow() - last_seen_at > SEEN_EVERY:
-        with db.engine.begin() as connection:  # a short write of its own, rarely
-            connection.execute(update(UserSession).where(UserSession.id == session_id)
-                               .values(last_seen_at=utcnow()))
+        seen = update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
+        if holds_write_lock():  # a write request's own transaction: a second connection would wait on it
+            db.session.execute(seen)
+        else:
+            with db.engine.begin() as connection:  # a short write of its own, rarely
+                connection.execute(seen)
     return user
 
 

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("discussion", __name__)
 
-from . import records, views  # noqa: F401
+# Its views (and the modules that register exporters or listeners) are loaded by create_app
+# (lsweb/__init__.py), so importing one of its services does not import its views.

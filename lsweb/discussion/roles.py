@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from .. import audit
 from ..errors import DomainError, NotAllowed
+from ..channels import queue_board_change
 from ..extensions import db
 from sqlalchemy.orm import joinedload
 
 from ..models import BoardGuest, DiscussionBoard, GroupMember, GroupRole, ResearchLesson, User
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_facilitator, membership
-from .services import Clock, board_of
+from .boards import Clock, board_of
 
 
 def default_roles(lesson: ResearchLesson, board: DiscussionBoard | None) -> tuple[User | None, User | None]:
@@ -46,6 +47,7 @@ def set_roles(user: User, lesson: ResearchLesson, chair_id: int | None, recorder
             raise DomainError("Choose a member of the group.", name)
     board = board_of(lesson)
     board.chair_id, board.recorder_id = chair_id, recorder_id
+    queue_board_change(lesson.id, "board-roles")
     db.session.commit()
 
 

@@ -1,6 +1,6 @@
 """The rules of the discussion board. Services take the acting user and the objects, enforce who may
 do what, write, commit once and return; they raise DomainError (shown beside the field it names) or
-NotAllowed. Views publish `board-changed` on the channel "board-<lesson id>" after the commit.
+NotAllowed. Each change queues `board-changed` on the channel "board-<lesson id>", sent after the commit.
 
 Who: members of the lesson's group who have signed its current protocol read and post everywhere;
 guests the facilitator invited to this lesson's board read the whole board (the invitation says so:
@@ -12,9 +12,7 @@ facilitator, the chair and the recorder.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..errors import DomainError, NotAllowed
+from .. import access
+from ..channels import queue_board_change
 from ..extensions import db
 from ..models import (
     BoardGuest,
@@ -34,7 +34,8 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.discussion import MARKS
-from ..permissions import has_signed_current, is_facilitator, membership
+from ..permissions import has_signed_current, is_facilitator
+from .boards import Clock, board_of
 from .text import to_html, to_plain
 
 MAX_BODY = 10_000
@@ -42,7 +43,6 @@ MAX_REASON = 300
 PAGE_SIZE = 10      # newest posts per section on the board page; "Show earlier" loads more
 MAX_CHANGES = 500   # a page further behind than this reloads instead
 GUESTS = "guests"
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,16 @@ def guest_of(user: User, lesson: ResearchLesson) -> BoardGuest | None:
 
 
 def is_signed_member(user: User, lesson: ResearchLesson) -> bool:
-    group = lesson.cycle.group
-    return membership(user, group) is not None and has_signed_current(user, group)
+    return access.of_lesson(user, lesson).sees_material
 
 
 def can_read(user: User, lesson: ResearchLesson) -> bool:
-    return is_signed_member(user, lesson) or guest_of(user, lesson) is not None
+    standing = access.of_lesson(user, lesson)
+    return standing.sees_material or standing.guest
 
 
 def can_post_in(user: User, lesson: ResearchLesson, section: str, guest: bool | None = None) -> bool:
-    guest = guest_of(user, lesson) is not None if guest is None else guest
+    guest = access.of_lesson(user, lesson).guest if guest is None else guest
     if guest:
         return section == GUESTS
     return is_signed_member(user, lesson)
@@ -121,19 +121,6 @@ def _require_reader(user: User, lesson: ResearchLesson) -> None:
 
 # --- the board's change counter ----------------------------------------------------------------------
 
-def board_of(lesson: ResearchLesson) -> DiscussionBoard:
-    """The lesson's board row, created on first use (a concurrent creator is no error)."""
-    board = db.session.get(DiscussionBoard, lesson.id)
-    if board is None:
-        try:
-            with db.session.begin_nested():
-                board = DiscussionBoard(lesson_id=lesson.id, seq=0)
-                db.session.add(board)
-        except IntegrityError:
-            board = db.session.get(DiscussionBoard, lesson.id, populate_existing=True)
-    return board
-
-
 def current_seq(lesson: ResearchLesson) -> int:
     seq = db.session.scalar(db.select(DiscussionBoard.seq).where(DiscussionBoard.lesson_id == lesson.id))
     return seq or 0
@@ -141,8 +128,10 @@ def current_seq(lesson: ResearchLesson) -> int:
 
 def _next_seq(lesson: ResearchLesson) -> int:
     """The board's next change number; the UPDATE also locks the board's row until the commit, so
-    changes of one board are numbered in the order they commit."""
+    changes of one board are numbered in the order they commit. Every page of the board hears of the
+    change ("board-changed") once the transaction commits."""
     board_of(lesson)
+    queue_board_change(lesson.id)
     return db.session.execute(update(DiscussionBoard).where(DiscussionBoard.lesson_id == lesson.id)
                               .values(seq=DiscussionBoard.seq + 1).returning(DiscussionBoard.seq)
                               .execution_options(synchronize_session=False)).scalar_one()

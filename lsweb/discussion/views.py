@@ -19,13 +19,13 @@ from flask import (
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from .. import fragments, live
+from .. import fragments
 from ..fragments import Fragment
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import Post, ResearchLesson
 from ..permissions import has_signed_current, is_facilitator, is_member
-from ..web import form_error, html_response, is_fragment_request, render, see_other
+from ..web import form_error, html_response, is_fragment_request, on_refusal, render, see_other
 from . import bp, services
 from .forms import EditForm, GuestForm, HideForm, MarkForm, PostForm, RolesForm
 from .record import as_markdown, record_of
@@ -136,9 +136,8 @@ def _board_url(lesson: ResearchLesson, post: Post | None = None) -> str:
 
 
 def _changed(lesson: ResearchLesson, post: Post | None = None, status: int = 204):
-    """After an action: tell every page of the board, then answer htmx with 'sync now' (the change
-    arrives like everyone else's) and a plain browser with a 303 back to the board."""
-    live.publish(f"board-{lesson.id}", "board-changed", {"lesson": lesson.id})
+    """After an action (the service told every page of the board): answer htmx with 'sync now' (the
+    change arrives like everyone else's) and a plain browser with a 303 back to the board."""
     if is_fragment_request():
         response = make_response("", status)
         response.headers["HX-Trigger"] = "board-sync"
@@ -217,8 +216,6 @@ def add_post(lesson_id: int):
         key = f"reply-{parent.id}" if parent else form.section.data or ""
         return form_error(PAGE, "post_form", **board_context(lesson, guest, {key: form}), form=form,
                           section_key=form.section.data or "", parent=parent, titles=_titles(lesson))
-    if created:
-        live.publish(f"board-{lesson.id}", "board-changed", {"lesson": lesson.id, "post": post.id})
     if is_fragment_request():
         fresh = new_form(post.section, parent)
         response = render(PAGE, "post_form", lesson=lesson, form=fresh, section_key=post.section, parent=parent,
@@ -252,10 +249,8 @@ def edit(lesson_id: int, post_id: int):
 def delete(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
-    try:
-        services.delete_post(current_user, post)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.delete_post(current_user, post)
     return _changed(lesson, post)
 
 
@@ -264,10 +259,8 @@ def hide(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
     form = HideForm()
-    try:
-        services.hide_post(current_user, post, form.reason.data or "")
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.hide_post(current_user, post, form.reason.data or "")
     return _changed(lesson, post)
 
 
@@ -276,10 +269,8 @@ def mark(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
     form = MarkForm()
-    try:
-        services.set_mark(current_user, post, form.mark.data or None)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.set_mark(current_user, post, form.mark.data or None)
     return _changed(lesson, post)
 
 
@@ -287,10 +278,8 @@ def mark(lesson_id: int, post_id: int):
 def agree(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
     post = _post_or_404(lesson, post_id)
-    try:
-        services.toggle_agree(current_user, post)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.toggle_agree(current_user, post)
     return _changed(lesson, post)
 
 
@@ -330,12 +319,9 @@ def roles(lesson_id: int):
         abort(404)
     chair, recorder = services.roles_of(lesson)
     form = _roles_form(lesson, chair, recorder, formdata=request.form)
-    try:
-        services.set_roles(current_user, lesson, form.chair_id.data or None, form.recorder_id.data or None)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    services.set_roles(current_user, lesson, form.chair_id.data or None, form.recorder_id.data or None)
     flash("The chair and the recorder are saved.", "success")
-    live.publish(f"board-{lesson.id}", "board-roles", {"lesson": lesson.id})
     return see_other(_board_url(lesson))
 
 
@@ -345,10 +331,8 @@ def invite(lesson_id: int):
     if guest or not is_facilitator(current_user, lesson.cycle.group):
         abort(404)
     form = GuestForm()
-    try:
-        invited = services.invite_guest(current_user, lesson, form.email.data)
-    except DomainError as error:
-        return _refused(lesson, error)
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    invited = services.invite_guest(current_user, lesson, form.email.data)
     flash(f"{invited.user.display_name} is invited to this discussion as a guest.", "success")
     return see_other(_board_url(lesson))
 
@@ -364,9 +348,3 @@ def remove_guest(lesson_id: int, guest_id: int):
     services.remove_guest(current_user, invited)
     flash(f"{invited.user.display_name} is no longer a guest of this discussion.", "success")
     return see_other(_board_url(lesson))
-
-
-def channel_allowed(user, key: str) -> bool:
-    """The live channel "board-<lesson id>": signed members of the lesson's group and its guests."""
-    lesson = db.session.get(ResearchLesson, int(key)) if key.isdigit() else None
-    return lesson is not None and services.can_read(user, lesson)

@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
-from . import views, cycle_views  # noqa: E402,F401
+# Its views (and the modules that register exporters or listeners) are loaded by create_app
+# (lsweb/__init__.py), so importing one of its services does not import its views.

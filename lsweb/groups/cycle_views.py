@@ -9,11 +9,11 @@ from ..admin.forms import EmptyForm
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus
-from ..permissions import group_or_404, has_signed_current, is_facilitator, lessons_gate
-from ..web import done, form_error, render
+from ..permissions import group_or_404, has_signed_current, is_facilitator
+from ..protocol.services import gate_status as lessons_gate
+from ..web import done, form_error, on_refusal, refusals_go_to, render
 from . import bp, cycles
 from .forms import PupilForm
-from .views import publish_group_change
 
 
 def _cycle_or_404(group_id: int, number: int) -> Cycle:
@@ -35,12 +35,8 @@ def start_cycle(group_id: int):
     group = group_or_404(current_user, group_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        cycle = cycles.start_cycle(current_user, group)
-    except DomainError as error:
-        flash(error.message, "error")
-        return done(url_for("groups.show", group_id=group.id))
-    publish_group_change(group)
+    refusals_go_to(url_for("groups.show", group_id=group.id))
+    cycle = cycles.start_cycle(current_user, group)
     flash(f"Cycle {cycle.number} has started. Revisit the protocol together, then move on to planning.",
           "success")
     return done(url_for("groups.cycle", group_id=group.id, number=cycle.number))
@@ -73,13 +69,9 @@ def move_cycle(group_id: int, number: int, status: str):
         target = CycleStatus(status)
     except ValueError:
         abort(404)
-    try:
-        cycles.move_cycle(current_user, cycle, target)
-    except DomainError as error:
-        flash(error.message, "error")
-        return done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html",
-                    "status", **cycle_context(cycle))
-    publish_group_change(cycle.group)
+    on_refusal(lambda error: done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html",
+                                  "status", **cycle_context(cycle)))
+    cycles.move_cycle(current_user, cycle, target)
     flash(f"Cycle {cycle.number} is now at “{cycle.status.label}”.", "success")
     return done(url_for("groups.cycle", group_id=group_id, number=number), "groups/cycle.html", "status",
                 **cycle_context(cycle))
@@ -103,7 +95,6 @@ def _save_pupil(cycle: Cycle, pupil: CasePupil | None):
             db.session.rollback()
             show_on_form(form, error)
         else:
-            publish_group_change(cycle.group)
             flash(f"{saved.label} is saved.", "success")
             return done(url_for("groups.cycle", group_id=cycle.group_id, number=cycle.number))
     context = {"form": form, "cycle": cycle, "group": cycle.group, "pupil": pupil,
@@ -134,10 +125,7 @@ def remove_pupil(group_id: int, number: int, pupil_id: int):
     pupil = _pupil_or_404(cycle, pupil_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        cycles.remove_pupil(current_user, pupil)
-        flash(f"{pupil.label} is removed from the cycle.", "success")
-    except DomainError as error:
-        flash(error.message, "error")
-    publish_group_change(cycle.group)
+    refusals_go_to(url_for("groups.cycle", group_id=group_id, number=number))
+    cycles.remove_pupil(current_user, pupil)
+    flash(f"{pupil.label} is removed from the cycle.", "success")
     return done(url_for("groups.cycle", group_id=group_id, number=number))

@@ -6,6 +6,7 @@ import re
 
 from .. import audit
 from ..errors import DomainError, NotAllowed
+from ..channels import queue_group_change
 from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus, StudyGroup, User
 from ..permissions import has_signed_current, is_facilitator
@@ -31,6 +32,7 @@ def start_cycle(facilitator: User, group: StudyGroup) -> Cycle:
     db.session.add(cycle)
     audit.record(facilitator, "cycle.started", target=group.name, details=f"cycle {number}",
                  school_id=group.school_id)
+    queue_group_change(group.id)
     db.session.commit()
     return cycle
 
@@ -57,6 +59,7 @@ def move_cycle(facilitator: User, cycle: Cycle, to: CycleStatus) -> None:
     cycle.status = to
     audit.record(facilitator, "cycle.moved", target=group.name,
                  details=f"cycle {cycle.number}: {old.label} → {to.label}", school_id=group.school_id)
+    queue_group_change(cycle.group_id)
     db.session.commit()
 
 
@@ -114,6 +117,7 @@ def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, 
     db.session.flush()
     audit.record(member, action, target=group.name, details=f"cycle {cycle.number}: case pupil #{pupil.id}",
                  school_id=group.school_id)
+    queue_group_change(group.id)
     db.session.commit()
     return pupil
 
@@ -130,4 +134,5 @@ def remove_pupil(member: User, pupil: CasePupil) -> None:
     audit.record(member, "pupil.removed", target=group.name,
                  details=f"cycle {pupil.cycle.number}: case pupil #{pupil.id}", school_id=group.school_id)
     db.session.delete(pupil)
+    queue_group_change(group.id)
     db.session.commit()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .. import audit
 from ..admin.services import clean_email
 from ..errors import DomainError, NotAllowed
+from ..channels import queue_group_change
 from ..extensions import db
 from ..models import GroupLink, GroupMember, GroupRole, StudyGroup, User
 from ..models.base import utcnow
@@ -74,6 +75,7 @@ def update_group(facilitator: User, group: StudyGroup, details: GroupDetails) ->
     for key, value in details.cleaned().items():
         setattr(group, key, value)
     audit.record(facilitator, "group.edited", target=group.name, school_id=group.school_id)
+    queue_group_change(group.id)
     db.session.commit()
 
 
@@ -98,6 +100,7 @@ def add_member(facilitator: User, group: StudyGroup, email: str, role: GroupRole
         db.session.add(member)
     audit.record(facilitator, "group.member_added", target=group.name,
                  details=f"{user.email} as {role.label}", school_id=group.school_id)
+    queue_group_change(group.id, "member-changed")
     db.session.commit()
     return member
 
@@ -115,6 +118,7 @@ def change_role(facilitator: User, group: StudyGroup, member: GroupMember, role:
     member.role = role
     audit.record(facilitator, "group.role_changed", target=group.name,
                  details=f"{member.user.email}: {old.label} → {role.label}", school_id=group.school_id)
+    queue_group_change(group.id, "member-changed")
     db.session.commit()
 
 
@@ -126,6 +130,7 @@ def remove_member(facilitator: User, group: StudyGroup, member: GroupMember) -> 
     member.left_at = utcnow()
     audit.record(facilitator, "group.member_removed", target=group.name, details=member.user.email,
                  school_id=group.school_id)
+    queue_group_change(group.id, "member-changed")
     db.session.commit()
 
 
@@ -150,6 +155,7 @@ def add_link(facilitator: User, group: StudyGroup, builds_on_id: int) -> None:
     db.session.add(GroupLink(group_id=group.id, builds_on_id=other.id))
     audit.record(facilitator, "group.link_added", target=group.name, details=f"builds on {other.name}",
                  school_id=group.school_id)
+    queue_group_change(group.id)
     db.session.commit()
 
 
@@ -160,6 +166,7 @@ def remove_link(facilitator: User, group: StudyGroup, link_id: int) -> None:
         raise DomainError("That link is not there any more.")
     db.session.delete(link)
     audit.record(facilitator, "group.link_removed", target=group.name, school_id=group.school_id)
+    queue_group_change(group.id)
     db.session.commit()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, url_for
 from flask_login import current_user, login_required
 
-from .. import live
 from ..admin.forms import EmptyForm
 from ..errors import DomainError, show_on_form
 from ..models import GroupRole
-from ..permissions import can_create_group, group_or_404, is_facilitator, lessons_gate
-from ..web import done, form_error, render
+from ..permissions import can_create_group, group_or_404, is_facilitator
+from ..protocol.services import gate_status as lessons_gate
+from ..web import done, form_error, on_refusal, refusals_go_to, render
 from . import bp, services
 from .forms import AddMemberForm, GroupForm, LinkForm, RoleForm
 
@@ -23,10 +23,6 @@ def _signed_in():
 
 def _details(form: GroupForm) -> services.GroupDetails:
     return services.GroupDetails(**{key: getattr(form, key).data or "" for key in services.TEXT_LIMITS})
-
-
-def publish_group_change(group, event: str = "group-changed") -> None:
-    live.publish(f"group-{group.id}", event, {"group": group.id})
 
 
 @bp.route("/")
@@ -86,7 +82,6 @@ def edit(group_id: int):
         except DomainError as error:
             show_on_form(form, error)
         else:
-            publish_group_change(group)
             flash("The group's details are saved.", "success")
             return done(url_for("groups.show", group_id=group.id))
     if form.errors or form.form_errors:
@@ -95,7 +90,6 @@ def edit(group_id: int):
 
 
 def _after_member_change(group):
-    publish_group_change(group, "member-changed")
     return done(url_for("groups.show", group_id=group.id), "groups/show.html", "members",
                 **overview_context(group))
 
@@ -125,11 +119,9 @@ def change_role(group_id: int, member_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.change_role(current_user, group, member, GroupRole(form.role.data))
-        flash(f"{member.user.display_name} is now {member.role.label.lower()}.", "success")
-    except DomainError as error:
-        flash(error.message, "error")
+    on_refusal(lambda error: _after_member_change(group))
+    services.change_role(current_user, group, member, GroupRole(form.role.data))
+    flash(f"{member.user.display_name} is now {member.role.label.lower()}.", "success")
     return _after_member_change(group)
 
 
@@ -162,7 +154,6 @@ def add_link(group_id: int):
             flash(error.message, "error")
     else:
         flash("Choose a study to link to.", "error")
-    publish_group_change(group)
     return done(url_for("groups.show", group_id=group.id))
 
 
@@ -171,24 +162,9 @@ def remove_link(group_id: int, link_id: int):
     group = group_or_404(current_user, group_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_link(current_user, group, link_id)
-        flash("The link is removed.", "success")
-    except DomainError as error:
-        flash(error.message, "error")
-    publish_group_change(group)
+    refusals_go_to(url_for("groups.show", group_id=group.id))
+    services.remove_link(current_user, group, link_id)
+    flash("The link is removed.", "success")
     return done(url_for("groups.show", group_id=group.id))
-
-
-def channel_allowed(user, key: str) -> bool:
-    """Live channel "group-<id>": for the group's current members, like the group's pages."""
-    from ..extensions import db
-    from ..models import StudyGroup
-    from ..permissions import is_member
-
-    if not key.isdigit():
-        return False
-    group = db.session.get(StudyGroup, int(key))
-    return group is not None and is_member(user, group)
 
 

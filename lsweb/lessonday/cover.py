@@ -8,14 +8,10 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
-
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..models import (
     CoverEntry,
-    Cycle,
-    GroupMember,
     ObserverAssignment,
     ResearchLesson,
     User,
@@ -146,33 +142,3 @@ def cover_csv(lesson: ResearchLesson) -> str:
 
 def _cell(value: str) -> str:
     return "'" + value if value and value[0] in "=+-@\t\r" else value
-
-
-def calendar_for(user: User, now: datetime) -> bytes:
-    """Every dated research lesson of the user's groups, as an iCalendar file."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//lsweb//Lesson Study//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Research lessons")
-    lessons = db.session.scalars(db.select(ResearchLesson).join(Cycle, Cycle.id == ResearchLesson.cycle_id).join(
-        GroupMember, GroupMember.group_id == Cycle.group_id).where(
-        GroupMember.user_id == user.id, GroupMember.left_at.is_(None), ResearchLesson.date.is_not(None),
-        ResearchLesson.start_time.is_not(None)).order_by(ResearchLesson.date))
-    for lesson in lessons:
-        role = {"teaches": "you teach", "observes": "you observe"}.get(participants(lesson).get(user.id, ""),
-                                                                     "your group")
-        covers = [e.class_name for e in cover_entries(lesson) if e.user_id == user.id]
-        event = Event()
-        event.add("uid", f"lsweb-lesson-{lesson.id}@lsweb")
-        event.add("dtstamp", now)
-        event.add("dtstart", lesson_start(lesson))
-        event.add("dtend", lesson_end(lesson))
-        event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} ({role})")
-        if lesson.room:
-            event.add("location", lesson.room)
-        description = f"Class {lesson.class_name}." if lesson.class_name else ""
-        if covers:
-            description += " Cover needed for: " + ", ".join(covers) + "."
-        event.add("description", description.strip())
-        calendar.add_component(event)
-    return calendar.to_ical()

@@ -11,8 +11,8 @@ from ..extensions import db
 from ..models import CoverEntry, TimeKind
 from ..models.base import utcnow
 from ..permissions import is_facilitator
-from ..web import done, form_error, render
-from . import bp, cover, ledger
+from ..web import done, form_error, refusals_go_to, render
+from . import bp, calendar_feed, cover, ledger
 from .forms import CoverForm, TimeForm
 from .views import lesson_for_page, local_now
 
@@ -47,8 +47,8 @@ def cover_page(lesson_id: int):
             else:
                 flash("The class is on the cover list.", "success")
                 return done(url_for("lessonday.cover_page", lesson_id=lesson.id))
-        return form_error("lessons/cover.html", "form", **context)
-    return render("lessons/cover.html", **context)
+        return form_error("lessonday/cover.html", "form", **context)
+    return render("lessonday/cover.html", **context)
 
 
 @bp.route("/lessons/<int:lesson_id>/cover/<int:entry_id>/remove", methods=["POST"])
@@ -60,12 +60,9 @@ def remove_cover(lesson_id: int, entry_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        cover.remove_cover(current_user, entry)
-        flash("Removed from the cover list.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    refusals_go_to(url_for("lessonday.cover_page", lesson_id=lesson.id))
+    cover.remove_cover(current_user, entry)
+    flash("Removed from the cover list.", "success")
     return done(url_for("lessonday.cover_page", lesson_id=lesson.id))
 
 
@@ -82,15 +79,40 @@ def cover_csv(lesson_id: int):
 @bp.route("/me/calendar.ics")
 @login_required
 def my_calendar():
-    return Response(cover.calendar_for(current_user, utcnow()), mimetype="text/calendar",
+    return Response(calendar_feed.feed(current_user, utcnow()), mimetype="text/calendar",
                     headers={"Content-Disposition": 'attachment; filename="research-lessons.ics"',
                              "Cache-Control": "private, no-store"})
 
 
+@bp.route("/calendar/<token>.ics")
+def calendar_subscription(token: str):
+    """The feed a calendar app subscribes to: the secret in the URL is the only key (no sign-in)."""
+    person = calendar_feed.person_for(token)
+    if person is None:
+        abort(404)
+    return Response(calendar_feed.feed(person, utcnow()), mimetype="text/calendar",
+                    headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+
+
+@bp.route("/me/calendar/reset", methods=["POST"])
+@login_required
+def reset_calendar():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    had_one = current_user.calendar_token is not None
+    calendar_feed.reset_token(current_user)
+    flash("Your calendar has a new address: the old one no longer works. Subscribe again with the new one."
+          if had_one else "Your calendar address is ready: add it to your calendar app.", "info")
+    return done(url_for("lessonday.my_time"))
+
+
 def time_context(form: TimeForm | None = None) -> dict:
     today = local_now().date()
+    token = current_user.calendar_token
+    feed_url = url_for("lessonday.calendar_subscription", token=token, _external=True) if token else None
     return {"usage": ledger.usage(current_user, today), "entries": ledger.entries(current_user, today),
-            "form": form or TimeForm(on=today), "year": ledger.school_year(today)}
+            "form": form or TimeForm(on=today), "year": ledger.school_year(today), "feed_url": feed_url,
+            "calendar_form": EmptyForm()}
 
 
 @bp.route("/me/time", methods=["GET", "POST"])
@@ -108,7 +130,7 @@ def my_time():
             else:
                 flash("Your time is logged.", "success")
                 return done(url_for("lessonday.my_time"))
-        return form_error("lessons/time.html", "form", **time_context(form))
-    return render("lessons/time.html", **time_context())
+        return form_error("lessonday/time.html", "form", **time_context(form))
+    return render("lessonday/time.html", **time_context())
 
 

@@ -3,7 +3,7 @@ and the discussion agenda (the stages where what happened differed most from the
 
 The board puts the grid at its head:
 
-    {% with grid = grid %}{% include "lessons/_grid.html" %}{% endwith %}   # grid = grid_context(lesson)
+    {% with grid = grid %}{% include "lessonday/_grid.html" %}{% endwith %}   # grid = grid_context(lesson)
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def agenda_summary(rows: list[StageRow]) -> str:
 
 
 def grid_html(lesson: ResearchLesson, template: str | None = None, block: str | None = None) -> tuple[Markup, str]:
-    """The grid (and the agenda: `block` of `template`, else lessons/_grid.html alone) rendered once per
+    """The grid (and the agenda: `block` of `template`, else lessonday/_grid.html alone) rendered once per
     version of what it shows: the plan (its stamp covers stages, predictions, pupils and members' names)
     and the notes. Returns (HTML, the agenda in one line)."""
     key = (lesson.id, lesson.plan_stamp, notes_stamp(lesson), template, block)
@@ -112,7 +112,7 @@ def grid_html(lesson: ResearchLesson, template: str | None = None, block: str | 
         the_grid = grid_context(lesson)
         rows = agenda(lesson, the_grid)
         if template is None:
-            html = render_template("lessons/_grid.html", grid=the_grid)
+            html = render_template("lessonday/_grid.html", grid=the_grid)
         else:
             html = render_block(template, block, grid=the_grid, agenda=rows, lesson=lesson)
         return fragments.Fragment(html, facts=agenda_summary(rows))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
+from ..channels import queue_lesson_change
 from ..extensions import db
 from ..models import (
     CasePupil,
@@ -108,6 +109,9 @@ def save_note(user: User, lesson: ResearchLesson, note: NoteInput, now: datetime
     existing.stage_id = stage.id if stage else None
     existing.updated_at = now
     try:
+        db.session.flush()
+        # Ids only: each grid re-fetches its fragment, rendered with its viewer's permissions.
+        queue_lesson_change(lesson.id, "observation-saved", note=existing.id)
         db.session.commit()
     except IntegrityError:
         # The same note arrived twice at once (a retry overtaking the first save): the first one won.

@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import live
 from ..admin.forms import EmptyForm
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
@@ -32,7 +31,7 @@ from ..models import (
     Rating,
 )
 from ..permissions import can_see_lesson, lesson_or_404
-from ..web import done, form_error, render
+from ..web import done, form_error, on_refusal, refusals_go_to, render
 from . import bp, charts, grid, interviews, observation, status, uploads
 from .forms import RATING_CHOICES, NoteForm, PhotoForm
 from .rules import is_lesson_lead
@@ -78,7 +77,7 @@ def observe_context(lesson, pupil_id: int | None, form: NoteForm | None = None) 
 @login_required
 def observe(lesson_id: int):
     lesson = lesson_for_page(lesson_id)
-    return render("lessons/observe.html", **observe_context(lesson, request.args.get("pupil", type=int)))
+    return render("lessonday/observe.html", **observe_context(lesson, request.args.get("pupil", type=int)))
 
 
 @bp.route("/lessons/<int:lesson_id>/observe/notes", methods=["POST"])
@@ -98,8 +97,6 @@ def save_note(lesson_id: int):
             db.session.rollback()
             show_on_form(form, error)
         else:
-            # Ids only: each grid re-fetches its fragment, rendered with its viewer's permissions.
-            live.publish(f"lesson-{lesson.id}", "observation-saved", {"lesson": lesson.id, "note": saved.id})
             if wants_json():
                 return jsonify({"id": saved.id, "client_id": saved.client_id,
                                 "saved_at": saved.saved_at.isoformat(), "noted_at": saved.noted_at.isoformat()})
@@ -108,7 +105,7 @@ def save_note(lesson_id: int):
     messages = [e for errors in form.errors.values() for e in errors] + list(form.form_errors)
     if wants_json():
         return jsonify({"errors": messages}), 422
-    return form_error("lessons/observe.html", None, **observe_context(
+    return form_error("lessonday/observe.html", None, **observe_context(
         lesson, request.args.get("pupil", type=int), form))
 
 
@@ -171,7 +168,7 @@ def photo(lesson_id: int, photo_id: int):
 # --- the grid, the status, interviews --------------------------------------------------------------
 
 def grid_page_context(lesson) -> dict:
-    body, _summary = grid.grid_html(lesson, "lessons/grid.html", "grid_body")
+    body, _summary = grid.grid_html(lesson, "lessonday/grid.html", "grid_body")
     return {"lesson": lesson, "group": lesson.group, "grid_body_html": body,
             "can_move": is_lesson_lead(current_user, lesson), "LessonStatus": LessonStatus,
             "action_form": EmptyForm()}
@@ -181,7 +178,7 @@ def grid_page_context(lesson) -> dict:
 @login_required
 def grid_page(lesson_id: int):
     lesson = lesson_for_page(lesson_id)
-    return render("lessons/grid.html", "grid_region", **grid_page_context(lesson))
+    return render("lessonday/grid.html", "grid_region", **grid_page_context(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/status/<target>", methods=["POST"])
@@ -194,13 +191,9 @@ def move_status(lesson_id: int, target: str):
         wanted = LessonStatus(target)
     except ValueError:
         abort(404)
-    try:
-        status.move(current_user, lesson, wanted, local_now())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(f"{lesson.title} is now {lesson.status.label.lower()}.", "success")
+    refusals_go_to(url_for("lessonday.grid_page", lesson_id=lesson.id))
+    status.move(current_user, lesson, wanted, local_now())
+    flash(f"{lesson.title} is now {lesson.status.label.lower()}.", "success")
     return done(url_for("lessonday.grid_page", lesson_id=lesson.id))
 
 
@@ -213,7 +206,7 @@ def interviews_context(lesson) -> dict:
 @login_required
 def interviews_page(lesson_id: int):
     lesson = lesson_for_page(lesson_id)
-    return render("lessons/interviews.html", **interviews_context(lesson))
+    return render("lessonday/interviews.html", **interviews_context(lesson))
 
 
 @bp.route("/lessons/<int:lesson_id>/interviews/<int:pupil_id>", methods=["POST"])
@@ -225,12 +218,8 @@ def save_interview(lesson_id: int, pupil_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        interviews.save_answers(current_user, lesson, pupil, request.form.getlist("answer"))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return form_error("lessons/interviews.html", None, **interviews_context(lesson))
+    on_refusal(lambda error: form_error("lessonday/interviews.html", None, **interviews_context(lesson)))
+    interviews.save_answers(current_user, lesson, pupil, request.form.getlist("answer"))
     flash(f"{pupil.label}'s words are saved.", "success")
     return done(url_for("lessonday.interviews_page", lesson_id=lesson.id) + f"#pupil-{pupil.id}")
 
@@ -258,7 +247,7 @@ def progress(group_id: int, number: int):
     cycle, lessons, ratings = _progress_data(group_id, number)
     criteria = {(f.lesson_id, f.pupil_id): f.text for f in db.session.scalars(db.select(PlanField).where(
         PlanField.lesson_id.in_([lesson.id for lesson in lessons]), PlanField.key.like("pupil-%-criterion")))}
-    return render("lessons/progress.html", cycle=cycle, group=cycle.group, lessons=lessons, criteria=criteria,
+    return render("lessonday/progress.html", cycle=cycle, group=cycle.group, lessons=lessons, criteria=criteria,
                   ratings=ratings, Rating=Rating)
 
 

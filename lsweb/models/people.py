@@ -53,6 +53,8 @@ class School(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Days pupil-level records (observations, interviews, photos) are kept; `lsweb purge` deletes older.
     retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    # The school's time zone (IANA name); None: the installation's (LSWEB_TIMEZONE, else the server's).
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     staff: Mapped[list["User"]] = relationship(back_populates="school", order_by="User.display_name")
 
@@ -68,6 +70,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     # None until an admin issues a temporary password (imported staff start without one).
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The secret in the person's calendar feed URL (/calendar/<token>.ics); None until first shown.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
                                                values_callable=lambda e: [r.value for r in e]))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
@@ -118,3 +122,25 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class JobTitleRole(db.Model):
+    """A school's own meaning of a job title in its MIS export ("Phase Lead" -> lead)."""
+
+    __tablename__ = "job_title_role"
+    __table_args__ = (db.UniqueConstraint("school_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))  # normalised: lower-case, single spaces
+    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
+                                               values_callable=lambda e: [r.value for r in e]))
+
+
+class Installation(db.Model):
+    """One row: what makes this installation itself (the calendar feed's event UIDs end with it)."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("planning", __name__)
 
-from . import field_views, stamp, views  # noqa: E402,F401
+# Its views (and the modules that register exporters or listeners) are loaded by create_app
+# (lsweb/__init__.py), so importing one of its services does not import its views.

@@ -11,11 +11,11 @@ from ..errors import DomainError
 from ..extensions import db
 
 
-def autosave(save: Callable, not_found: type[DomainError], max_base_text: int, published: Callable):
+def autosave(save: Callable, not_found: type[DomainError], max_base_text: int):
     """Parse the text, the version it was based on and (after a merge that came back while its author
     kept typing) the text the author's edit started from; call save(text, version, base_text) -> a result
-    with status, key, text, version, message, conflict and stored; call published(result) when it was
-    stored; answer JSON (400 for a stale or malformed page, 404 for no such field, 422 for a refusal)."""
+    with status, key, text, version, message, conflict and stored (the save queues its live event);
+    answer JSON (400 for a stale or malformed page, 404 for no such field, 422 for a refusal)."""
     version = request.form.get("version", "")
     base_text = request.form.get("base_text")
     if not version.isdigit() or (base_text is not None and len(base_text) > max_base_text):
@@ -28,8 +28,6 @@ def autosave(save: Callable, not_found: type[DomainError], max_base_text: int, p
     except DomainError as error:
         db.session.rollback()
         return jsonify(status="error", message=error.message), 422
-    if result.stored:
-        published(result)
     body = {"status": result.status, "key": result.key, "text": result.text, "version": result.version,
             "message": result.message}
     if result.conflict is not None:

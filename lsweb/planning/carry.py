@@ -9,11 +9,13 @@ from markupsafe import Markup
 from .. import audit
 from ..errors import DomainError
 from ..extensions import db
+from ..channels import queue_group_change
 from ..models import (ObserverAssignment, PlanChecklistTick, PlanField, PlanRevision, PlanStage,
                       ResearchLesson, User)
 from ..models.base import utcnow
 from ..protocol.services import word_diff
 from . import fields as plan_fields
+from ..channels import queue_lesson_change as queue_change
 from .lessons import create_lesson, require_plan_editor
 
 
@@ -51,6 +53,7 @@ def carry_forward(user: User, source: ResearchLesson) -> ResearchLesson:
     audit.record(user, "lesson.carried_forward", target=source.group.name,
                  details=f"cycle {source.cycle.number}: RL{lesson.number} from RL{source.number}",
                  school_id=source.group.school_id)
+    queue_group_change(source.group.id)
     db.session.commit()
     return lesson
 
@@ -145,4 +148,5 @@ def tick(user: User, lesson: ResearchLesson, item_key: str, done: bool) -> None:
         db.session.add(PlanChecklistTick(lesson_id=lesson.id, item_key=item_key, done_by_id=user.id))
     elif not done and existing is not None:
         db.session.delete(existing)
+    queue_change(lesson.id)
     db.session.commit()

@@ -6,22 +6,15 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
-from ..errors import DomainError
 from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
-from ..web import done, render
+from ..web import done, on_refusal, refusals_go_to, render
 from . import bp, fields, lessons, presence
 from .autosave import autosave
 from .page import PostedFieldsRefused, open_conflict_or_none, save_posted_fields
-from .views import PAGE, page_of, plan_url, publish, refused_page, visible_lesson
+from .views import PAGE, page_of, plan_url, refused_page, visible_lesson
 
 MAX_BASE_TEXT = fields.MAX_TEXT * 2
-
-
-def publish_saved(lesson: ResearchLesson, result: fields.SaveResult) -> None:
-    if result.stored:
-        publish(lesson, "field-saved", key=result.key, version=result.version, text=result.text,
-                by=current_user.display_name)
 
 
 @bp.route("/lessons/<int:lesson_id>/fields/<key>", methods=["POST"])
@@ -31,7 +24,7 @@ def save_field(lesson_id: int, key: str):
     lesson = visible_lesson(lesson_id)
     return autosave(lambda text, version, base_text: fields.save_field(current_user, lesson, key, text, version,
                                                                        base_text=base_text),
-                    fields.FieldNotFound, MAX_BASE_TEXT, lambda result: publish_saved(lesson, result))
+                    fields.FieldNotFound, MAX_BASE_TEXT)
 
 
 @bp.route("/lessons/<int:lesson_id>/fields")
@@ -47,16 +40,11 @@ def field_state(lesson_id: int):
 def save_plan(lesson_id: int):
     """The whole plan in one post (what a browser without JavaScript sends), with the same checks."""
     lesson = visible_lesson(lesson_id)
+    refusals_go_to(plan_url(lesson))
     try:
         results = save_posted_fields(current_user, lesson, request.form)
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(plan_url(lesson))
-    for result in results:
-        publish_saved(lesson, result)
     kept = [r for r in results if r.status in ("conflict", "removed")]
     merged = [r for r in results if r.status == "merged"]
     if kept:
@@ -98,18 +86,12 @@ def use_mine(lesson_id: int, conflict_id: int):
     lesson = visible_lesson(lesson_id)
     conflict = _conflict_or_404(lesson, conflict_id)
     text = request.form.get("text", conflict.text)
-    try:
-        stage = conflict.field.stage
-        if stage is not None and stage.removed_at is not None:
-            lessons.restore_stage(current_user, stage)
-        result = fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
-        fields.dismiss_conflict(current_user, conflict)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _conflicts_answer(lesson)
-    publish_saved(lesson, result)
-    publish(lesson)
+    on_refusal(lambda error: _conflicts_answer(lesson))
+    stage = conflict.field.stage
+    if stage is not None and stage.removed_at is not None:
+        lessons.restore_stage(current_user, stage)
+    fields.save_field(current_user, lesson, conflict.field.key, text, conflict.field.version)
+    fields.dismiss_conflict(current_user, conflict)
     flash("Your text is in the plan now.", "success")
     return _conflicts_answer(lesson)
 
@@ -124,9 +106,8 @@ def presence_region(lesson_id: int):
     if request.method == "POST":
         if request.form.get("left") == "1":
             presence.leave(current_user, lesson)
-            publish(lesson, "presence-changed")
-        elif presence.touch(current_user, lesson, request.form.get("field", "")):
-            publish(lesson, "presence-changed")
+        else:
+            presence.touch(current_user, lesson, request.form.get("field", ""))
         return "", 204
     context = page_of(lesson)
     context["present"] = presence.present(lesson)
@@ -160,14 +141,8 @@ def restore(lesson_id: int, revision_id: int):
     revision = db.session.get(PlanRevision, revision_id)
     if revision is None or revision.lesson_id != lesson.id:
         abort(404)
-    try:
-        new = fields.restore_revision(current_user, lesson, revision)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(url_for("planning.history", lesson_id=lesson.id))
-    publish(lesson, "field-saved", key=new.field.key, version=new.version, text=new.after,
-            by=current_user.display_name)
+    refusals_go_to(url_for("planning.history", lesson_id=lesson.id))
+    new = fields.restore_revision(current_user, lesson, revision)
     flash(f"Restored: {fields.label(fields.spec_of(lesson, new.field))} is back to version {revision.version}'s "
           f"text (saved as version {new.version}).", "success")
     return done(url_for("planning.history", lesson_id=lesson.id))

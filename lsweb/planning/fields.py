@@ -23,6 +23,7 @@ from ..extensions import db
 from ..lessonday.ledger import log_planning
 from ..models import CasePupil, PlanConflict, PlanField, PlanRevision, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
+from ..channels import queue_lesson_change as queue_change
 from .lessons import require_plan_editor
 from .versioned import SaveResult, Store, clean_text, save_text
 
@@ -169,6 +170,9 @@ def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_ver
         return result
 
     result = retrying_in_savepoint(db, attempt)
+    if result.stored:
+        queue_change(lesson.id, "field-saved", key=result.key, version=result.version, text=result.text,
+                     by=user.display_name if user is not None else "")
     if commit:
         db.session.commit()
     return result
@@ -194,6 +198,7 @@ def dismiss_conflict(user: User, conflict: PlanConflict) -> None:
     if conflict.user_id != user.id:
         raise FieldNotFound("That conflict is not yours.")
     conflict.resolved_at = conflict.resolved_at or utcnow()
+    queue_change(conflict.lesson_id)
     db.session.commit()
 
 
@@ -205,6 +210,8 @@ def restore_revision(user: User, lesson: ResearchLesson, revision: PlanRevision,
     if field is None or field.lesson_id != lesson.id:
         raise FieldNotFound("That revision is not part of this plan.")
     new = write(field, revision.after, user, "restore", now or utcnow())
+    queue_change(lesson.id, "field-saved", key=field.key, version=new.version, text=new.after,
+                 by=user.display_name)
     db.session.commit()
     return new
 

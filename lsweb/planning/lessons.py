@@ -8,10 +8,13 @@ from datetime import date, time
 from .. import audit
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
+from ..channels import queue_group_change
 from ..models import Cycle, CycleStatus, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_member
 from ..protocol.services import require_gate
+from ..channels import queue_lesson_change as queue_change
+from ..timezones import wall_clock, zone_of
 
 MAX_STAGES = 40
 MAX_LESSONS = 12
@@ -52,6 +55,7 @@ def create_lesson(user: User, cycle: Cycle, started_from: ResearchLesson | None 
         db.session.add(PlanStage(lesson_id=lesson.id, position=1))
     audit.record(user, "lesson.created", target=cycle.group.name,
                  details=f"cycle {cycle.number}: RL{lesson.number}", school_id=cycle.group.school_id)
+    queue_group_change(cycle.group_id)
     if commit:
         db.session.commit()
     return lesson
@@ -78,6 +82,9 @@ def update_details(user: User, lesson: ResearchLesson, details: LessonDetails, b
         raise DomainError("Choose a member of the group to teach.", "teacher_id")
     if not 10 <= details.duration_minutes <= 300:
         raise DomainError("A lesson lasts between 10 and 300 minutes.", "duration_minutes")
+    if details.date is not None and details.start_time is not None:
+        # The school's wall-clock time: refused when the clocks skip it or show it twice that night.
+        wall_clock(details.date, details.start_time, zone_of(lesson.group.school))
     for name, limit in (("class_name", 80), ("room", 80)):
         value = " ".join((getattr(details, name) or "").split())
         if len(value) > limit:
@@ -88,6 +95,7 @@ def update_details(user: User, lesson: ResearchLesson, details: LessonDetails, b
     lesson.details_version += 1
     audit.record(user, "lesson.details", target=lesson.group.name,
                  details=f"cycle {lesson.cycle.number}: RL{lesson.number}", school_id=lesson.group.school_id)
+    queue_change(lesson.id)
     db.session.commit()
 
 
@@ -107,6 +115,7 @@ def add_stage(user: User, lesson: ResearchLesson, after: PlanStage | None = None
     stages.insert(index, stage)
     db.session.add(stage)
     _renumber(stages)
+    queue_change(lesson.id)
     db.session.commit()
     return stage
 
@@ -125,6 +134,7 @@ def move_stage(user: User, stage: PlanStage, direction: str) -> None:
         return
     stages[index], stages[target] = stages[target], stages[index]
     _renumber(stages)
+    queue_change(lesson.id)
     db.session.commit()
 
 
@@ -138,6 +148,7 @@ def remove_stage(user: User, stage: PlanStage) -> None:
         raise DomainError("A plan keeps at least one stage.")
     stage.removed_at, stage.removed_by_id = utcnow(), user.id
     _renumber(lesson.current_stages)
+    queue_change(lesson.id)
     db.session.commit()
 
 
@@ -151,6 +162,7 @@ def restore_stage(user: User, stage: PlanStage) -> None:
     stage.removed_at, stage.removed_by_id = None, None
     stage.position = len(lesson.current_stages) + 1
     _renumber(lesson.current_stages)
+    queue_change(lesson.id)
     db.session.commit()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..errors import DomainError
 from ..extensions import db
 from ..models import CasePupil, ObserverAssignment, PlanStage, ResearchLesson, User
+from ..channels import queue_lesson_change as queue_change
 from .lessons import require_plan_editor
 
 
@@ -34,6 +35,7 @@ def set_watcher(user: User, lesson: ResearchLesson, pupil: CasePupil, stage: Pla
     else:
         db.session.add(ObserverAssignment(lesson_id=lesson.id, pupil_id=pupil.id,
                                           stage_id=stage.id if stage else None, observer_id=observer_id))
+    queue_change(lesson.id)
     if commit:
         db.session.commit()
 

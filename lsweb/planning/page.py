@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable
 
-from flask import current_app, render_template, request, session, url_for
+from flask import current_app, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
@@ -126,28 +126,6 @@ def structure_html(head, lesson: Callable[[], ResearchLesson], members: Callable
     html = cache.get(key)
     if html is None:
         html = Markup(render_template("planning/_structure.html", **structure_context(lesson(), members())))
-        cache.put(key, html)
-    return html
-
-
-# --- the whole page, per person -------------------------------------------------------------------------
-# Around the shared structure, the page differs from one person to another only by what its key below
-# holds: whose page it is (name and role, for the layout), their session's form token, and the frame's
-# lesson, cycle and group. A page with messages to show, or texts kept as conflicts, is always rendered.
-PAGES_KEY, PAGES_CACHE_SIZE = "lsweb.plan_pages", 128  # about 50 kB a page: some 6 MB a process at most
-
-
-def whole_page(head, user: User, has_conflicts: bool, render_page: Callable[[], str]) -> str:
-    """The plan page's HTML for `user`, rendered again only when something it shows has changed."""
-    token = session.get("csrf_token")
-    if has_conflicts or session.get("_flashes") or not token:
-        return render_page()
-    cache = current_app.extensions.setdefault(PAGES_KEY, StructureCache(PAGES_CACHE_SIZE))
-    key = (head.id, head.plan_stamp, head.number, head.cycle_number, head.group_id, head.group_name,
-           user.id, user.display_name, user.role, token, request.script_root)
-    html = cache.get(key)
-    if html is None:
-        html = render_page()
         cache.put(key, html)
     return html
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import live
+from .. import access
 from ..errors import DomainError, SignFirst
 from ..extensions import db
 from sqlalchemy.orm import joinedload
 
-from ..models import Cycle, PlanStage, ResearchLesson, SignatureKind
-from ..permissions import can_see_lesson, group_or_404
-from ..web import done, html_response, render
+from ..models import Cycle, PlanStage, ResearchLesson
+from ..permissions import group_or_404
+from ..web import done, html_response, on_refusal, refusals_go_to, render
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
 from .page import (
@@ -26,7 +26,6 @@ from .page import (
     page_context,
     plan_context,
     save_posted_fields,
-    whole_page,
 )
 
 PAGE = "planning/plan.html"
@@ -38,51 +37,24 @@ def _signed_in():
     return None
 
 
-def channel_allowed(user, key: str) -> bool:
-    """Live channel "lesson-<id>": for members who have signed, like the plan page itself."""
-    from ..models import ResearchLesson as Lesson
-
-    if not key.isdigit():
-        return False
-    lesson = db.session.get(Lesson, int(key))
-    return lesson is not None and can_see_lesson(user, lesson)
-
-
-def publish(lesson: ResearchLesson, event: str = "plan-changed", **data) -> None:
-    live.publish(f"lesson-{lesson.id}", event, {"lesson": lesson.id, **data})
-
-
-# Who may see a lesson's plan, in one round trip (the plan page is the busiest page in a meeting): is the
-# user a current member of the lesson's group, is their latest event on the group's current protocol a
-# signature, and do they have texts kept as conflicts in this plan.
-_ACCESS = db.text("""
-SELECT c.group_id AS group_id, l.number AS number, l.plan_stamp AS plan_stamp, c.number AS cycle_number,
-  gr.name AS group_name,
-  EXISTS (SELECT 1 FROM group_member m WHERE m.group_id = c.group_id AND m.user_id = :user
-          AND m.left_at IS NULL) AS member,
-  (SELECT s.kind FROM protocol_signature s
-   WHERE s.user_id = :user AND s.version_id = (SELECT v.id FROM protocol_version v WHERE v.group_id = c.group_id
-                                               ORDER BY v.number DESC LIMIT 1)
-   ORDER BY s.sequence DESC LIMIT 1) AS signature,
-  EXISTS (SELECT 1 FROM plan_conflict k WHERE k.lesson_id = l.id AND k.user_id = :user
-          AND k.resolved_at IS NULL) AS conflicts
-FROM research_lesson l JOIN cycle c ON c.id = l.cycle_id JOIN study_group gr ON gr.id = c.group_id
-WHERE l.id = :lesson
-""")
+# Whether the person has texts kept as conflicts in this plan (the page then loads and shows them):
+# answered by the lesson's access query.
+access.lesson_flag("plan_conflicts", "EXISTS (SELECT 1 FROM plan_conflict k WHERE k.lesson_id = l.id "
+                                     "AND k.user_id = :user AND k.resolved_at IS NULL)")
 
 
 def visible_head(lesson_id: int) -> LessonHead:
     """What the plan page's frame shows of the lesson, for a member who has signed; a member who has not
-    is sent to sign (SignFirst); anyone else gets 404. (The same rule as permissions.lesson_or_404 +
-    can_see_lesson, in one query.)"""
-    access = db.session.execute(_ACCESS, {"lesson": lesson_id, "user": current_user.id}).one_or_none()
-    if access is None or not access.member:
+    is sent to sign (SignFirst); anyone else gets 404 (lsweb/access.py decides, in one query)."""
+    standing = access.of_lesson(current_user, lesson_id)
+    if not standing.member:
         abort(404)
-    if access.signature != SignatureKind.SIGNED.value:
-        raise SignFirst(access.group_id)
-    g.plan_has_conflicts = bool(access.conflicts)
-    return LessonHead(id=lesson_id, number=access.number, plan_stamp=access.plan_stamp, group_id=access.group_id,
-                      group_name=access.group_name, cycle_number=access.cycle_number)
+    if not standing.signed:
+        raise SignFirst(standing.group_id)
+    g.plan_has_conflicts = standing.flag("plan_conflicts")
+    number, plan_stamp, cycle_number, group_name = standing.frame
+    return LessonHead(id=lesson_id, number=number, plan_stamp=plan_stamp, group_id=standing.group_id,
+                      group_name=group_name, cycle_number=cycle_number)
 
 
 def visible_lesson(lesson_id: int) -> ResearchLesson:
@@ -140,13 +112,8 @@ def create_lesson(group_id: int, number: int):
     cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id, Cycle.number == number))
     if cycle is None:
         abort(404)
-    try:
-        lesson = lessons.create_lesson(current_user, cycle)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(url_for("groups.cycle", group_id=group.id, number=number))
-    live.publish(f"group-{group.id}", "group-changed", {"group": group.id})
+    refusals_go_to(url_for("groups.cycle", group_id=group.id, number=number))
+    lesson = lessons.create_lesson(current_user, cycle)
     flash(f"RL{lesson.number} is created. Plan it together: everyone's changes appear as they type.", "success")
     return done(plan_url(lesson))
 
@@ -154,8 +121,7 @@ def create_lesson(group_id: int, number: int):
 @bp.route("/lessons/<int:lesson_id>")
 def plan(lesson_id: int):
     head = visible_head(lesson_id)
-    return html_response(whole_page(head, current_user, g.plan_has_conflicts,
-                                    lambda: render_template(PAGE, **page_of(head))))
+    return html_response(render_template(PAGE, **page_of(head)))
 
 
 @bp.route("/lessons/<int:lesson_id>/structure")
@@ -173,15 +139,12 @@ def refused_page(lesson: ResearchLesson, refused: PostedFieldsRefused):
 
 def _plan_action(lesson: ResearchLesson, action, message, anchor: str = ""):
     """Save the text fields the post carries (nothing is lost), then do `action()`; answer with the plan."""
+    on_refusal(lambda error: _after(lesson, error, anchor=anchor), flashes=True)
     try:
         notes = _posted_fields_first(lesson)
         outcome = action()
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    except DomainError as error:
-        db.session.rollback()
-        return _after(lesson, error, anchor=anchor)
-    publish(lesson)
     text = message(outcome) if callable(message) else message
     return _after(lesson, message=" ".join(filter(None, [text, *notes])), anchor=anchor)
 
@@ -189,10 +152,6 @@ def _plan_action(lesson: ResearchLesson, action, message, anchor: str = ""):
 def _posted_fields_first(lesson: ResearchLesson) -> list[str]:
     """Save the text fields a plain form post carries; returns messages about merges and conflicts."""
     outcomes = save_posted_fields(current_user, lesson, request.form)
-    for result in outcomes:
-        if result.stored:
-            publish(lesson, "field-saved", key=result.key, version=result.version, text=result.text,
-                    by=current_user.display_name)
     return [result.message for result in outcomes if result.status in ("conflict", "removed")]
 
 
@@ -275,15 +234,12 @@ def _assign(lesson: ResearchLesson) -> None:
 @bp.route("/lessons/<int:lesson_id>/carry-forward", methods=["POST"])
 def carry_forward(lesson_id: int):
     lesson = visible_lesson(lesson_id)
+    on_refusal(lambda error: _after(lesson, error), flashes=True)
     try:
         _posted_fields_first(lesson)
         new = carry.carry_forward(current_user, lesson)
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    except DomainError as error:
-        db.session.rollback()
-        return _after(lesson, error)
-    live.publish(f"group-{lesson.group.id}", "group-changed", {"group": lesson.group.id})
     flash(f"RL{new.number} starts as a copy of RL{lesson.number}'s plan. What changes is shown against it.",
           "success")
     return done(plan_url(new))

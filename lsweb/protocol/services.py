@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
+from ..channels import queue_group_change
 from ..models import (GroupMember, ProtocolSignature, ProtocolVersion, School, SchoolProtocolVersion,
                       SignatureKind, StudyGroup, User, text_hash)
 
@@ -106,6 +107,7 @@ def amend(facilitator: User, group: StudyGroup, raw: str, based_on: int, note: s
     db.session.add(version)
     audit.record(facilitator, "protocol.amended", target=group.name,
                  details=f"version {version.number}: {version.note}", school_id=group.school_id)
+    queue_group_change(group.id, "protocol-amended", version=version.number)
     try:
         db.session.commit()
     except IntegrityError:  # two amendments at the same instant: the other one won
@@ -138,14 +140,11 @@ def has_signed(user: User, version: ProtocolVersion | None) -> bool:
 
 
 def signed_current(user: User, group: StudyGroup) -> bool:
-    """Whether the user's latest event on the group's current version is a signature (one query: every
-    page of a group's lesson work asks)."""
-    current = (db.select(ProtocolVersion.id).where(ProtocolVersion.group_id == group.id)
-               .order_by(ProtocolVersion.number.desc()).limit(1).scalar_subquery())
-    latest = db.session.scalar(db.select(ProtocolSignature.kind).where(
-        ProtocolSignature.version_id == current, ProtocolSignature.user_id == user.id)
-        .order_by(ProtocolSignature.sequence.desc()).limit(1))
-    return latest is SignatureKind.SIGNED
+    """Whether the user's latest event on the group's current version is a signature (lsweb/access.py
+    answers it in the one query that decides the person's standing in the group)."""
+    from ..access import of_group
+
+    return of_group(user, group).signed
 
 
 def sign(member: User, group: StudyGroup, version_id: int, agreed: bool, typed_name: str) -> tuple[ProtocolSignature, bool]:
@@ -176,6 +175,8 @@ def sign(member: User, group: StudyGroup, version_id: int, agreed: bool, typed_n
     audit.record(member, "protocol.signed", target=group.name,
                  details=f"version {current.number}, sha256 {signature.text_sha256}", school_id=group.school_id)
     try:
+        db.session.flush()
+        queue_group_change(group.id, "signature-added", signature=signature.id)
         db.session.commit()
     except IntegrityError:  # a double-submitted form: the first one stored the signature
         db.session.rollback()
@@ -196,6 +197,8 @@ def withdraw(member: User, group: StudyGroup) -> ProtocolSignature:
     audit.record(member, "protocol.withdrawn", target=group.name, details=f"version {current.number}",
                  school_id=group.school_id)
     try:
+        db.session.flush()
+        queue_group_change(group.id, "signature-added", signature=event.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
-from .. import live
 from ..admin.forms import EmptyForm
 from ..errors import DomainError, show_on_form
 from ..extensions import db
 from ..models import ProtocolVersion
 from ..permissions import group_or_404, is_facilitator, school_or_404
-from ..web import done, form_error, is_fragment_request, render
+from ..web import done, form_error, is_fragment_request, on_refusal, render
 from . import bp, services
 from .forms import AmendForm, SchoolProtocolForm, SignForm
 
@@ -95,7 +94,6 @@ def sign(group_id: int):
         show_on_form(form, error)
         return form_error(PAGE, "protocol_main", **_context(group, sign_form=form))
     if created:
-        live.publish(f"group-{group.id}", "signature-added", {"group": group.id, "signature": signature.id})
         flash("Thank you: your signature is recorded.", "success")
     else:
         flash("You had already signed this version.", "info")
@@ -107,13 +105,10 @@ def withdraw(group_id: int):
     group = group_or_404(current_user, group_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        event = services.withdraw(current_user, group)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        live.publish(f"group-{group.id}", "signature-added", {"group": group.id, "signature": event.id})
-        flash("Your signature is withdrawn. The group's lesson work pauses until you sign again.", "info")
+    on_refusal(lambda error: done(url_for("protocol.show", group_id=group.id), PAGE, "protocol_main",
+                                  **_context(group)))
+    services.withdraw(current_user, group)
+    flash("Your signature is withdrawn. The group's lesson work pauses until you sign again.", "info")
     return done(url_for("protocol.show", group_id=group.id), PAGE, "protocol_main", **_context(group))
 
 
@@ -131,7 +126,6 @@ def amend(group_id: int):
             db.session.rollback()
             form.text.errors.append(error.message)
         else:
-            live.publish(f"group-{group.id}", "protocol-amended", {"group": group.id, "version": version.number})
             flash(f"Version {version.number} is the protocol now. Everyone signs it again.", "success")
             return done(url_for("protocol.show", group_id=group.id))
     return form_error(PAGE, "amend", **_context(group, amend_form=form))

@@ -5,4 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("sharing", __name__)
 
-from . import privacy, views_fair, views_library, views_openhouse, views_summary  # noqa: F401
+# Its views (and the modules that register exporters or listeners) are loaded by create_app
+# (lsweb/__init__.py), so importing one of its services does not import its views.

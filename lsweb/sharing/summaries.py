@@ -13,6 +13,8 @@ from datetime import datetime
 from types import SimpleNamespace
 
 
+from .. import access
+from ..channels import queue_summary_change
 from ..errors import DomainError, NotAllowed
 from ..database import retrying_in_savepoint
 from ..extensions import db
@@ -32,7 +34,6 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..permissions import has_signed_current, is_member
 from ..planning.versioned import SaveResult, Store, clean_text, save_text
 
 MAX_TEXT = 8_000
@@ -54,7 +55,7 @@ def progress_key(pupil_id: int) -> str:
 
 
 def require_editor(user: User, cycle: Cycle) -> None:
-    if not (is_member(user, cycle.group) and has_signed_current(user, cycle.group)):
+    if not access.of_cycle(user, cycle).sees_material:
         raise NotAllowed("Members of the group who have signed the protocol write its summary.")
 
 
@@ -116,6 +117,9 @@ def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int,
     a savepoint, so a retried first save never undoes the other fields of a whole-summary post."""
     result = retrying_in_savepoint(db, lambda: _save(user, cycle, key, clean_text(text), base_version, base_text,
                                                      now or utcnow()))
+    if result.stored:
+        queue_summary_change(cycle.id, "field-saved", key=result.key, version=result.version, text=result.text,
+                             by=user.display_name)
     if commit:
         db.session.commit()
     return result

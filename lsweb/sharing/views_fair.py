@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, url_for
 from flask_login import current_user
 
-from ..errors import DomainError
-from ..extensions import db
-from ..web import done, form_error, render
+from ..web import done, form_error, refusals_go_to, render
 from . import bp, fair, library
 from .forms import FairForm, FairItemForm
 
@@ -25,12 +23,8 @@ def create_fair():
     form = FairForm()
     if not form.validate():
         return form_error("sharing/fairs.html", "new", fairs=fair.fairs(), form=form, can_organise=True)
-    try:
-        created = fair.create(current_user, form.title.data, form.on.data, form.place.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(url_for("sharing.fairs"))
+    refusals_go_to(url_for("sharing.fairs"))
+    created = fair.create(current_user, form.title.data, form.on.data, form.place.data)
     return done(url_for("sharing.fair_page", fair_id=created.id))
 
 

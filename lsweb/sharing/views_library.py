@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
-from ..errors import DomainError
-from ..web import render, see_other
+from ..web import refusals_go_to, render, see_other
 from . import bp, exports, library, openhouse, publishing
 from .publishing import PHASES
 from .views_summary import download
@@ -46,11 +45,8 @@ def export(publication_id: int, fmt: str):
     publication = library.publication_or_404(current_user, publication_id)
     if fmt not in exports.FORMATS:
         abort(404)
-    try:
-        body = exports.render(fmt, [publishing.content_of(publication)])
-    except DomainError as error:
-        flash(error.message, "error")
-        return see_other(url_for("sharing.study", publication_id=publication.id))
+    refusals_go_to(url_for("sharing.study", publication_id=publication.id))
+    body = exports.render(fmt, [publishing.content_of(publication)])
     return download(body, fmt, f"study-{publication.id}")
 
 
@@ -73,9 +69,6 @@ def booklet_export(fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     chosen = library.many(current_user, _booklet_ids())
-    try:
-        body = exports.render(fmt, [publishing.content_of(p) for p in chosen])
-    except DomainError as error:
-        flash(error.message, "error")
-        return see_other(url_for("sharing.library_index"))
+    refusals_go_to(url_for("sharing.library_index"))
+    body = exports.render(fmt, [publishing.content_of(p) for p in chosen])
     return download(body, fmt, "lesson-study-booklet")

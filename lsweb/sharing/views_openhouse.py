@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import ResearchLesson
 from ..permissions import has_signed_current, is_facilitator, lesson_or_404
 from ..planning.page import LESSON_LINKS
-from ..web import done, form_error, render, see_other
+from ..web import done, form_error, refusals_go_to, render, see_other
 from . import bp, openhouse
 from .forms import OpenHouseForm
 
@@ -79,23 +79,18 @@ def invitation(house_id: int):
 @bp.route("/library/open-house/<int:house_id>/register", methods=["POST"])
 def register(house_id: int):
     house = openhouse.open_house_or_404(current_user, house_id)
-    try:
-        openhouse.register(current_user, house)
-        flash("You are registered. Read the briefing pack before the lesson.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    refusals_go_to(url_for("sharing.invitation", house_id=house.id))
+    openhouse.register(current_user, house)
+    flash("You are registered. Read the briefing pack before the lesson.", "success")
     return done(url_for("sharing.invitation", house_id=house.id))
 
 
 @bp.route("/library/open-house/<int:house_id>/cancel", methods=["POST"])
 def cancel(house_id: int):
     house = openhouse.open_house_or_404(current_user, house_id)
-    try:
-        openhouse.cancel(current_user, house)
-        flash("Your registration is cancelled.", "success")
-    except DomainError as error:
-        flash(error.message, "error")
+    refusals_go_to(url_for("sharing.invitation", house_id=house.id))
+    openhouse.cancel(current_user, house)
+    flash("Your registration is cancelled.", "success")
     return done(url_for("sharing.invitation", house_id=house.id))
 
 

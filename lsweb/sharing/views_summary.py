@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user, login_required
 
-from .. import live
 from ..errors import DomainError, SignFirst
 from ..planning.autosave import autosave
 from ..planning.presence import leave_in, present_in, touch_in
+from ..channels import SUMMARY
 from ..extensions import db
 from ..models import Cycle, SummaryConflict, SummaryPresence
 from ..permissions import group_or_404, has_signed_current, is_facilitator
-from ..web import done, render, see_other
+from ..web import done, on_refusal, refusals_go_to, render
 from . import bp, exports, publishing, redaction, summaries
 from .forms import EvidenceForm, PublishForm, RedactionForm
 
@@ -24,16 +24,6 @@ PAGE = "sharing/summary.html"
 @login_required
 def _signed_in():
     return None
-
-
-def channel_allowed(user, key: str) -> bool:
-    """Live channel "summary-<cycle id>": members who have signed."""
-    if not key.isdigit():
-        return False
-    cycle = db.session.get(Cycle, int(key))
-    from ..permissions import is_member
-
-    return cycle is not None and is_member(user, cycle.group) and has_signed_current(user, cycle.group)
 
 
 def visible_cycle(group_id: int, number: int) -> Cycle:
@@ -71,14 +61,9 @@ def summary(group_id: int, number: int):
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields/<key>", methods=["POST"])
 def save_field(group_id: int, number: int, key: str):
     cycle = visible_cycle(group_id, number)
-
-    def published(result):
-        live.publish(f"summary-{cycle.id}", "field-saved", {"key": result.key, "version": result.version,
-                                                             "text": result.text, "by": current_user.display_name})
-
     return autosave(lambda text, version, base_text: summaries.save_field(current_user, cycle, key, text, version,
                                                                           base_text=base_text),
-                    summaries.FieldNotFound, summaries.MAX_TEXT * 2, published)
+                    summaries.FieldNotFound, summaries.MAX_TEXT * 2)
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields")
@@ -98,13 +83,11 @@ def presence(group_id: int, number: int):
     summary = summaries.summary_of(cycle)
     db.session.commit()
     if request.method == "POST":
+        changed = (SUMMARY.name(cycle.id), {"summary": summary.id})
         if request.form.get("left") == "1":
-            leave_in(SummaryPresence, summary.id, current_user)
-            changed = True
+            leave_in(SummaryPresence, summary.id, current_user, changed)
         else:
-            changed = touch_in(SummaryPresence, summary.id, current_user, request.form.get("field", ""))
-        if changed:
-            live.publish(f"summary-{cycle.id}", "presence-changed", {"summary": summary.id})
+            touch_in(SummaryPresence, summary.id, current_user, request.form.get("field", ""), changed_event=changed)
         return "", 204
     return render(PAGE, "presence", **{**context(cycle), "present": present_in(SummaryPresence, summary.id)})
 
@@ -128,7 +111,6 @@ def save_all(group_id: int, number: int):
         db.session.rollback()
         flash("Nothing was saved: " + error.message, "error")
         return render(PAGE, status=422, **context(cycle))
-    live.publish(f"summary-{cycle.id}", "resync", {})
     flash("Saved, except parts someone else changed at the same place: both texts are kept at the top."
           if kept else "The summary is saved.", "error" if kept else "success")
     return done(summary_url(cycle))
@@ -158,17 +140,11 @@ def use_mine(group_id: int, number: int, conflict_id: int):
     """The author's text (or their combination of both) replaces the field, as on the plan page."""
     cycle = visible_cycle(group_id, number)
     conflict = _own_conflict_or_404(cycle, conflict_id)
-    try:
-        result = summaries.save_field(current_user, cycle, conflict.field.key,
-                                      request.form.get("text", conflict.text), conflict.field.version)
-        summaries.dismiss_conflict(current_user, conflict)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        live.publish(f"summary-{cycle.id}", "field-saved", {"key": result.key, "version": result.version,
-                                                             "text": result.text, "by": current_user.display_name})
-        flash("Your text is in the summary now.", "success")
+    on_refusal(lambda error: done(summary_url(cycle), PAGE, "conflicts", **context(cycle)))
+    summaries.save_field(current_user, cycle, conflict.field.key, request.form.get("text", conflict.text),
+                         conflict.field.version)
+    summaries.dismiss_conflict(current_user, conflict)
+    flash("Your text is in the summary now.", "success")
     return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
 
 
@@ -178,12 +154,9 @@ def add_evidence(group_id: int, number: int):
     form = EvidenceForm()
     if not form.validate():
         abort(400)
-    try:
-        summaries.link_evidence(current_user, cycle, form.kind.data, form.source.data)
-        flash("Linked as key evidence.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    on_refusal(lambda error: done(summary_url(cycle) + "#evidence", PAGE, "evidence", **context(cycle)))
+    summaries.link_evidence(current_user, cycle, form.kind.data, form.source.data)
+    flash("Linked as key evidence.", "success")
     return done(summary_url(cycle) + "#evidence", PAGE, "evidence", **context(cycle))
 
 
@@ -225,12 +198,9 @@ def redaction_page(group_id: int, number: int):
 def confirm_items(group_id: int, number: int):
     cycle = visible_cycle(group_id, number)
     form = RedactionForm()
-    try:
-        count = redaction.confirm(current_user, cycle, list(form.items.data or []))
-        flash(f"{count} item(s) confirmed." if count else "Nothing was ticked.", "success" if count else "info")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    refusals_go_to(summary_url(cycle, "sharing.redaction_page"))
+    count = redaction.confirm(current_user, cycle, list(form.items.data or []))
+    flash(f"{count} item(s) confirmed." if count else "Nothing was ticked.", "success" if count else "info")
     return done(summary_url(cycle, "sharing.redaction_page"))
 
 
@@ -243,6 +213,7 @@ def publish(group_id: int, number: int):
                       items=redaction.items(cycle), form=RedactionForm(formdata=None), publish_form=form,
                       facilitator=is_facilitator(current_user, cycle.group),
                       publication=publishing.publication_of(cycle))
+    refusals_go_to(summary_url(cycle))
     try:
         publication = publishing.publish(current_user, cycle, form.scope.data, form.phase.data or "")
     except publishing.RedactionPending as pending:
@@ -251,10 +222,6 @@ def publish(group_id: int, number: int):
         return render("sharing/redaction.html", status=422, group=cycle.group, cycle=cycle,
                       items=pending.items, form=RedactionForm(formdata=None), publish_form=form,
                       facilitator=True, publication=publishing.publication_of(cycle))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return done(summary_url(cycle))
     flash(f"Published (version {publication.version}) to {publishing.SCOPES[publication.scope].lower()}.",
           "success")
     return done(url_for("sharing.study", publication_id=publication.id))
@@ -263,12 +230,9 @@ def publish(group_id: int, number: int):
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/withdraw", methods=["POST"])
 def withdraw(group_id: int, number: int):
     cycle = visible_cycle(group_id, number)
-    try:
-        publishing.withdraw(current_user, cycle)
-        flash("The summary is no longer in the library.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    refusals_go_to(summary_url(cycle))
+    publishing.withdraw(current_user, cycle)
+    flash("The summary is no longer in the library.", "success")
     return done(summary_url(cycle))
 
 
@@ -279,11 +243,8 @@ def export_draft(group_id: int, number: int, fmt: str):
         abort(404)
     content = publishing.snapshot(cycle)
     db.session.commit()
-    try:
-        body = exports.render(fmt, [content])
-    except DomainError as error:
-        flash(error.message, "error")
-        return see_other(summary_url(cycle))
+    refusals_go_to(summary_url(cycle))
+    body = exports.render(fmt, [content])
     return download(body, fmt, f"summary-cycle-{cycle.number}")
 
 

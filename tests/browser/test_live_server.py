@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from lsweb.demo import DEMO_PASSWORD, seed_demo
 
@@ -28,7 +29,7 @@ def test_live_server_checks_csrf_and_restarts_on_the_same_port_and_database(live
 
     url, first_app = live_server.url, live_server.app
     live_server.stop()
-    with pytest.raises(Exception):
+    with pytest.raises(PlaywrightError):
         page.goto("/admin/staff", timeout=3_000)
     live_server.start()
     assert live_server.url == url and live_server.app is not first_app

@@ -208,7 +208,7 @@ def test_at_tablet_size_the_plan_does_not_scroll_sideways(live_server, lesson, n
 def test_the_observation_sheet_prints_on_one_a3_landscape_page(live_server, lesson, new_context):
     lesson_id, stages, _ = lesson
     page = open_plan(new_context, HANNAH, lesson_id)
-    for count in range(len(stages) + 1, 9):  # the demo has 6 stages: QUALITY.md's sheet has 8
+    for count in range(len(stages) + 1, 9):  # the demo has 6 stages: docs/quality.md's sheet has 8
         page.get_by_role("button", name="Add a stage").click()
         expect(page.locator("fieldset.stage")).to_have_count(count)
     page.goto(f"/lessons/{lesson_id}/print")

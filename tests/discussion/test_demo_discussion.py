@@ -1,5 +1,5 @@
 from lsweb.demo import seed_demo
-from lsweb.demo_discussion import seed_discussion
+from lsweb.demo.discussion import seed_discussion
 from lsweb.discussion import services
 from lsweb.extensions import db
 from lsweb.models import Cycle, CycleStatus, StudyGroup, User

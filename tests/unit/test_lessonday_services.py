@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from lsweb.errors import DomainError, NotAllowed
 from lsweb.extensions import db
-from lsweb.lessonday import cover, grid, interviews, ledger, observation, status
+from lsweb.lessonday import calendar_feed, cover, grid, interviews, ledger, observation, status
 from lsweb.lessonday.observation import NoteInput
 from lsweb.models import (
     LessonStatus,
@@ -150,10 +150,11 @@ def test_cover_entries_csv_and_calendar(day):
     cover.add_cover(day.lead, day.lesson, day.teacher.id, "5C", covered_by_id=day.observer2.id)
     text = cover.cover_csv(day.lesson)
     assert "'=6R maths" in text and "2026-03-10,10:00,11:00,Room 4" in text and "Otto Observer" in text
-    calendar = Calendar.from_ical(cover.calendar_for(day.observer, datetime(2026, 1, 1, tzinfo=UTC)))
+    calendar = Calendar.from_ical(calendar_feed.feed(day.observer, datetime(2026, 1, 1, tzinfo=UTC)))
     events = list(calendar.walk("VEVENT"))
     assert len(events) == 1 and str(events[0]["summary"]).endswith("RL1 (you observe)")
-    assert events[0].decoded("dtstart") == datetime(2026, 3, 10, 10, 0)
+    assert events[0].decoded("dtstart").replace(tzinfo=None) == datetime(2026, 3, 10, 10, 0)
+    assert events[0].decoded("dtstart").tzinfo is not None  # in the school's zone, not a floating time
     assert "=6R maths" in str(events[0]["description"])
 
 

@@ -49,11 +49,14 @@ words = st.lists(st.sampled_from(["pupil", "fraction", "bar", "model", "explains
 @settings(max_examples=200, deadline=None)
 @given(base=words, theirs_extra=words, mine_extra=words, cut_t=st.integers(0, 100), cut_m=st.integers(0, 100))
 def test_a_clean_merge_keeps_every_inserted_word(base, theirs_extra, mine_extra, cut_t, cut_m):
+    """Two people each insert words between words of the same text (at word boundaries, anywhere,
+    the same place included): the merge is always clean and keeps both."""
     def insert(text, extra, cut, tag):
-        position = cut * len(text) // 100
+        boundaries = [0] + [i for i, c in enumerate(text) if c == " "] + [len(text)]
+        position = boundaries[cut * (len(boundaries) - 1) // 100]
         return text[:position] + f" {tag}{extra.replace(' ', tag)} " + text[position:]
 
     theirs, mine = insert(base, theirs_extra, cut_t, "T"), insert(base, mine_extra, cut_m, "M")
     merged = merge3(base, theirs, mine)
-    if merged is not None:
-        assert f"T{theirs_extra.replace(' ', 'T')}" in merged and f"M{mine_extra.replace(' ', 'M')}" in merged
+    assert merged is not None, "two insertions and no deletion always merge"
+    assert f"T{theirs_extra.replace(' ', 'T')}" in merged and f"M{mine_extra.replace(' ', 'M')}" in merged

@@ -25,7 +25,7 @@ from lsweb.models import (
 )
 from lsweb.planning.lessons import create_lesson
 
-from .matrix import SIGN_FIRST, SIGNED_MEMBERS, Redirect, Row, group_a, signed_in
+from .matrix import SIGN_FIRST, SIGNED_MEMBERS, Redirect, Row, everyone, group_a, signed_in
 
 TO_OBSERVE = Redirect(303, "/lessons/{lesson}/observe")
 TO_GRID = Redirect(303, "/lessons/{lesson}/grid")
@@ -109,6 +109,9 @@ ROWS: list[Row] = [
         effect=lambda w, actor: db.session.get(CoverEntry, w.ids["cover_entry"]) is None),
     Row("GET", "/lessons/{lesson}/cover.csv", SIGNED_MEMBERS),
     Row("GET", "/me/calendar.ics", signed_in(200)),
+    Row("GET", "/calendar/not-anyones-token.ics", everyone(404), note="the feed's secret is its only key"),
+    Row("POST", "/me/calendar/reset", signed_in(TO_TIME), data={},
+        effect=lambda w, actor: db.session.get(User, actor.id).calendar_token is not None),
     Row("GET", "/me/time", signed_in(200)),
     Row("POST", "/me/time", signed_in(TO_TIME),
         data={"kind": "planning", "minutes": "30", "on": "2026-01-10", "note": "Planning RL1"},

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lsweb.extensions import db
 from lsweb.groups import cycles as cycle_services
 from lsweb.groups import services as group_services
-from lsweb.models import (SummaryPresence, 
+from lsweb.models import (SummaryPresence,
     Cycle,
     CycleStatus,
     FairItem,

@@ -32,8 +32,8 @@ from lsweb.models import (CasePupil, CycleStatus, GroupLink, GroupMember, GroupR
 from lsweb.permissions import is_facilitator, is_member
 from lsweb.protocol import services as protocol_services
 
-from . import (access_dashboards, access_discussion, access_lessonday, access_operations, access_planning,
-               access_sharing)
+from . import (access_dashboards, access_discussion, access_identity, access_lessonday, access_operations,
+               access_planning, access_sharing)
 from .matrix import (FACILITATOR_ONLY, GROUP_MEMBERS, HOME_TO_LOGIN, LEADS, NEVER_SHOWN, NOTHING_TO_SIGN_OUT,
                      REFUSED_TO_CYCLE, REFUSED_TO_GROUP, REFUSED_TO_PROTOCOL, ROLES, SIGN_FIRST, SIGNED_MEMBERS,
                      SIGNED_OUT, TO_CYCLE, TO_GROUP, TO_HOME, TO_PROTOCOL, Redirect, Row, _audited,
@@ -41,7 +41,8 @@ from .matrix import (FACILITATOR_ONLY, GROUP_MEMBERS, HOME_TO_LOGIN, LEADS, NEVE
                      _school_default_text, _user, admins, build_world, everyone, group_a,
                      signed_in)
 
-DOMAINS = [access_planning, access_lessonday, access_discussion, access_operations, access_dashboards, access_sharing]
+DOMAINS = [access_planning, access_lessonday, access_discussion, access_operations, access_dashboards, access_sharing,
+           access_identity]
 
 STAFF_FORM = {"display_name": "Tara Renamed", "email": "tara.target@alder.example", "role": "teacher",
               "school_id": "{school_a}"}
@@ -305,3 +306,53 @@ def test_the_world_is_what_the_matrix_assumes(world):
     assert CycleStatus(world.ids["next_status"]) not in cycle_services.GATED
     assert db.session.get(CasePupil, world.ids["pupil"]).cycle.group_id == group.id
     assert not any(link.builds_on_id == world.ids["group_c"] for link in group_services.links(group)[0])
+
+
+# --- what the access decision costs ---------------------------------------------------------------
+# The busiest requests of a meeting, counted in SQL statements (BEGIN and COMMIT included): the plan
+# page a member opens again (its structure cached) and one plan-box save as the page's script sends it.
+# The access decision is one of them; these fail when a change makes either request do more.
+PLAN_PAGE_STATEMENTS = 2
+PLAN_BOX_SAVE_STATEMENTS = 14
+
+
+@pytest.fixture
+def statements(app):
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    engine = db.engine
+
+    @contextmanager
+    def _statements():
+        sent: list[str] = []
+
+        def note(conn, cursor, statement, *args):
+            sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+    return _statements
+
+
+def test_the_plan_page_and_a_plan_box_save_cost_no_more_statements(client, login, factories, statements):
+    from ..plans import planning_team
+
+    team = planning_team(factories)
+    login(team.ana)
+    url = f"/lessons/{team.lesson.id}"
+    assert client.post(f"{url}/fields/aspect", data={"text": "Pupils compare", "version": "0"}).status_code == 200
+    assert client.get(url).status_code == 200  # renders and caches the plan's structure
+    with statements() as page:
+        assert client.get(url).status_code == 200
+    with statements() as save:
+        answer = client.post(f"{url}/fields/aspect", data={"text": "Pupils compare fractions", "version": "1"})
+    assert answer.status_code == 200 and answer.get_json()["status"] == "saved"
+    print(f"\nplan page: {len(page)} statements; plan-box save: {len(save)} statements")
+    assert len(page) <= PLAN_PAGE_STATEMENTS, page
+    assert len(save) <= PLAN_BOX_SAVE_STATEMENTS, save

@@ -238,8 +238,8 @@ def test_a_cached_plan_page_reads_two_rows_and_shows_the_groups_new_name(client,
 
 
 def test_each_person_gets_their_own_page_and_its_form_token_works(app, client, login, team):
-    """The whole page is kept per person (their name and role, their session's form token): another
-    member sees their own; a new name, a message after an action and a kept conflict show at once."""
+    """Each member sees their own page (their name and role in the layout, their session's form token);
+    a new name, a new role's menu, a message after an action and a kept conflict show at once."""
     url = f"/lessons/{team.lesson.id}"
     login(team.ana)
     first = client.get(url).text

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from .extensions import db
-from .models import Cycle, ResearchLesson, User
-from .planning import carry, fields, lessons, observers
+from ..extensions import db
+from ..models import Cycle, ResearchLesson, User
+from ..planning import carry, fields, lessons, observers
 
 AIMS = {
     "aspect": "How pupils recognise that two fractions are equivalent when the diagrams look different.",

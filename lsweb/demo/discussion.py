@@ -1,12 +1,12 @@
 """Demo data for the discussion board: `seed_discussion(lesson)` fills RL1 of "Year 4 fractions" with
 a post-lesson discussion in every section, replies, agreements, a finding, two next steps, and James
-O'Connor (Riverside Academy) as an invited guest. Called from lsweb/demo.py once RL1 exists."""
+O'Connor (Riverside Academy) as an invited guest. Called from lsweb/demo/__init__.py once RL1 exists."""
 
 from __future__ import annotations
 
-from .discussion import services
-from .extensions import db
-from .models import ResearchLesson, User
+from ..discussion import services
+from ..extensions import db
+from ..models import ResearchLesson, User
 
 
 def _user(email: str) -> User:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .auth.services import hash_password
-from .extensions import db
-from .models import Role, School, User
+from ..auth.services import hash_password
+from ..extensions import db
+from ..models import Role, School, User
 
 DEMO_PASSWORD = "lessonstudy"
 DEMO_SCHOOLS = ("Northfield Primary School", "Riverside Academy")
@@ -44,7 +44,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         rows.append((email, name, role.label, school.name if school else "whole network"))
     db.session.commit()
     seed_groups()
-    from .demo_sharing import seed_sharing
+    from .sharing import seed_sharing
 
     seed_sharing()
     return rows
@@ -56,8 +56,8 @@ def _user(email: str) -> User:
 
 def seed_groups() -> None:
     """Two groups at the first demo school, so a newcomer sees the sign-off step from both sides."""
-    from .models import CasePupil, Cycle, CycleStatus, GroupMember, GroupRole, StudyGroup
-    from .protocol import services as protocol
+    from ..models import CasePupil, Cycle, CycleStatus, GroupMember, GroupRole, StudyGroup
+    from ..protocol import services as protocol
 
     school = db.session.scalar(db.select(School).where(School.name == DEMO_SCHOOLS[0]))
     specs = [
@@ -103,10 +103,9 @@ def seed_groups() -> None:
                                          attainment=attainment, position=position))
             db.session.commit()
             db.session.refresh(cycle)
-            from .demo_lessonday import seed_lesson_day
-            from .demo_planning import seed_planning
-
-            from .demo_discussion import seed_discussion
+            from .discussion import seed_discussion
+            from .lessonday import seed_lesson_day
+            from .planning import seed_planning
 
             rl1, rl2 = seed_planning(cycle)
             seed_lesson_day(rl1, rl2)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .extensions import db
-from .groups import cycles
-from .groups import services as groups
-from .models import (
+from ..extensions import db
+from ..groups import cycles
+from ..groups import services as groups
+from ..models import (
     CycleStatus,
     GroupLink,
     GroupRole,
@@ -17,10 +17,10 @@ from .models import (
     StudyGroup,
     User,
 )
-from .models.base import utcnow
-from .planning.lessons import create_lesson
-from .protocol import services as protocol
-from .sharing import openhouse, publishing, redaction, summaries
+from ..models.base import utcnow
+from ..planning.lessons import create_lesson
+from ..protocol import services as protocol
+from ..sharing import openhouse, publishing, redaction, summaries
 
 STUDIES = [
     # school index, facilitator, members, group details, summary texts, pupils' progress

@@ -1,7 +1,7 @@
 """Demo data for the lesson day of "Year 4 fractions": RL1 taught (two observers' notes, the three case
 pupils' interviews, cover and logged hours), RL2 scheduled with its cover list.
 
-The lead calls `seed_lesson_day(rl1, rl2)` from lsweb/demo.py once RL1 (stages, predictions, observer
+The lead calls `seed_lesson_day(rl1, rl2)` from lsweb/demo/__init__.py once RL1 (stages, predictions, observer
 assignments) and RL2 exist.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from .extensions import db
-from .lessonday.ledger import log_auto
-from .models import (
+from ..extensions import db
+from ..lessonday.ledger import log_auto
+from ..models import (
     CoverEntry,
     InterviewAnswer,
     LessonStatus,
@@ -64,7 +64,7 @@ def seed_lesson_day(rl1: ResearchLesson, rl2: ResearchLesson | None = None) -> N
                                        stage_id=stage.id, rating=rating, text=text,
                                        noted_at=start + timedelta(minutes=8 * s_index + p_index)))
         for position, words in enumerate(ANSWERS.get(p_index, [])):
-            from .lessonday.interviews import questions
+            from ..lessonday.interviews import questions
 
             db.session.add(InterviewAnswer(lesson_id=rl1.id, pupil_id=pupil.id, position=position,
                                            question=questions(rl1)[position], answer=words,
