@@ -32,7 +32,10 @@ def main():
 
 
 def register_commands(app) -> None:
+    from .mail.commands import worker_command
     from .operations.commands import COMMANDS as OPERATIONS
+
+    app.cli.add_command(worker_command)
 
     for command in (init_command, serve_command, create_admin_command, import_staff_command, demo_command,
                     verify_signatures_command, *OPERATIONS):
@@ -140,7 +143,8 @@ def import_staff_command(file: Path, school_name: str, skip_bad: bool):
             for item in rows:
                 yield item
                 bar.update(1)
-        preview = preview_csv(data, None, current_app.config["LSWEB"].import_max_rows, progress)
+        preview = preview_csv(data, None, current_app.config["LSWEB"].import_max_rows, progress,
+                              school_id=school.id)
     if preview.file_error:
         raise click.ClickException(preview.file_error)
     for row in preview.bad:

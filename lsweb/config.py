@@ -59,6 +59,28 @@ class Settings:
     workers: int = 1
     threads: int = 400
     auto_migrate: bool = False
+    # E-mail: smtp://user:pass@host:25, smtp+starttls://...:587 or smtps://...:465; None: mail is off.
+    mail_url: str | None = None
+    mail_from: str = "lsweb <lsweb@localhost>"
+    # The address people reach lsweb at, for links in e-mails (None: the address of the request).
+    base_url: str | None = None
+    # "embedded": a task-queue thread in the server process sends mail; "worker": `lsweb worker` does;
+    # "immediate": right after the commit, inside the request.
+    tasks: str = "embedded"
+    invitation_days: int = 7
+    reset_hours: int = 24
+    # Sign-in with the school's directory (LDAP / Active Directory); None: off.
+    ldap_url: str | None = None  # ldap://dc.school.local (StartTLS) or ldaps://dc.school.local
+    ldap_starttls: bool = True  # ldap:// only
+    ldap_ca_file: str | None = None
+    ldap_bind_dn: str | None = None
+    ldap_bind_password: str | None = None
+    ldap_user_dn: str | None = None  # e.g. uid={login},ou=people,dc=school,dc=example (no search)
+    ldap_search_base: str = ""
+    ldap_search_filter: str = "(|(mail={login})(uid={login}))"
+    ldap_name_attribute: str = "displayName"
+    ldap_email_attribute: str = "mail"
+    ldap_groups: str | None = None  # "group DN -> role @ School name; ..."
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> "Settings":
@@ -86,6 +108,9 @@ class Settings:
                                     f"not “{values['timezone']}”.") from None
         values["secure_cookies"] = values.get("secure_cookies", "auto").lower()
         values["log_format"] = values.get("log_format", "text").lower()
+        values["tasks"] = values.get("tasks", "embedded").lower()
+        if values["tasks"] not in ("embedded", "worker", "immediate"):
+            raise SettingsError(f"LSWEB_TASKS must be embedded, worker or immediate, not “{values['tasks']}”.")
         return cls(**values)
 
     def replace(self, **changes: Any) -> "Settings":

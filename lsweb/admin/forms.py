@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
-                     StringField)
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..models import Role
@@ -17,6 +17,8 @@ class StaffForm(FlaskForm):
                        render_kw={"autocomplete": "off"})
     role = SelectField("Role", validators=[DataRequired("Choose a role.")])
     school_id = SelectField("School", coerce=int)
+    # Only on the "add a person" form.
+    send_invitation = BooleanField("E-mail an invitation to choose a password", default=True)
 
     def set_choices(self, roles: tuple[Role, ...], schools) -> None:
         self.role.choices = [(role.value, role.label) for role in roles]
@@ -58,3 +60,28 @@ class AllowanceForm(FlaskForm):
                          validators=[InputRequired("Enter a number of hours."),
                                      NumberRange(min=0, max=200, message="Enter a number of hours from 0 to 200.")],
                          render_kw={"inputmode": "decimal"})
+
+
+class ColumnMappingForm(FlaskForm):
+    """The import's mapping step: which column of the file is what, and a role for everyone."""
+
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    school_id = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
+    name = SelectField("Full name", default="")
+    first = SelectField("First name (forename)", default="")
+    last = SelectField("Last name (surname)", default="")
+    email = SelectField("Email", default="")
+    role = SelectField("Role or job title", default="")
+    default_role = SelectField("Role for rows without one", default="")
+
+    def set_choices(self, header: list[str], roles) -> None:
+        columns = [("", "(none)")] + [(str(index), cell[:60] or f"column {index + 1}")
+                                      for index, cell in enumerate(header)]
+        for name in ("name", "first", "last", "email", "role"):
+            getattr(self, name).choices = columns
+        self.default_role.choices = [("", "(none: every row has a role)")] + [(r.value, r.label) for r in roles]
+
+
+class JobTitlesForm(FlaskForm):
+    titles = TextAreaField("Job titles and their roles, one a line: “Job title = role”",
+                           validators=[Length(max=20000, message="At most 20,000 characters.")])

@@ -109,7 +109,9 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
     db.session.commit()
 
 
-def add_staff(admin: User, school: School | None, display_name: str, email: str, role: Role) -> User:
+def add_staff(admin: User, school: School | None, display_name: str, email: str, role: Role,
+              invite: bool = False) -> User:
+    """Add a person; with `invite`, e-mail them a link to choose their password (same commit)."""
     if school is not None and not can_manage_staff(admin, school):
         raise NotAllowed("You cannot add staff to that school.")
     if school is None and not admin.is_network_admin:
@@ -124,6 +126,10 @@ def add_staff(admin: User, school: School | None, display_name: str, email: str,
     db.session.flush()
     audit.record(admin, "staff.added", target=email, details=role.value,
                  school_id=school.id if school else None)
+    if invite:
+        from ..auth.links import queue_invitation
+
+        queue_invitation(admin, member)
     db.session.commit()
     return member
 

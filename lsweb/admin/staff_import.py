@@ -15,14 +15,8 @@ from ..extensions import db
 from ..models import Role, School, User
 from ..models.base import utcnow
 from ..permissions import SCHOOL_ASSIGNABLE_ROLES, assignable_roles, can_manage_staff
+from . import mis_columns as mis
 from .services import clean_email, clean_name
-
-HEADER_NAMES = {
-    "name": ("name", "display name", "full name", "staff name"),
-    "email": ("email", "e-mail", "email address"),
-    "role": ("role",),
-}
-
 
 @dataclass
 class ImportRow:
@@ -42,6 +36,13 @@ class ImportRow:
 class ImportPreview:
     rows: list[ImportRow] = field(default_factory=list)
     file_error: str | None = None
+    header: list[str] = field(default_factory=list)
+    columns: mis.Columns | None = None  # set when the file's header was read
+
+    @property
+    def needs_mapping(self) -> bool:
+        """The header was read but does not say which column is what: the admin chooses."""
+        return self.columns is not None and bool(self.columns.missing())
 
     @property
     def good(self) -> list[ImportRow]:
@@ -52,36 +53,15 @@ class ImportPreview:
         return [row for row in self.rows if not row.ok]
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = bytes(error.object[:error.start]).count(b"\n") + 1
-        raise DomainError(f"The file is not UTF-8 text: line {line} has a character saved in another "
-                          "encoding. In your spreadsheet choose “Save as… CSV UTF-8” and upload that "
-                          "file.", "file") from None
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    found = {}
-    cleaned = [" ".join(cell.strip().lower().replace("_", " ").split()) for cell in header]
-    for key, names in HEADER_NAMES.items():
-        for index, cell in enumerate(cleaned):
-            if cell in names:
-                found[key] = index
-                break
-    missing = [key for key in HEADER_NAMES if key not in found]
-    if missing:
-        raise DomainError("The first line must name the columns name, email and role "
-                          f"(missing: {', '.join(missing)}).", "file")
-    return found
-
-
 def preview_csv(data: bytes, admin: User | None, max_rows: int,
-                progress: Callable[[Iterable], Iterable] | None = None) -> ImportPreview:
-    """Check every row; nothing is written. Row errors are listed per line of the file."""
+                progress: Callable[[Iterable], Iterable] | None = None, school_id: int | None = None,
+                choices: mis.Columns | None = None) -> ImportPreview:
+    """Check every row; nothing is written. Row errors are listed per line of the file.
+
+    The columns are found from the header's usual names, or taken from `choices` (the mapping step);
+    job titles become roles through the school's own table, then the usual titles."""
     try:
-        text = _decode(data)
+        text = mis.decode(data)
         if "\x00" in text:
             raise DomainError("The file is not a CSV text file.", "file")
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -89,7 +69,11 @@ def preview_csv(data: bytes, admin: User | None, max_rows: int,
             header = next(reader)
         except StopIteration:
             raise DomainError("The file is empty.", "file") from None
-        columns = _columns(header)
+        columns = choices or mis.find_columns(header)
+        if columns.missing():
+            return ImportPreview(header=header, columns=columns, file_error=(
+                "The first line does not say which column is what (missing: "
+                f"{', '.join(columns.missing())})."))
         raw_rows = list(reader)
     except csv.Error as error:
         return ImportPreview(file_error=f"The file is not valid CSV ({error}).")
@@ -100,8 +84,10 @@ def preview_csv(data: bytes, admin: User | None, max_rows: int,
                                         "can be imported at once. Split it into smaller files.")
 
     def cell(raw: list[str], key: str) -> str:
-        index = columns[key]
-        return raw[index].strip() if index < len(raw) else ""
+        index = columns.found.get(key)
+        return raw[index].strip() if index is not None and index < len(raw) else ""
+
+    titles = mis.school_titles(school_id)
 
     preview = ImportPreview()
     seen: dict[str, int] = {}
@@ -110,7 +96,7 @@ def preview_csv(data: bytes, admin: User | None, max_rows: int,
     for line, raw in (progress(rows_iter) if progress else rows_iter):
         if not any(value.strip() for value in raw):
             continue  # blank lines are skipped
-        row = ImportRow(line=line, name=cell(raw, "name"), email=cell(raw, "email"),
+        row = ImportRow(line=line, name=mis.full_name(raw, columns), email=cell(raw, "email"),
                         role_text=cell(raw, "role"))
         try:
             row.name = clean_name(row.name)
@@ -125,7 +111,7 @@ def preview_csv(data: bytes, admin: User | None, max_rows: int,
                 row.errors.append(f"The same email is on line {seen[row.email]}.")
             else:
                 seen[row.email] = line
-        row.role = Role.parse(row.role_text) if row.role_text else None
+        row.role = mis.role_for(row.role_text, titles) if row.role_text else columns.default_role
         if row.role is None:
             known = ", ".join(r.label.lower() for r in allowed)
             row.errors.append(f"Unknown role “{row.role_text[:40]}” (use one of: {known})."

@@ -43,8 +43,13 @@ def staff():
     school = _current_school()
     query = request.args.get("q", "")[:100]
     page = services.staff_page(school, query, request.args.get("page", 1, type=int))
+    from .. import mail
+    from ..auth.links import latest_invitations
+
     return render("admin/staff.html", "staff_list", school=school, page=page, query=query,
-                  schools=manageable_schools(current_user), action_form=EmptyForm())
+                  schools=manageable_schools(current_user), action_form=EmptyForm(),
+                  invitations=latest_invitations([member.id for member in page.items]),
+                  mail_on=mail.mail_is_on())
 
 
 def _staff_form(obj=None) -> StaffForm:
@@ -64,12 +69,16 @@ def add_staff():
         target = db.session.get(School, form.school_id.data) if form.school_id.data else None
         try:
             member = services.add_staff(current_user, target, form.display_name.data, form.email.data,
-                                        Role(form.role.data))
+                                        Role(form.role.data), invite=bool(form.send_invitation.data))
         except DomainError as error:
+            db.session.rollback()
             show_on_form(form, error)
         else:
-            flash(f"{member.display_name} is added. Use “Reset password” to give them a temporary "
-                  "password to sign in with.", "success")
+            if form.send_invitation.data:
+                flash(f"{member.display_name} is added and invited by e-mail to choose a password.", "success")
+            else:
+                flash(f"{member.display_name} is added. Use “Invite” to e-mail them a link to choose a "
+                      "password, or “Reset password” for a temporary one.", "success")
             return done(url_for("admin.staff", school=member.school_id or school.id))
     if form.errors:
         return form_error("admin/staff_form.html", "form", form=form, school=school, member=None)
@@ -123,6 +132,16 @@ def reactivate_staff(member_id: int):
     def act(member):
         services.set_active(current_user, member, True)
         return f"{member.display_name} can sign in again."
+    return _member_action(member_id, act)
+
+
+@bp.route("/staff/<int:member_id>/invite", methods=["POST"])
+def invite_staff(member_id: int):
+    from ..auth.links import invite
+
+    def act(member):
+        invite(current_user, member)
+        return f"An invitation is on its way to {member.email}; earlier links to {member.display_name} no longer work."
     return _member_action(member_id, act)
 
 

@@ -23,3 +23,18 @@ class ChangePasswordForm(FlaskForm):
                             validators=[DataRequired("Enter the new password again."),
                                         EqualTo("new_password", "The two new passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+
+
+class SetPasswordForm(FlaskForm):
+    new_password = PasswordField("New password (at least 10 characters)",
+                                 validators=[DataRequired("Enter a new password."), Length(max=200)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again",
+                            validators=[DataRequired("Enter the new password again."),
+                                        EqualTo("new_password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})

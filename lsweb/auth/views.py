@@ -10,7 +10,7 @@ from .. import audit
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..web import done, render, see_other
-from . import bp, services, sessions
+from . import bp, ldap, services, sessions
 from .forms import ChangePasswordForm, LoginForm
 
 FAILED_SIGN_IN = "The email or password is not right."
@@ -56,6 +56,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        if user is None and ldap.enabled():
+            user = ldap.authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()  # a fresh session at sign-in
             session.permanent = True

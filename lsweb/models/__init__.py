@@ -5,7 +5,8 @@ from .discussion import BoardGuest, DiscussionBoard, Post, PostReaction, PostRev
 from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
 from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, Photo, Rating, TimeAllowance,
                         TimeEntry, TimeKind)
-from .people import Installation, Role, School, User, UserSession
+from .mail import AccountToken, MailStatus, OutboxMessage, TokenPurpose
+from .people import Installation, JobTitleRole, Role, School, User, UserSession
 from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanConflict, PlanField,
                        PlanPresence, PlanRevision, PlanStage, ResearchLesson)
 from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouseRegistration, Publication,
@@ -13,7 +14,7 @@ from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouse
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
-__all__ = ["AuditEntry", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
+__all__ = ["JobTitleRole", "AccountToken", "MailStatus", "OutboxMessage", "TokenPurpose", "AuditEntry", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
            "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation",
            "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanConflict", "PlanField", "PlanPresence",
            "PlanRevision", "PlanStage", "Post", "PostReaction", "PostRevision", "ProtocolSignature",

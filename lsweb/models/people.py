@@ -124,6 +124,19 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+class JobTitleRole(db.Model):
+    """A school's own meaning of a job title in its MIS export ("Phase Lead" -> lead)."""
+
+    __tablename__ = "job_title_role"
+    __table_args__ = (db.UniqueConstraint("school_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))  # normalised: lower-case, single spaces
+    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
+                                               values_callable=lambda e: [r.value for r in e]))
+
+
 class Installation(db.Model):
     """One row: what makes this installation itself (the calendar feed's event UIDs end with it)."""
 

@@ -32,8 +32,8 @@ from lsweb.models import (CasePupil, CycleStatus, GroupLink, GroupMember, GroupR
 from lsweb.permissions import is_facilitator, is_member
 from lsweb.protocol import services as protocol_services
 
-from . import (access_dashboards, access_discussion, access_lessonday, access_operations, access_planning,
-               access_sharing)
+from . import (access_dashboards, access_discussion, access_identity, access_lessonday, access_operations,
+               access_planning, access_sharing)
 from .matrix import (FACILITATOR_ONLY, GROUP_MEMBERS, HOME_TO_LOGIN, LEADS, NEVER_SHOWN, NOTHING_TO_SIGN_OUT,
                      REFUSED_TO_CYCLE, REFUSED_TO_GROUP, REFUSED_TO_PROTOCOL, ROLES, SIGN_FIRST, SIGNED_MEMBERS,
                      SIGNED_OUT, TO_CYCLE, TO_GROUP, TO_HOME, TO_PROTOCOL, Redirect, Row, _audited,
@@ -41,7 +41,8 @@ from .matrix import (FACILITATOR_ONLY, GROUP_MEMBERS, HOME_TO_LOGIN, LEADS, NEVE
                      _school_default_text, _user, admins, build_world, everyone, group_a,
                      signed_in)
 
-DOMAINS = [access_planning, access_lessonday, access_discussion, access_operations, access_dashboards, access_sharing]
+DOMAINS = [access_planning, access_lessonday, access_discussion, access_operations, access_dashboards, access_sharing,
+           access_identity]
 
 STAFF_FORM = {"display_name": "Tara Renamed", "email": "tara.target@alder.example", "role": "teacher",
               "school_id": "{school_a}"}
