@@ -134,6 +134,12 @@ def _register_blueprints(app: Flask) -> None:
     from . import channels as _declared, live  # noqa: F401
 
     app.jinja_env.globals["channels"] = live.declared
+    from .coedit.views import bp as coedit_bp
+
+    app.register_blueprint(coedit_bp)
+    from .coedit.shape import colour as coedit_colour
+
+    app.jinja_env.globals["coedit_colour"] = coedit_colour
 
 
 def _register_hooks(app: Flask) -> None:

@@ -30,6 +30,9 @@ def mark_taught(user: User, lesson: ResearchLesson, now: datetime) -> None:
         raise NotAllowed("The facilitator or the teacher of the lesson marks it taught.")
     if lesson.status is not LessonStatus.PLANNED:
         raise DomainError(f"{lesson.title} is already {lesson.status.label.lower()}.")
+    from ..protocol.services import require_gate
+
+    require_gate(lesson.cycle.group)  # no lesson is taught until every member has signed the current text
     start = lesson_start(lesson)
     if start is None:
         raise DomainError(f"{lesson.title} has no date and time yet: give them on the plan first.")

@@ -81,6 +81,8 @@ class PlanStage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("research_lesson.id"), index=True)
+    # The stage's key in the plan's co-edited document ("s<id>" for stages older than the document).
+    key: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("plan_stage.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
+from ..errors import DomainError
 from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
 from ..web import done, on_refusal, refusals_go_to, render
@@ -19,12 +20,23 @@ MAX_BASE_TEXT = fields.MAX_TEXT * 2
 
 @bp.route("/lessons/<int:lesson_id>/fields/<key>", methods=["POST"])
 def save_field(lesson_id: int, key: str):
-    """One field, as the page's script saves it: text, the version it was based on, and (after a merge
-    that came back while its author kept typing) the text the author's edit started from."""
+    """One field's whole text (the earlier page script): put into the plan's document as the changes
+    from its current text."""
     lesson = visible_lesson(lesson_id)
-    return autosave(lambda text, version, base_text: fields.save_field(current_user, lesson, key, text, version,
-                                                                       base_text=base_text),
-                    fields.FieldNotFound, MAX_BASE_TEXT)
+
+    def save(text, version, base_text):
+        save_posted_fields(current_user, lesson, {f"f:{key}": text})
+        field = fields.fields_of(lesson).get(key)
+        return fields.SaveResult("saved", key, field.text if field else "", field.version if field else 0)
+
+    def refused_as_domain_error(text, version, base_text):
+        fields.parse_key(lesson, key)
+        try:
+            return save(text, version, base_text)
+        except PostedFieldsRefused as refused:
+            raise DomainError(" ".join(refused.errors.values()), key) from None
+
+    return autosave(refused_as_domain_error, fields.FieldNotFound, MAX_BASE_TEXT)
 
 
 @bp.route("/lessons/<int:lesson_id>/fields")
@@ -118,31 +130,80 @@ def presence_region(lesson_id: int):
 
 @bp.route("/lessons/<int:lesson_id>/history")
 def history(lesson_id: int):
+    """Editing spells of the plan's document (word differences), then the saves from before it."""
+    from ..coedit import history as coedit_history
+    from ..protocol.services import word_diff
+
     lesson = visible_lesson(lesson_id)
     user_id = request.args.get("person", "")
-    key = request.args.get("field", "")[:60]
-    revisions = fields.history(lesson, int(user_id) if user_id.isdigit() else None, key or None)
+    key = request.args.get("field", "")[:80]
+    person = int(user_id) if user_id.isdigit() and len(user_id) < 12 else None
+    name = f"plan-{lesson.id}"
     stored = fields.fields_of(lesson)
     choices = sorted(((f.key, fields.label(fields.spec_of(lesson, f))) for f in stored.values()),
                      key=lambda pair: pair[1])
-    from ..protocol.services import word_diff
-
+    labels = dict(choices)
+    spells = [(s, _spell_label(lesson, s, labels), word_diff(s.before, s.after) if s.kind == "text" else None)
+              for s in coedit_history.spells(name, person, key or None)]
+    revisions = fields.history(lesson, person, key or None)
     rows = [(r, fields.label(fields.spec_of(lesson, r.field)), word_diff(r.before, r.after)) for r in revisions]
-    people = list(db.session.scalars(db.select(User).where(User.id.in_(
-        db.select(PlanRevision.user_id).where(PlanRevision.lesson_id == lesson.id))).order_by(User.display_name)))
+    people = {u.id: u for u in coedit_history.people(name)}
+    people.update({u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(
+        db.select(PlanRevision.user_id).where(PlanRevision.lesson_id == lesson.id))))})
     return render("planning/history.html", "revisions", lesson=lesson, group=lesson.group, rows=rows,
-                  choices=choices, people=people,
-                  person=user_id, field=key, current={k: f.version for k, f in stored.items()})
+                  spells=spells, choices=choices, people=sorted(people.values(), key=lambda u: u.display_name),
+                  person=user_id, field=key, current={k: f.text for k, f in stored.items()})
+
+
+def _spell_label(lesson: ResearchLesson, spell, labels: dict) -> str:
+    if spell.part in labels:
+        return labels[spell.part]
+    if spell.kind == "stage":
+        return "Stages"
+    if spell.kind == "observer":
+        return "Observers"
+    if spell.kind == "detail":
+        return {"date": "Date", "start_time": "Start time", "duration_minutes": "Length", "class_name": "Class",
+                "room": "Room", "teacher_id": "Who teaches"}.get(spell.part, spell.part)
+    return spell.part
+
+
+@bp.route("/lessons/<int:lesson_id>/history/<int:spell_id>/restore", methods=["POST"])
+def restore_spell(lesson_id: int, spell_id: int):
+    """The part's text as it was at the end of that spell, as a new change (live to everyone)."""
+    from ..coedit import documents, history as coedit_history, shape
+    from ..models import CoeditSpell
+    from .page import box_key
+
+    lesson = visible_lesson(lesson_id)
+    spell = db.session.get(CoeditSpell, spell_id)
+    if spell is None or spell.doc != f"plan-{lesson.id}" or spell.kind != "text":
+        abort(404)
+    try:
+        spec = fields.parse_key(lesson, spell.part)
+        coedit_history.restore(documents.target(spell.doc, current_user), current_user.id, spell,
+                               box_key(spell.part, spec))
+    except (fields.FieldNotFound, shape.Refused, documents.Locked) as error:
+        db.session.rollback()
+        flash(getattr(error, "message", "That text cannot be restored now."), "error")
+        return done(url_for("planning.history", lesson_id=lesson.id))
+    flash(f"Restored: {fields.label(spec)} has that text again (a new change in the history).", "success")
+    return done(url_for("planning.history", lesson_id=lesson.id))
 
 
 @bp.route("/lessons/<int:lesson_id>/revisions/<int:revision_id>/restore", methods=["POST"])
 def restore(lesson_id: int, revision_id: int):
+    """A save from before the plan was a document: its text, put back through the document."""
     lesson = visible_lesson(lesson_id)
     revision = db.session.get(PlanRevision, revision_id)
     if revision is None or revision.lesson_id != lesson.id:
         abort(404)
-    refusals_go_to(url_for("planning.history", lesson_id=lesson.id))
-    new = fields.restore_revision(current_user, lesson, revision)
-    flash(f"Restored: {fields.label(fields.spec_of(lesson, new.field))} is back to version {revision.version}'s "
-          f"text (saved as version {new.version}).", "success")
+    try:
+        save_posted_fields(current_user, lesson, {f"f:{revision.field.key}": revision.after})
+    except (PostedFieldsRefused, DomainError) as error:
+        db.session.rollback()
+        flash(getattr(error, "message", None) or " ".join(error.errors.values()), "error")
+        return done(url_for("planning.history", lesson_id=lesson.id))
+    flash(f"Restored: {fields.label(fields.spec_of(lesson, revision.field))} is back to version "
+          f"{revision.version}'s text.", "success")
     return done(url_for("planning.history", lesson_id=lesson.id))

@@ -76,7 +76,10 @@ def frame_urls(lesson) -> SimpleNamespace:
             save_plan=at("planning.save_plan"), save_field=at("planning.save_field", key="KEY"),
             field_state=at("planning.field_state"), structure=at("planning.structure"),
             sse_js=url_for("static", filename="vendor/htmx-ext-sse-2.2.4.min.js"),
-            coedit_js=url_for("static", filename="js/coedit.js"), links=lesson_links(lesson))
+            coedit_js=url_for("static", filename="js/coedit.js"), links=lesson_links(lesson),
+            coedit_sync=url_for("coedit.sync", doc=f"plan-{lesson.id}"),
+            coedit_update=url_for("coedit.update", doc=f"plan-{lesson.id}"),
+            coedit_awareness=url_for("coedit.awareness_update", doc=f"plan-{lesson.id}"))
         if len(cache) >= URLS_CACHE_SIZE:
             cache.clear()
         cache[key] = urls
@@ -152,6 +155,16 @@ def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
             "conflicts": conflicts_of(lesson, user), "present": presence.present(lesson)}
 
 
+def box_key(key: str, spec: FieldSpec) -> str:
+    """The box's key in the plan's co-edited document (stages by their document key, not their row id)."""
+    if spec.stage is None:
+        return key
+    stage = spec.stage.key or f"s{spec.stage.id}"
+    if spec.kind == "prediction":
+        return f"prediction-{stage}-{spec.pupil.id}"
+    return f"stage-{stage}-{spec.kind.removeprefix('stage_')}"
+
+
 def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted: dict | None = None,
                       errors: dict | None = None) -> dict:
     group, cycle = lesson.group, lesson.cycle
@@ -161,7 +174,8 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
     def cell(key: str, spec: FieldSpec) -> SimpleNamespace:
         field = stored.get(key)
         text = posted[key] if key in posted else (field.text if field else "")
-        return SimpleNamespace(key=key, label=fields.label(spec), text=text, error=errors.get(key),
+        return SimpleNamespace(key=key, box=box_key(key, spec), label=fields.label(spec), text=text,
+                               error=errors.get(key),
                                version=field.version if field else 0, kind=spec.kind,
                                limit=200 if spec.kind == "stage_time" else fields.MAX_TEXT)
 
@@ -179,7 +193,12 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
     assigned = observers.assignments(lesson)
     later = db.session.scalar(db.select(ResearchLesson.id).where(
         ResearchLesson.cycle_id == cycle.id, ResearchLesson.number > lesson.number).limit(1))
+    from ..coedit import store as coedit_store
+    from ..protocol.services import gate_status as lessons_gate
+
     return {
+        "coedit_seq": coedit_store.last_seq(f"plan-{lesson.id}") or 0,
+        "still_to_sign": lessons_gate(group)[1],
         "lesson": lesson, "group": group, "cycle": cycle, "pupils": cycle.pupils, "members": members,
         "plan_cells": plan_cells, "pupil_cells": pupil_cells, "stages": stages,
         "removed_stages": lessons.removed_stages(lesson),
@@ -206,35 +225,38 @@ class PostedFieldsRefused(Exception):
 
 
 def save_posted_fields(user: User, lesson: ResearchLesson, form) -> list[SaveResult]:
-    """Save every "f:<key>" of a form post with its "v:<key>" base version, in one commit: all of them
-    or, when one is refused, none (PostedFieldsRefused carries the texts and the messages).
-    A field whose text equals the stored one at its version is not touched."""
-    results, errors, posted = [], {}, {}
-    stored = fields.fields_of(lesson)
+    """Every "f:<key>" of a form post (the plan without JavaScript) goes into the plan's document as
+    changes against the text the form was rendered from ("rendered_seq"), so what others typed since
+    stays; all of them or, when one breaks a limit, none (PostedFieldsRefused carries the texts and the
+    message). Nothing is stored for a field whose text did not change."""
+    from ..coedit import documents, edits, shape
+
+    posted, boxes = {}, {}
     for name, text in form.items():
         if not name.startswith(FIELD_PREFIX):
             continue
         key = name[len(FIELD_PREFIX):]
         posted[key] = fields.clean_text(text)
-        version_text = form.get(VERSION_PREFIX + key, "0")
-        version = int(version_text) if version_text.isdigit() else 0
-        current = stored.get(key)
-        if fields.clean_text(text) == (current.text if current and current.version == version else
-                                       ("" if version == 0 else None)):
-            continue
         try:
-            results.append(fields.save_field(user, lesson, key, text, version, commit=False))
+            spec = fields.parse_key(lesson, key)
         except fields.FieldNotFound:
             continue  # a pupil or stage that no longer exists at all: nothing to save it into
-        except DomainError as error:
-            if error.field != key:
-                raise
-            errors[key] = error.message
-    if errors:
+        boxes[box_key(key, spec)] = (key, posted[key])
+    if not boxes:
+        return []
+    seq_text = form.get("rendered_seq", "")
+    rendered = int(seq_text) if seq_text.isdigit() and len(seq_text) < 10 else None
+    target = documents.target(documents.name_of_plan(lesson), user)
+    try:
+        edits.edit_texts(target, user.id, {box: text for box, (_, text) in boxes.items()}, rendered)
+    except shape.Refused as refused:
         db.session.rollback()
-        raise PostedFieldsRefused(posted, errors)
-    db.session.commit()
-    return results
+        key = boxes.get(refused.box, (refused.box,))[0]
+        raise PostedFieldsRefused(posted, {key or "": refused.message}) from None
+    except documents.Locked:
+        db.session.rollback()
+        raise DomainError("This plan is locked: the lesson has been taught or the cycle is closed.") from None
+    return []
 
 
 def open_conflict_or_none(lesson: ResearchLesson, user: User, conflict_id: int) -> PlanConflict | None:

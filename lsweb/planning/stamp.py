@@ -17,26 +17,31 @@ from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (CasePupil, Cycle, GroupMember, ObserverAssignment, PlanChecklistTick, PlanField,
-                      PlanStage, Post, ResearchLesson, User)
+                      PlanStage, Post, ProtocolSignature, ProtocolVersion, ResearchLesson, User)
 
 BY_LESSON = (PlanField, PlanStage, ObserverAssignment, PlanChecklistTick, Post)
 
 
 @event.listens_for(Session, "after_flush")
 def bump_plan_stamps(session: Session, _flush_context) -> None:
-    lesson_ids, cycle_ids, group_ids, user_ids = set(), set(), set(), set()
+    lesson_ids, cycle_ids, group_ids, user_ids, version_ids = set(), set(), set(), set(), set()
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, BY_LESSON):
             lesson_ids.add(obj.lesson_id)
         elif isinstance(obj, ResearchLesson) or isinstance(obj, CasePupil):
             cycle_ids.add(obj.cycle_id)
-        elif isinstance(obj, GroupMember):
-            group_ids.add(obj.group_id)
+        elif isinstance(obj, (GroupMember, ProtocolVersion)):
+            group_ids.add(obj.group_id)  # the plan's banner names who still has to sign
+        elif isinstance(obj, ProtocolSignature):
+            version_ids.add(obj.version_id)
         elif isinstance(obj, User) and inspect(obj).attrs.display_name.history.has_changes():
             user_ids.add(obj.id)  # a name shown in the plan's lists (observers, who teaches)
-    if not (lesson_ids or cycle_ids or group_ids or user_ids):
+    if not (lesson_ids or cycle_ids or group_ids or user_ids or version_ids):
         return
     connection = session.connection()
+    if version_ids:
+        group_ids.update(connection.execute(
+            select(ProtocolVersion.group_id).where(ProtocolVersion.id.in_(version_ids))).scalars())
     if lesson_ids:
         cycle_ids.update(connection.execute(
             select(ResearchLesson.cycle_id).where(ResearchLesson.id.in_(lesson_ids))).scalars())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..models import Cycle, PlanStage, ResearchLesson
 from ..permissions import group_or_404
 from ..web import done, html_response, on_refusal, refusals_go_to, render
+from ..coedit import edits
 from . import bp, carry, lessons, observers
 from .forms import DetailsForm
 from .page import (
@@ -164,7 +165,13 @@ def details(lesson_id: int):
         if not form.validate():
             name, messages = next(iter(form.errors.items()))
             raise DomainError(f"{getattr(form, name).label.text}: {' '.join(messages)}", name)
-        lessons.update_details(current_user, lesson, form.details(), form.based_on.data or 0)
+        values = form.details()
+        in_doc = {"date": values.date.isoformat() if values.date else "",
+                  "start_time": values.start_time.strftime("%H:%M") if values.start_time else "",
+                  "duration_minutes": float(values.duration_minutes or 60),
+                  "class_name": values.class_name or "", "room": values.room or "",
+                  "teacher_id": values.teacher_id}
+        _in_document(lesson, lambda doc: edits.set_details(doc, in_doc))
 
     return _plan_action(lesson, save, "The details are saved.", anchor="details")
 
@@ -182,29 +189,68 @@ def _stage_action(lesson_id: int, stage_id: int | None, action, message: str, an
     return _plan_action(lesson, lambda: action(lesson, stage), message, anchor=anchor)
 
 
+def _in_document(lesson: ResearchLesson, change) -> None:
+    """A change of the plan's shape made through its co-edited document (live to everyone on the page)."""
+    from ..coedit import documents, shape
+
+    target = documents.target(documents.name_of_plan(lesson), current_user)
+    try:
+        edits.edit_now(target, current_user.id, change)
+    except shape.Refused as refused:
+        raise DomainError(refused.message, refused.box) from None
+    except documents.Locked:
+        raise DomainError("This plan is locked: the lesson has been taught or the cycle is closed.") from None
+
+
+def _stage_key(stage: PlanStage) -> str:
+    return stage.key or f"s{stage.id}"
+
+
+def _add_stage(lesson: ResearchLesson) -> None:
+    if len(lesson.current_stages) >= lessons.MAX_STAGES:
+        raise DomainError(f"A plan has at most {lessons.MAX_STAGES} stages.")
+    _in_document(lesson, lambda doc: edits.add_stage(doc, [p.id for p in lesson.cycle.pupils]))
+
+
+def _remove_stage(lesson: ResearchLesson, stage: PlanStage) -> None:
+    if stage.removed_at is not None:
+        return
+    if len(lesson.current_stages) <= 1:
+        raise DomainError("A plan keeps at least one stage.")
+    _in_document(lesson, lambda doc: edits.set_removed(doc, _stage_key(stage), True))
+
+
+def _restore_stage(lesson: ResearchLesson, stage: PlanStage) -> None:
+    if stage.removed_at is None:
+        return  # not removed: nothing to do
+    if len(lesson.current_stages) >= lessons.MAX_STAGES:
+        raise DomainError(f"A plan has at most {lessons.MAX_STAGES} stages.")
+    _in_document(lesson, lambda doc: edits.set_removed(doc, _stage_key(stage), False))
+
+
 @bp.route("/lessons/<int:lesson_id>/stages", methods=["POST"])
 def add_stage(lesson_id: int):
-    return _stage_action(lesson_id, None, lambda lesson, _: lessons.add_stage(current_user, lesson),
-                         "A stage is added at the end.")
+    return _stage_action(lesson_id, None, lambda lesson, _: _add_stage(lesson), "A stage is added at the end.")
 
 
 @bp.route("/lessons/<int:lesson_id>/stages/<int:stage_id>/move/<direction>", methods=["POST"])
 def move_stage(lesson_id: int, stage_id: int, direction: str):
     if direction not in ("up", "down"):
         abort(404)
-    return _stage_action(lesson_id, stage_id, lambda _, stage: lessons.move_stage(current_user, stage, direction),
+    return _stage_action(lesson_id, stage_id, lambda lesson, stage: _in_document(
+                             lesson, lambda doc: edits.move_stage(doc, _stage_key(stage), direction)),
                          f"The stage moved {direction}.", anchor=f"stage-{stage_id}")
 
 
 @bp.route("/lessons/<int:lesson_id>/stages/<int:stage_id>/remove", methods=["POST"])
 def remove_stage(lesson_id: int, stage_id: int):
-    return _stage_action(lesson_id, stage_id, lambda _, stage: lessons.remove_stage(current_user, stage),
+    return _stage_action(lesson_id, stage_id, _remove_stage,
                          "The stage is removed. It is kept below the plan with its text, and can be brought back.")
 
 
 @bp.route("/lessons/<int:lesson_id>/stages/<int:stage_id>/restore", methods=["POST"])
 def restore_stage(lesson_id: int, stage_id: int):
-    return _stage_action(lesson_id, stage_id, lambda _, stage: lessons.restore_stage(current_user, stage),
+    return _stage_action(lesson_id, stage_id, _restore_stage,
                          "The stage is back, at the end of the plan.")
 
 
@@ -218,6 +264,7 @@ def assign_observers(lesson_id: int):
 def _assign(lesson: ResearchLesson) -> None:
     pupils = {p.id: p for p in lesson.cycle.pupils}
     stages = {s.id: s for s in lesson.current_stages}
+    whole: dict[int, int | None] = {}
     for name, value in request.form.items():
         parts = name.split("-")
         if parts[0] != "watch" or len(parts) != 3 or not parts[1].isdigit():
@@ -226,9 +273,14 @@ def _assign(lesson: ResearchLesson) -> None:
         stage = None if parts[2] == "all" else stages.get(int(parts[2])) if parts[2].isdigit() else None
         if pupil is None or (parts[2] != "all" and stage is None):
             continue  # a pupil or stage removed meanwhile
-        observers.set_watcher(current_user, lesson, pupil, stage, int(value) if value.isdigit() else None,
-                              commit=False)
+        chosen = int(value) if value.isdigit() and len(value) < 12 else None
+        if stage is None:
+            whole[pupil.id] = chosen
+        else:
+            observers.set_watcher(current_user, lesson, pupil, stage, chosen, commit=False)
     db.session.commit()
+    if whole:
+        _in_document(lesson, lambda doc: [edits.set_observer(doc, p, o) for p, o in whole.items()])
 
 
 @bp.route("/lessons/<int:lesson_id>/carry-forward", methods=["POST"])

@@ -93,7 +93,7 @@ def state(summary: CycleSummary) -> dict[str, dict]:
 
 def cells(cycle: Cycle, summary: CycleSummary) -> list[SimpleNamespace]:
     stored = fields_of(summary)
-    return [SimpleNamespace(key=key, label=label(cycle, key), text=stored[key].text if key in stored else "",
+    return [SimpleNamespace(key=key, box=key, label=label(cycle, key), text=stored[key].text if key in stored else "",
                             version=stored[key].version if key in stored else 0, error=None, limit=MAX_TEXT)
             for key in keys_of(cycle)]
 

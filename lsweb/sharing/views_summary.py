@@ -49,7 +49,14 @@ def context(cycle: Cycle, publish_form=None, pending=None) -> dict:
             "evidence": summaries.evidence_of(summary), "candidates": summaries.candidates(cycle),
             "publication": publishing.publication_of(cycle), "facilitator": is_facilitator(current_user, cycle.group),
             "publish_form": publish_form or PublishForm(formdata=None), "evidence_form": EvidenceForm(formdata=None),
-            "pending": pending, "kinds": summaries.EVIDENCE_KINDS, "scopes": publishing.SCOPES, "present": None}
+            "pending": pending, "kinds": summaries.EVIDENCE_KINDS, "scopes": publishing.SCOPES, "present": None,
+            "coedit_seq": _coedit_seq(cycle)}
+
+
+def _coedit_seq(cycle: Cycle) -> int:
+    from ..coedit import store
+
+    return store.last_seq(f"summary-{cycle.id}") or 0
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary")
@@ -61,9 +68,30 @@ def summary(group_id: int, number: int):
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields/<key>", methods=["POST"])
 def save_field(group_id: int, number: int, key: str):
     cycle = visible_cycle(group_id, number)
-    return autosave(lambda text, version, base_text: summaries.save_field(current_user, cycle, key, text, version,
-                                                                          base_text=base_text),
-                    summaries.FieldNotFound, summaries.MAX_TEXT * 2)
+
+    def save(text, version, base_text):
+        summaries.label(cycle, key)  # FieldNotFound for a made-up key
+        _into_document(cycle, {key: text}, None)
+        field = summaries.fields_of(summaries.summary_of(cycle)).get(key)
+        return summaries.SaveResult("saved", key, field.text if field else "", field.version if field else 0)
+
+    return autosave(save, summaries.FieldNotFound, summaries.MAX_TEXT * 2)
+
+
+def _into_document(cycle: Cycle, texts: dict[str, str], rendered_seq: int | None) -> None:
+    """Texts of the summary's boxes put into its co-edited document (changes against the text at
+    `rendered_seq`, or the current text); DomainError with the message when a limit is broken."""
+    from ..coedit import documents, edits, shape
+
+    target = documents.target(documents.name_of_summary(cycle), current_user)
+    try:
+        edits.edit_texts(target, current_user.id, texts, rendered_seq)
+    except shape.Refused as refused:
+        db.session.rollback()
+        raise DomainError(refused.message, refused.box) from None
+    except documents.Locked:
+        db.session.rollback()
+        raise DomainError("This cycle is closed: its summary is kept as it is.") from None
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields")
@@ -97,16 +125,12 @@ def save_all(group_id: int, number: int):
     """The whole summary in one post (no JavaScript): "f:<key>" texts with "v:<key>" versions."""
     cycle = visible_cycle(group_id, number)
     kept = 0
+    allowed = set(summaries.keys_of(cycle))
+    texts = {name[2:]: text for name, text in request.form.items() if name.startswith("f:") and name[2:] in allowed}
+    seq_text = request.form.get("rendered_seq", "")
     try:
-        for name, text in request.form.items():
-            if not name.startswith("f:"):
-                continue
-            key = name[2:]
-            version = request.form.get("v:" + key, "0")
-            result = summaries.save_field(current_user, cycle, key, text, int(version) if version.isdigit() else 0,
-                                          commit=False)
-            kept += result.status == "conflict"
-        db.session.commit()
+        if texts:
+            _into_document(cycle, texts, int(seq_text) if seq_text.isdigit() and len(seq_text) < 10 else None)
     except DomainError as error:
         db.session.rollback()
         flash("Nothing was saved: " + error.message, "error")

@@ -55,6 +55,27 @@ def _lesson_numbered(world, number: int) -> bool:
 PLAN_PAGES = SIGNED_MEMBERS
 PLAN_ACTION = group_a(SIGN_FIRST, TO_LESSON, TO_LESSON)
 
+def _document_exists(world) -> bool:
+    """The first sync makes the plan's document (from the stored text)."""
+    from lsweb.models import CoeditSnapshot
+
+    return db.session.scalar(db.select(CoeditSnapshot.id).where(
+        CoeditSnapshot.doc == f"plan-{world.ids['lesson']}")) is not None
+
+
+def _room_update() -> dict:
+    """A co-editing update that needs nothing of the document: a fresh replica adds a stage."""
+    import base64
+
+    from pycrdt import Doc, Map, Text
+
+    doc = Doc()
+    doc.get("stages", type=Map)["matrix"] = Map({"pos": 9.0, "removed": False, "time": Text(""),
+                                                 "activity": Text("Added live"), "resources": Text(""),
+                                                 "predictions": Map()})
+    return {"update": base64.b64encode(doc.get_update()).decode(), "client": str(doc.client_id)}
+
+
 ROWS: list[Row] = [
     Row("POST", "/groups/{group}/cycles/{cycle}/lessons",
         group_a(REFUSED_TO_CYCLE, Redirect(303, "/lessons/{next_lesson}"), Redirect(303, "/lessons/{next_lesson}")),
@@ -66,6 +87,13 @@ ROWS: list[Row] = [
     Row("GET", "/lessons/{lesson}/fields", PLAN_PAGES),
     Row("GET", "/lessons/{lesson}/presence", PLAN_PAGES),
     Row("GET", "/live/lesson-{lesson}", group_a(404, 200, 200)),
+    Row("POST", "/lessons/{lesson}/history/999999/restore", group_a(SIGN_FIRST, 404, 404), data={}),
+    Row("POST", "/coedit/plan-{lesson}/sync", group_a(404, 200, 200), data={"sv": "AA=="},
+        effect=lambda w, actor: _document_exists(w)),
+    Row("POST", "/coedit/plan-{lesson}/update", group_a(404, 200, 200), data=lambda w: _room_update(),
+        effect=lambda w, actor: any(s.key == "matrix" for s in _lesson(w).current_stages)),
+    Row("POST", "/coedit/plan-{lesson}/awareness", group_a(404, 204, 204),
+        data={"update": "AQEBAnt9"}),
     Row("POST", "/lessons/{lesson}/presence", group_a(SIGN_FIRST, 204, 204), data={"field": "aspect"},
         effect=lambda w, actor: db.session.get(PlanPresence, (w.ids["lesson"], actor.id)) is not None),
     Row("POST", "/lessons/{lesson}/fields/aspect", group_a(SIGN_FIRST, 200, 200),

@@ -185,8 +185,8 @@ function listen(root, transport) {
   if (!stream) { return; }
   const receiver = document.createElement("div");
   receiver.hidden = true;
-  receiver.setAttribute("sse-swap", "doc-update,doc-awareness,resync");
-  receiver.setAttribute("hx-swap", "none");
+  receiver.setAttribute("data-sse-swap", "doc-update,doc-awareness,resync");
+  receiver.setAttribute("data-hx-swap", "none");
   receiver.addEventListener("htmx:sseBeforeMessage", (event) => {
     event.preventDefault();  // nothing to swap: the message is ours
     transport.receive(event.detail.type, event.detail.data);

@@ -1,0 +1,298 @@
+"""The two kinds of co-edited document and what ties each to the database: who may edit it (like its
+page), how it is first built from the stored text, which parts the server creates, the limits, and
+the derived view (the plain text written where print, exports, search and dashboards read it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date as Date, datetime, time as Time
+
+from werkzeug.exceptions import NotFound
+
+from ..extensions import db
+from ..models import (CasePupil, Cycle, CycleStatus, CycleSummary, LessonStatus, ObserverAssignment, PlanField,
+                      PlanStage, ResearchLesson, SummaryField, User)
+from ..permissions import has_signed_current, is_member
+from . import shape
+
+PLAN_TEXTS = ("aspect", "intentions", "criteria", "resources", "interview")
+SUMMARY_TEXTS = ("learning", "teaching", "changes")
+SUMMARY_MAX = 8_000
+_NAME = re.compile(r"(plan|summary)-(\d{1,12})\Z")
+
+
+class Locked(Exception):
+    """The document may be read but not changed (a taught lesson, a closed cycle)."""
+
+
+@dataclass
+class Target:
+    """One document and the rows it belongs to, loaded for one request."""
+
+    name: str
+    kind: str  # plan | summary
+    cycle: Cycle
+    lesson: ResearchLesson | None = None
+    summary: CycleSummary | None = None
+
+    @property
+    def channel(self) -> str:
+        return f"lesson-{self.lesson.id}" if self.kind == "plan" else f"summary-{self.cycle.id}"
+
+    @property
+    def pupils(self) -> list[CasePupil]:
+        return list(self.cycle.pupils)
+
+    def text_keys(self) -> list[str]:
+        if self.kind == "plan":
+            return list(PLAN_TEXTS) + [f"pupil-{p.id}-criterion" for p in self.pupils]
+        return list(SUMMARY_TEXTS) + [f"pupil-{p.id}-progress" for p in self.pupils]
+
+    def member_ids(self) -> set[int]:
+        return {m.user_id for m in self.cycle.group.current_members}
+
+    @property
+    def locked(self) -> bool:
+        if self.cycle.status is CycleStatus.CLOSED:
+            return True
+        return self.kind == "plan" and self.lesson.status is not LessonStatus.PLANNED
+
+
+def target(name: str, user: User) -> Target:
+    """The document `name` for a signed member of its group; NotFound for anyone else (and for a name
+    that is no document)."""
+    match = _NAME.match(name)
+    if match is None:
+        raise NotFound()
+    kind, ident = match[1], int(match[2])
+    if kind == "plan":
+        lesson = db.session.get(ResearchLesson, ident)
+        if lesson is None:
+            raise NotFound()
+        found = Target(name, kind, lesson.cycle, lesson=lesson)
+    else:
+        cycle = db.session.get(Cycle, ident)
+        if cycle is None:
+            raise NotFound()
+        found = Target(name, kind, cycle)
+    group = found.cycle.group
+    if not (user.is_authenticated and is_member(user, group) and has_signed_current(user, group)):
+        raise NotFound()
+    return found
+
+
+def name_of_plan(lesson: ResearchLesson) -> str:
+    return f"plan-{lesson.id}"
+
+
+def name_of_summary(cycle: Cycle) -> str:
+    return f"summary-{cycle.id}"
+
+
+# --- building a document from the stored text ------------------------------------------------------
+
+def initial(t: Target) -> dict:
+    """What `shape.build` needs to make the document hold exactly the stored text."""
+    if t.kind == "summary":
+        summary = _summary(t, create=False)
+        stored = {} if summary is None else {f.key: f.text for f in db.session.scalars(
+            db.select(SummaryField).where(SummaryField.summary_id == summary.id))}
+        return {"texts": {key: stored.get(key, "") for key in t.text_keys()}}
+    lesson = t.lesson
+    fields = {f.key: f.text for f in db.session.scalars(db.select(PlanField).where(PlanField.lesson_id == lesson.id))}
+    stages = []
+    for stage in sorted(lesson.stages, key=lambda s: (s.removed_at is not None, s.position, s.id)):
+        stage.key = stage.key or f"s{stage.id}"
+        stages.append({"key": stage.key, "pos": float(len(stages) + 1), "removed": stage.removed_at is not None,
+                       "texts": {part: fields.get(f"stage-{stage.id}-{part}", "") for part in shape.STAGE_TEXTS},
+                       "predictions": {str(p.id): fields.get(f"prediction-{stage.id}-{p.id}", "") for p in t.pupils}})
+    observers = {str(a.pupil_id): a.observer_id for a in db.session.scalars(
+        db.select(ObserverAssignment).where(ObserverAssignment.lesson_id == lesson.id,
+                                            ObserverAssignment.stage_id.is_(None)))}
+    return {"texts": {key: fields.get(key, "") for key in t.text_keys()}, "stages": stages,
+            "observers": observers, "details": details_of(lesson)}
+
+
+def details_of(lesson: ResearchLesson) -> dict:
+    return {"date": lesson.date.isoformat() if lesson.date else "",
+            "start_time": lesson.start_time.strftime("%H:%M") if lesson.start_time else "",
+            "duration_minutes": lesson.duration_minutes or 60, "class_name": lesson.class_name or "",
+            "room": lesson.room or "", "teacher_id": lesson.teacher_id}
+
+
+def _summary(t: Target, create: bool = True) -> CycleSummary | None:
+    if t.summary is None:
+        t.summary = db.session.scalar(db.select(CycleSummary).where(CycleSummary.cycle_id == t.cycle.id))
+        if t.summary is None and create:
+            t.summary = CycleSummary(cycle_id=t.cycle.id)
+            db.session.add(t.summary)
+            db.session.flush()
+    return t.summary
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+def check(t: Target, view: shape.DocView) -> None:
+    allowed = set(t.text_keys())
+    for key in view.texts:
+        if key not in allowed:
+            raise shape.Refused("That part does not exist in this document.", key)
+    if t.kind == "summary":
+        shape.check(view, max_box=SUMMARY_MAX, labels=lambda key: label(t, key))
+        return
+    members = t.member_ids()
+    shape.check(view, teacher_ids=members, observer_ids=members, labels=lambda key: label(t, key))
+
+
+def label(t: Target, key: str) -> str:
+    names = {"aspect": "Aspect of learning studied", "intentions": "Learning intentions",
+             "criteria": "Success criteria", "resources": "Resources", "interview": "Questions for the pupil interviews",
+             "learning": "What we learned about these pupils' learning", "teaching": "What we learned about teaching it",
+             "changes": "What we will change"}
+    if key in names:
+        return names[key]
+    if key.startswith("stage-"):
+        return f"Stage · {key.rsplit('-', 1)[1]}"
+    if key.startswith("prediction-"):
+        return "Prediction"
+    return "This box"
+
+
+# --- the derived view ------------------------------------------------------------------------------
+
+def derive(t: Target, old: shape.DocView | None, new: shape.DocView, user_id: int | None, now: datetime) -> list[tuple]:
+    """Write what changed between two views of the document into the tables the rest of lsweb reads.
+    Returns the changes as (part, kind, before, after) for the history."""
+    if t.kind == "summary":
+        return _derive_summary(t, old, new, user_id, now)
+    return _derive_plan(t, old, new, user_id, now)
+
+
+def _derive_summary(t, old, new, user_id, now) -> list[tuple]:
+    before = old.texts if old else {}
+    changed = {k: v for k, v in new.texts.items() if before.get(k) != v}
+    if not changed:
+        return []
+    summary = _summary(t)
+    rows = {f.key: f for f in db.session.scalars(db.select(SummaryField).where(
+        SummaryField.summary_id == summary.id, SummaryField.key.in_(list(changed))))}
+    out = []
+    for key, text in changed.items():
+        row = rows.get(key)
+        if row is None:
+            row = SummaryField(summary_id=summary.id, key=key, text="", version=0)
+            db.session.add(row)
+        if row.text != text:
+            out.append((key, "text", row.text, text))
+            row.text, row.version, row.updated_at, row.updated_by_id = text, (row.version or 0) + 1, now, user_id
+    return out
+
+
+def _derive_plan(t, old, new, user_id, now) -> list[tuple]:
+    lesson = t.lesson
+    out: list[tuple] = []
+    pupil_ids = {str(p.id) for p in t.pupils}
+    stages = {s.key or f"s{s.id}": s for s in lesson.stages}
+    old_stages = {s.key: s for s in old.stages} if old else {}
+    current = [s for s in new.stages if not s.removed]
+    for view in new.stages:
+        row = stages.get(view.key)
+        if row is None:
+            row = PlanStage(lesson_id=lesson.id, key=view.key, position=len(current) + 1, created_at=now)
+            db.session.add(row)
+            lesson.stages.append(row)
+            stages[view.key] = row
+            out.append((f"stage-{view.key}", "stage", "", "added"))
+        row.key = view.key
+        if view.removed and row.removed_at is None:
+            row.removed_at, row.removed_by_id = now, user_id
+            out.append((f"stage-{view.key}", "stage", "", "removed"))
+        elif not view.removed and row.removed_at is not None:
+            row.removed_at, row.removed_by_id = None, None
+            out.append((f"stage-{view.key}", "stage", "removed", "brought back"))
+        if not view.removed:
+            position = current.index(view) + 1
+            if row.position != position:
+                if view.key in old_stages:
+                    out.append((f"stage-{view.key}", "stage", f"position {row.position}", f"position {position}"))
+                row.position = position
+    db.session.flush()
+    wanted = dict(new.texts)
+    kinds = {key: (key, None, None) for key in new.texts}
+    for view in new.stages:
+        stage = stages[view.key]
+        for part, text in view.texts.items():
+            wanted[f"stage-{stage.id}-{part}"] = text
+            kinds[f"stage-{stage.id}-{part}"] = (f"stage_{part}", stage.id, None)
+        for pupil, text in view.predictions.items():
+            if pupil in pupil_ids:
+                wanted[f"prediction-{stage.id}-{pupil}"] = text
+                kinds[f"prediction-{stage.id}-{pupil}"] = ("prediction", stage.id, int(pupil))
+    for key in new.texts:
+        if key.startswith("pupil-"):
+            kinds[key] = ("pupil_criterion", None, int(key.split("-")[1]))
+    previous = old.boxes() if old else None
+    rows = {f.key: f for f in db.session.scalars(db.select(PlanField).where(PlanField.lesson_id == lesson.id))}
+    for key, text in wanted.items():
+        row = rows.get(key)
+        if row is None and not text:
+            continue
+        if row is None:
+            kind, stage_id, pupil_id = kinds[key]
+            row = PlanField(lesson_id=lesson.id, key=key, kind=kind, stage_id=stage_id, pupil_id=pupil_id,
+                            text="", version=0)
+            db.session.add(row)
+        if row.text != text:
+            out.append((key, "text", row.text, text))
+            row.text, row.version, row.updated_at, row.updated_by_id = text, (row.version or 0) + 1, now, user_id
+    del previous
+    _derive_observers(t, new, user_id, out)
+    _derive_details(lesson, new.details, out)
+    return out
+
+
+def _derive_observers(t, new, user_id, out) -> None:
+    lesson = t.lesson
+    found = {a.pupil_id: a for a in db.session.scalars(db.select(ObserverAssignment).where(
+        ObserverAssignment.lesson_id == lesson.id, ObserverAssignment.stage_id.is_(None)))}
+    valid = {p.id for p in t.pupils}
+    for pupil, observer in new.observers.items():
+        if not pupil.isdigit() or int(pupil) not in valid:
+            continue
+        existing = found.get(int(pupil))
+        before = existing.observer_id if existing else None
+        if before == observer:
+            continue
+        out.append((f"observer-{pupil}", "observer", _name(before), _name(observer)))
+        if observer is None:
+            db.session.delete(existing)
+        elif existing is not None:
+            existing.observer_id = observer
+        else:
+            db.session.add(ObserverAssignment(lesson_id=lesson.id, pupil_id=int(pupil), stage_id=None,
+                                              observer_id=observer))
+
+
+def _name(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user.display_name if user is not None else ""
+
+
+def _derive_details(lesson: ResearchLesson, details: dict, out: list) -> None:
+    if not details:
+        return
+    date = details.get("date") or None
+    start = details.get("start_time") or None
+    values = {"date": Date.fromisoformat(date) if date else None,
+              "start_time": Time.fromisoformat(start) if start else None,
+              "duration_minutes": int(details["duration_minutes"]) if details.get("duration_minutes") else 60,
+              "class_name": details.get("class_name") or "", "room": details.get("room") or "",
+              "teacher_id": int(details["teacher_id"]) if details.get("teacher_id") is not None else None}
+    for key, value in values.items():
+        if getattr(lesson, key) != value:
+            shown = (_name(getattr(lesson, key)), _name(value)) if key == "teacher_id" else (
+                str(getattr(lesson, key) or ""), str(value or ""))
+            out.append((key, "detail", *shown))
+            setattr(lesson, key, value)
