@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event, Timezone
 
+from .. import access
 from ..extensions import db
 from ..models import (Cycle, GroupMember, Installation, OpenHouse, OpenHouseRegistration, ResearchLesson,
                       User)
-from ..permissions import can_see_lesson
 from ..timezones import zone_of
 
 TOKEN_BYTES = 32
@@ -88,7 +88,7 @@ def feed(user: User, now: datetime) -> bytes:
         .order_by(ResearchLesson.date, ResearchLesson.start_time))
     for lesson, left_at in rows:
         cancelled = left_at is not None
-        if not cancelled and not can_see_lesson(user, lesson):
+        if not cancelled and not access.of_lesson(user, lesson).sees_material:  # signed members only
             continue
         zone = zone_of(lesson.group.school)
         zones.setdefault(zone.key, []).append(lesson.date)
