@@ -76,7 +76,7 @@ def frame_urls(lesson) -> SimpleNamespace:
             save_plan=at("planning.save_plan"), save_field=at("planning.save_field", key="KEY"),
             field_state=at("planning.field_state"), structure=at("planning.structure"),
             sse_js=url_for("static", filename="vendor/htmx-ext-sse-2.2.4.min.js"),
-            coedit_js=url_for("static", filename="js/coedit.js"), links=lesson_links(lesson),
+            coedit_js=url_for("static", filename="js/coedit/main.js"), links=lesson_links(lesson),
             coedit_sync=url_for("coedit.sync", doc=f"plan-{lesson.id}"),
             coedit_update=url_for("coedit.update", doc=f"plan-{lesson.id}"),
             coedit_awareness=url_for("coedit.awareness_update", doc=f"plan-{lesson.id}"))
@@ -212,7 +212,7 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
         "details_form": DetailsForm(formdata=None, obj=lesson, members=members,
                                     based_on=lesson.details_version,
                                     teacher_id=str(lesson.teacher_id or "")),
-        "has_later_lesson": later is not None, "max_stages": 40,
+        "has_later_lesson": later is not None, "max_stages": 40, "stage_parts": STAGE_PARTS,
     }
 
 

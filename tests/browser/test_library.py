@@ -30,7 +30,7 @@ def test_publish_find_in_another_school_and_download(demo, new_page):  # noqa: F
     box = hannah.get_by_label("What we learned about these pupils' learning")
     box.fill(LEARNING)
     box.blur()
-    hannah.wait_for_selector("#s-learning:has-text('Saved')")
+    hannah.wait_for_selector("[data-coedit-status]:has-text('Saved')")
     assert_no_axe_violations(hannah)
 
     hannah.get_by_role("link", name="Check and publish").click()

@@ -39,7 +39,7 @@ def test_the_plan_page_shows_every_part_with_its_version(client, login, team):
     assert page.status_code == 200
     assert "RL1: the plan and observation sheet" in page.text
     assert "How we expect Pupil B to respond" in page.text and "Explains with the bar model" in page.text
-    assert 'data-version="1"' in page.text
+    assert 'data-coedit-box="aspect"' in page.text and 'data-coedit-stage-template' in page.text
     assert "Nobody watches" in page.text  # the coverage check
     assert f'sse-connect="/live/lesson-{team.lesson.id}"' in page.text
 
@@ -82,7 +82,7 @@ def test_removing_a_stage_keeps_it_and_brings_it_back(client, login, team):
     stage = team.stages[1]
     client.post(f"/lessons/{team.lesson.id}/stages/{stage.id}/remove")
     page = client.get(f"/lessons/{team.lesson.id}").text
-    assert "Removed stages (1)" in page and f'id="stage-{stage.id}"' not in page
+    assert "data-coedit-removed-count>1</span>" in page and f'id="stage-{stage.id}"' not in page
     client.post(f"/lessons/{team.lesson.id}/stages/{stage.id}/restore")
     assert f'id="stage-{stage.id}"' in client.get(f"/lessons/{team.lesson.id}").text
 
@@ -115,17 +115,6 @@ def test_the_print_sheet_has_predicted_and_observed_columns_for_each_pupil(clien
     assert "css/sheet.css" in sheet and "Folds into halves" in sheet
     assert sheet.count(">Predicted<") == 3 and sheet.count(">Observed<") == 3
     assert "Patterns and critical incidents" in sheet
-
-
-def test_presence_shows_who_is_on_the_page(client, login, team, app):
-    login(team.ana)
-    assert client.post(f"/lessons/{team.lesson.id}/presence", data={"field": "aspect"}).status_code == 204
-    other = app.test_client()
-    login(team.ben, the_client=other)
-    region = other.get(f"/lessons/{team.lesson.id}/presence", headers=HX).text
-    assert "Ana Alves" in region and 'data-editing="aspect"' in region
-    client.post(f"/lessons/{team.lesson.id}/presence", data={"left": "1"})
-    assert "Ana Alves" not in other.get(f"/lessons/{team.lesson.id}/presence", headers=HX).text
 
 
 def test_a_save_is_published_to_the_lessons_live_stream(client, login, team, app):

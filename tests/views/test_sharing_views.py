@@ -147,19 +147,6 @@ def test_a_fair_gathers_the_studies_published_in_its_school_year(client, login, 
     assert fair.school_year_start(date(2027, 3, 1)) == date(2026, 9, 1)
 
 
-def test_the_summary_shows_who_is_on_it_and_what_they_edit(client, login, factories, app):
-    team = written_summary(factories)
-    base = f"/groups/{team.group.id}/cycles/{team.cycle.number}/summary"
-    login(team.ana)
-    assert client.post(base + "/presence", data={"field": "learning"}).status_code == 204
-    other = app.test_client()
-    login(team.lead, the_client=other)
-    region = other.get(base + "/presence", headers={"HX-Request": "true"}).text
-    assert team.ana.display_name in region and 'data-editing="learning"' in region
-    client.post(base + "/presence", data={"left": "1"})
-    assert team.ana.display_name not in other.get(base + "/presence", headers={"HX-Request": "true"}).text
-
-
 def test_open_house_registration_ends_when_the_lesson_has_taken_place(client, login, factories):
     team = written_summary(factories)
     team.lesson.date = date.today() + timedelta(days=1)
