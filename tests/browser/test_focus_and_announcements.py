@@ -79,7 +79,7 @@ def test_focus_and_announcements_after_board_actions(lesson_id, new_context):
     expect(page.locator("#posts-patterns").get_by_text("Focus stays here afterwards")).to_be_visible()
     expect(page.get_by_label("Add to “Patterns across the class”")).to_be_focused()
     expect(page.get_by_label("Add to “Patterns across the class”")).to_have_value("")
-    page.wait_for_function("window.__announced.some(t => t.includes('Your post is on the board.'))")
+    page.wait_for_function("() => window.__announced.some(t => t.includes('Your post is on the board.'))")
 
     # Reply: opens a box when asked; after sending, that emptied box keeps the focus.
     thread = page.locator("#posts-patterns article.thread").first
@@ -90,7 +90,7 @@ def test_focus_and_announcements_after_board_actions(lesson_id, new_context):
     thread.get_by_role("button", name="Reply", exact=True).click()
     expect(thread.get_by_text("A reply, and the focus stays")).to_be_visible()
     expect(thread.get_by_label(f"Reply to {author}")).to_be_focused()
-    page.wait_for_function("window.__announced.some(t => t.includes('Your reply is on the board.'))")
+    page.wait_for_function("() => window.__announced.some(t => t.includes('Your reply is on the board.'))")
 
     # Agree: the button is named with its post; the focus comes back to it once the post is redrawn.
     post_id = thread.locator(".post").first.get_attribute("id")
@@ -111,7 +111,7 @@ def test_focus_and_announcements_after_board_actions(lesson_id, new_context):
     own.get_by_role("button", name="Set mark").click()
     expect(page.locator(f"#{post_id} .badge.mark")).to_have_text("Question")
     expect(page.locator(f"#{post_id} details.more > summary")).to_be_focused()
-    page.wait_for_function("window.__announced.some(t => t.includes('Mark saved'))")
+    page.wait_for_function("() => window.__announced.some(t => t.includes('Mark saved'))")
 
 
 def test_signing_the_protocol_focuses_the_result_and_announces_it(live_server, new_context):
@@ -128,7 +128,7 @@ def test_signing_the_protocol_focuses_the_result_and_announces_it(live_server, n
     page.get_by_role("button", name="Sign version 1").click()
     expect(page.locator("#signed-note")).to_have_text("You have signed version 1.")
     expect(page.locator("#signed-note")).to_be_focused()
-    page.wait_for_function("window.__announced.some(t => t.includes('your signature is recorded'))")
+    page.wait_for_function("() => window.__announced.some(t => t.includes('your signature is recorded'))")
 
 
 def test_a_refused_sign_in_shows_an_error_summary_with_the_focus(new_context):

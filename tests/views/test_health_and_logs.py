@@ -22,14 +22,14 @@ def test_health_answers_503_when_the_database_is_away(make_app):
     app = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:9/nowhere?connect_timeout=2")
     response = app.test_client().get("/health")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "database": "unavailable", "redis": "not configured"}
+    assert response.get_json() == {"status": "unavailable", "version": __version__, "database": "unavailable", "redis": "not configured"}
 
 
 def test_health_answers_503_when_redis_is_away(make_app):
     app = make_app(REDIS_URL="redis://127.0.0.1:9/0")
     response = app.test_client().get("/health")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
+    assert response.get_json() == {"status": "unavailable", "version": __version__, "database": "ok", "redis": "unavailable"}
 
 
 def test_json_logs_give_one_object_per_request(make_app):
