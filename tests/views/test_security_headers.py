@@ -289,6 +289,8 @@ def test_there_are_templates_to_scan():
 def test_no_template_needs_unsafe_inline_or_eval(what):
     found = []
     for path in _template_files():
+        if what == "a style= attribute" and path.relative_to(TEMPLATES).parts[0] == "mail":
+            continue  # e-mail HTML is read by mail programs, not served under the CSP: they need inline styles
         text = _markup(path)
         found += [_where(path, text, match) for match in FORBIDDEN[what].finditer(text)]
     assert not found, f"{what} in templates (the CSP blocks it): {found}"
