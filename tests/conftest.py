@@ -179,6 +179,16 @@ def login(client):
 def selects(app):
     """A context manager that lists the SELECT statements the database receives inside it:
     `with selects() as sent: client.get(...)`, then `len(sent)`."""
+    return _statement_recorder(app, only_selects=True)
+
+
+@pytest.fixture
+def statements(app):
+    """Like `selects`, for every statement (writes included)."""
+    return _statement_recorder(app, only_selects=False)
+
+
+def _statement_recorder(app, only_selects: bool):
     from contextlib import contextmanager
 
     from sqlalchemy import event
@@ -187,11 +197,11 @@ def selects(app):
         engine = db.engine
 
     @contextmanager
-    def _selects():
+    def _record():
         sent: list[str] = []
 
         def note(conn, cursor, statement, *args):
-            if statement.lstrip().upper().startswith("SELECT"):
+            if not only_selects or statement.lstrip().upper().startswith("SELECT"):
                 sent.append(statement)
 
         event.listen(engine, "before_cursor_execute", note)
@@ -200,4 +210,4 @@ def selects(app):
         finally:
             event.remove(engine, "before_cursor_execute", note)
 
-    return _selects
+    return _record

@@ -316,30 +316,6 @@ PLAN_PAGE_STATEMENTS = 2
 PLAN_BOX_SAVE_STATEMENTS = 19  # through the shared document (lsweb/coedit): update log, client binding, derived text
 
 
-@pytest.fixture
-def statements(app):
-    from contextlib import contextmanager
-
-    from sqlalchemy import event
-
-    engine = db.engine
-
-    @contextmanager
-    def _statements():
-        sent: list[str] = []
-
-        def note(conn, cursor, statement, *args):
-            sent.append(statement)
-
-        event.listen(engine, "before_cursor_execute", note)
-        try:
-            yield sent
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
-
-    return _statements
-
-
 def test_the_plan_page_and_a_plan_box_save_cost_no_more_statements(client, login, factories, statements):
     from ..plans import planning_team
 
