@@ -313,7 +313,7 @@ def test_the_world_is_what_the_matrix_assumes(world):
 # page a member opens again (its structure cached) and one plan-box save as the page's script sends it.
 # The access decision is one of them; these fail when a change makes either request do more.
 PLAN_PAGE_STATEMENTS = 2
-PLAN_BOX_SAVE_STATEMENTS = 19  # through the shared document (lsweb/coedit): update log, client binding, derived text
+PLAN_BOX_SAVE_STATEMENTS = 20  # through the shared document (lsweb/coedit): update log, client binding, derived text, planning time
 
 
 def test_the_plan_page_and_a_plan_box_save_cost_no_more_statements(client, login, factories, statements):
