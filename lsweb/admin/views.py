@@ -6,6 +6,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from .. import mail
 from ..auth.services import issue_temporary_password
 from ..errors import DomainError, show_on_form
 from ..extensions import db
@@ -43,7 +44,6 @@ def staff():
     school = _current_school()
     query = request.args.get("q", "")[:100]
     page = services.staff_page(school, query, request.args.get("page", 1, type=int))
-    from .. import mail
     from ..auth.links import latest_invitations
 
     return render("admin/staff.html", "staff_list", school=school, page=page, query=query,
@@ -74,8 +74,11 @@ def add_staff():
             db.session.rollback()
             show_on_form(form, error)
         else:
-            if form.send_invitation.data:
+            if form.send_invitation.data and mail.mail_is_on():
                 flash(f"{member.display_name} is added and invited by e-mail to choose a password.", "success")
+            elif form.send_invitation.data:
+                flash(f"{member.display_name} is added. Mail is off on this server, so the invitation waits in "
+                      "the outbox; use “Reset password” for a temporary password.", "success")
             else:
                 flash(f"{member.display_name} is added. Use “Invite” to e-mail them a link to choose a "
                       "password, or “Reset password” for a temporary one.", "success")
