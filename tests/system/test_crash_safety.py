@@ -30,10 +30,13 @@ def seeded(make_app):
     app = make_app()
     with app.app_context():
         seed_demo()
-        lesson = db.session.scalar(db.select(ResearchLesson).where(ResearchLesson.number == 1))
-        lesson_id = lesson.id
+        taught = db.session.scalar(db.select(ResearchLesson).where(ResearchLesson.number == 1))
+        # RL1 is taught (its plan is locked, its board open); RL2 of the same cycle is still being planned.
+        planned = db.session.scalar(db.select(ResearchLesson).where(ResearchLesson.cycle_id == taught.cycle_id,
+                                                                    ResearchLesson.number == 2))
+        ids = (taught.id, planned.id)
         db.session.remove()
-    return app, lesson_id
+    return app, ids
 
 
 def start(env, tmp_path, name):
@@ -43,7 +46,7 @@ def start(env, tmp_path, name):
 
 
 def test_every_acknowledged_save_survives_a_sigkill(seeded, database_url, tmp_path):
-    app, lesson_id = seeded
+    app, (board_lesson_id, lesson_id) = seeded
     env = server_environment(database_url, "")
     env.pop("LSWEB_REDIS_URL")
     server = start(env, tmp_path, "before")
@@ -61,10 +64,10 @@ def test_every_acknowledged_save_survives_a_sigkill(seeded, database_url, tmp_pa
         for n in range(SAVES):
             answer = session.post(f"{server.url}/lessons/{lesson_id}/fields/intentions", headers=headers,
                                   data={"text": f"Intentions, save {n}", "version": str(version)}, timeout=10)
-            assert answer.status_code == 200
+            assert answer.status_code == 200, answer.text[:300]
             version = answer.json()["version"]
             acknowledged_fields["intentions"] = (answer.json()["text"], version)
-            posted = session.post(f"{server.url}/lessons/{lesson_id}/board/posts", headers=headers,
+            posted = session.post(f"{server.url}/lessons/{board_lesson_id}/board/posts", headers=headers,
                                   data={"section": "patterns", "token": f"crash-token-{n:03d}", "body": f"Pattern {n} seen",
                                         "mark": ""}, allow_redirects=False, timeout=10)
             assert posted.status_code in (200, 303), posted.text[:300]
