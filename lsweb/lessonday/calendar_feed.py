@@ -90,21 +90,10 @@ def feed(user: User, now: datetime) -> bytes:
         cancelled = left_at is not None
         if not cancelled and not access.of_lesson(user, lesson).sees_material:  # signed members only
             continue
-        zone = zone_of(lesson.group.school)
-        zones.setdefault(zone.key, []).append(lesson.date)
-        start = datetime.combine(lesson.date, lesson.start_time).replace(tzinfo=zone)
-        event = Event()
-        event.add("uid", f"lesson-{lesson.id}-{uid_suffix}@lsweb")
-        event.add("dtstamp", now)
-        event.add("dtstart", start)
-        event.add("dtend", start + timedelta(minutes=lesson.duration_minutes))
-        # Every saved change of the details bumps details_version; leaving the group is one more change.
-        event.add("sequence", lesson.details_version - 1 + (1 if cancelled else 0))
+        event = _timed_event(lesson, f"lesson-{lesson.id}-{uid_suffix}@lsweb", cancelled, now, zones)
         if cancelled:
-            event.add("status", "CANCELLED")
             event.add("summary", f"Cancelled: {lesson.group.name}: research lesson {lesson.title}")
         else:
-            event.add("status", "CONFIRMED")
             event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} ({_role(lesson, user)})")
             if lesson.room:
                 event.add("location", lesson.room)
@@ -123,16 +112,7 @@ def feed(user: User, now: datetime) -> bytes:
     for lesson, cancelled_at, house_id in visits:
         # A visitor from another school: the open-house lesson they registered for (cancelled: CANCELLED).
         cancelled = cancelled_at is not None
-        zone = zone_of(lesson.group.school)
-        zones.setdefault(zone.key, []).append(lesson.date)
-        start = datetime.combine(lesson.date, lesson.start_time).replace(tzinfo=zone)
-        event = Event()
-        event.add("uid", f"open-house-{house_id}-{uid_suffix}@lsweb")
-        event.add("dtstamp", now)
-        event.add("dtstart", start)
-        event.add("dtend", start + timedelta(minutes=lesson.duration_minutes))
-        event.add("sequence", lesson.details_version - 1 + (1 if cancelled else 0))
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event = _timed_event(lesson, f"open-house-{house_id}-{uid_suffix}@lsweb", cancelled, now, zones)
         where = ", ".join(x for x in (lesson.room, lesson.group.school.name) if x)
         event.add("summary", f"{'Cancelled: ' if cancelled else ''}Open-house visit: {lesson.group.name}, "
                              f"research lesson {lesson.title}")
@@ -143,6 +123,22 @@ def feed(user: User, now: datetime) -> bytes:
     for event in events:
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _timed_event(lesson: ResearchLesson, uid: str, cancelled: bool, now: datetime, zones: dict) -> Event:
+    """An event at the lesson's time in its school's zone (noted in `zones` for the VTIMEZONEs). Every
+    saved change of the details bumps details_version; a cancellation is one more change."""
+    zone = zone_of(lesson.group.school)
+    zones.setdefault(zone.key, []).append(lesson.date)
+    start = datetime.combine(lesson.date, lesson.start_time).replace(tzinfo=zone)
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=lesson.duration_minutes))
+    event.add("sequence", lesson.details_version - 1 + (1 if cancelled else 0))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
 
 
 def _vtimezone(name: str, first: date, last: date) -> Timezone:
