@@ -1,6 +1,7 @@
 """Who is on a co-edited page and where their caret is (y-protocols awareness), never in the database:
 per document and client id, the client's last awareness update, dropped TTL seconds after it was sent.
-In memory for one process; in Redis (a hash per document, with an expiry) when LSWEB_REDIS_URL is set.
+In memory for one app (its `extensions`, so a new app starts with nobody on its pages); in Redis (a hash
+per document, with an expiry) when LSWEB_REDIS_URL is set.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 import threading
 import time
 
+from flask import current_app
+
 TTL = 10.0
-_memory: dict[str, dict[int, tuple[float, bytes]]] = {}
 _lock = threading.Lock()
 _redis_clients: dict[str, object] = {}
 
@@ -56,6 +58,11 @@ def split(update: bytes) -> list[tuple[int, bytes, bool]]:
     return out
 
 
+def _memory() -> dict[str, dict[int, tuple[float, bytes]]]:
+    """This app's states: document -> client id -> (when, that client's update)."""
+    return current_app.extensions.setdefault("lsweb.awareness", {})
+
+
 def _redis(url: str):
     client = _redis_clients.get(url)
     if client is None:
@@ -81,7 +88,7 @@ def put(doc: str, update: bytes, redis_url: str | None = None) -> None:
         pipe.execute()
         return
     with _lock:
-        states = _memory.setdefault(doc, {})
+        states = _memory().setdefault(doc, {})
         for client_id, blob, removed in entries:
             if removed:
                 states.pop(client_id, None)
@@ -105,10 +112,11 @@ def current(doc: str, redis_url: str | None = None) -> list[bytes]:
         if stale:
             client.hdel(key, *stale)
         return out
+    memory = _memory()
     with _lock:
-        states = _memory.get(doc, {})
+        states = memory.get(doc, {})
         for client_id in [c for c, (at, _) in states.items() if now - at > TTL]:
             del states[client_id]
         if not states:
-            _memory.pop(doc, None)
+            memory.pop(doc, None)
         return [blob for _, blob in states.values()]
