@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from icalendar import Calendar, Event, Timezone
 
 from .. import access
@@ -45,15 +46,16 @@ def person_for(token: str) -> User | None:
 
 
 def installation_uid() -> str:
-    """Made by the migration that added it; made here once if the row is missing (a database emptied
-    by hand), so a feed never goes out without it."""
+    """Made by the migration that added it. A database emptied by hand has no row: the UID is then
+    derived from the secret key, so it stays the same from feed to feed and a GET never writes."""
     row = db.session.get(Installation, 1)
     if row is None:
+        import hashlib
+        import hmac
         import uuid
 
-        row = Installation(id=1, uid=str(uuid.uuid4()))
-        db.session.add(row)
-        db.session.commit()
+        key = str(current_app.config["SECRET_KEY"]).encode()
+        return str(uuid.UUID(bytes=hmac.digest(key, b"lsweb calendar uid", hashlib.sha256)[:16], version=4))
     return row.uid
 
 

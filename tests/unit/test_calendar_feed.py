@@ -77,6 +77,18 @@ def test_uid_is_the_installations_and_sequence_rises_with_each_change(client, fa
     assert second.status.value == "CONFIRMED"
 
 
+def test_without_the_installation_row_the_uid_stays_the_same_and_reading_writes_nothing(client, factories):
+    team = planning_team(factories)
+    schedule(team, date(2026, 6, 10), time(10, 40))
+    calendar_feed.token_for(team.ana)
+    db.session.delete(db.session.get(Installation, 1))
+    db.session.commit()
+    (first,) = events(subscribe(client, team.ana)[1])
+    (again,) = events(subscribe(client, team.ana)[1])
+    assert again.uid.value == first.uid.value
+    assert db.session.get(Installation, 1) is None
+
+
 def test_a_left_groups_lessons_stay_as_cancelled(client, factories):
     team = planning_team(factories)
     schedule(team, date(2026, 6, 10), time(10, 40))
