@@ -25,6 +25,14 @@ def _wants_write() -> bool:
     return request.method not in READ_METHODS and not g.get("_lsweb_wrote")
 
 
+def write_next() -> None:
+    """The request's next transaction writes too (a second, small write after the service's commit, such
+    as a document snapshot): on SQLite it starts with BEGIN IMMEDIATE and waits its turn, instead of
+    starting as a read and failing with "database is locked" when it comes to write."""
+    if has_request_context():
+        g._lsweb_wrote = False
+
+
 def holds_write_lock() -> bool:
     """Whether this request's session transaction began with BEGIN IMMEDIATE and is still open (SQLite):
     another connection wanting to write now would wait for this one, that is for itself."""

@@ -113,7 +113,6 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
             seq = entry.seq
             if store.compact_if_due(t.name, entry):
                 log.info("coedit: %s compacted at seq %d", t.name, seq)
-        live.publish(t.channel, "doc-update", {"doc": t.name, "update": b64(data), "seq": seq, "client": client_id})
         return Applied(seq, changes)
     raise RuntimeError("coedit: could not store the update")
 
@@ -141,6 +140,8 @@ def _store(t, entry, data, user_id, client_id, new_view, old_view=None) -> list:
     _spells(t.name, changes, user_id, seq, now)
     if changes and user_id is not None and t.kind == "plan":
         log_planning(user_id, t.lesson, now.date())  # once per member, lesson and day (README: protected time)
+    live.queue(db.session, t.channel, "doc-update",
+               {"doc": t.name, "update": b64(data), "seq": seq, "client": client_id})
     db.session.commit()
     entry.seq, entry.view = seq, new_view
     store.grew(entry, len(data))

@@ -9,15 +9,19 @@ the readable history).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from pycrdt import Doc
 
+from ..database import write_next
 from ..extensions import db
 from ..models import CoeditSnapshot, CoeditUpdate
 from . import shape
+
+log = logging.getLogger("lsweb.coedit")
 
 SNAPSHOT_EVERY = 200
 KEEP_SNAPSHOTS = 3
@@ -175,9 +179,24 @@ def append(name: str, seq: int, data: bytes, user_id: int | None, client_id: int
 
 def compact_if_due(name: str, entry: Entry) -> bool:
     """Write a snapshot when SNAPSHOT_EVERY updates followed the last one, and prune what the oldest kept
-    snapshot covers. Its own small transaction (the caller has committed the update already)."""
+    snapshot covers. Its own small transaction: the caller has committed (and acknowledged) the update
+    already, so a snapshot that cannot be written now (another process wrote it, the database is busy)
+    loses nothing; the next update tries again."""
     if entry.seq - entry.snapshot_seq < SNAPSHOT_EVERY:
         return False
+    write_next()
+    try:
+        _write_snapshot(name, entry)
+    except Exception as error:  # noqa: BLE001  (see above: the update itself is stored)
+        db.session.rollback()
+        log.warning("coedit: %s: snapshot at seq %d not written (%s); the next update tries again",
+                    name, entry.seq, error.__class__.__name__)
+        return False
+    entry.snapshot_seq = entry.seq
+    return True
+
+
+def _write_snapshot(name: str, entry: Entry) -> None:
     db.session.add(CoeditSnapshot(doc=name, seq=entry.seq, data=entry.doc.get_update()))
     kept = list(db.session.scalars(db.select(CoeditSnapshot.seq).where(CoeditSnapshot.doc == name)
                                    .order_by(CoeditSnapshot.seq.desc()).limit(KEEP_SNAPSHOTS)))
@@ -185,10 +204,4 @@ def compact_if_due(name: str, entry: Entry) -> bool:
     oldest = min(kept[:KEEP_SNAPSHOTS])
     db.session.execute(db.delete(CoeditSnapshot).where(CoeditSnapshot.doc == name, CoeditSnapshot.seq < oldest))
     db.session.execute(db.delete(CoeditUpdate).where(CoeditUpdate.doc == name, CoeditUpdate.seq <= oldest))
-    try:
-        db.session.commit()
-    except Exception:  # noqa: BLE001  (another process wrote this snapshot: nothing is lost)
-        db.session.rollback()
-        return False
-    entry.snapshot_seq = entry.seq
-    return True
+    db.session.commit()

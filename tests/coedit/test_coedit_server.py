@@ -211,3 +211,35 @@ def test_a_member_who_has_not_signed_is_refused(app, client, login, factories):
     assert page.client.post(f"/coedit/{page.name}/sync", json={"sv": "AA=="}).status_code == 404
     assert page.edit(lambda r: r.doc.get("texts", type=Map).__setitem__("aspect", Text("x")))[0] == 404
     assert _updates(page.name) == 0
+
+
+def test_an_update_is_acknowledged_even_when_its_snapshot_cannot_be_written(app, client, login, factories,
+                                                                          monkeypatch):
+    """The snapshot is written after the update's commit: a database that refuses it then (busy, disk
+    full) must not turn an update that is stored into an error the page would send again."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr(store, "SNAPSHOT_EVERY", 3)
+    team = _team(factories)
+    login(team.ana)
+    page = Replica(client, f"plan-{team.lesson.id}")
+    page.sync()
+
+    def refuse_snapshots(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("INSERT INTO COEDIT_SNAPSHOT"):
+            raise OperationalError(statement, {}, Exception("database or disk is full"))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", refuse_snapshots)
+    try:
+        for i in range(5):
+            status, _answer = page.edit(lambda r, i=i: r.text("aspect").insert(len(str(r.text("aspect"))), str(i)))
+            assert status == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse_snapshots)
+    assert _updates(page.name) == 5
+    store.clear_cache()
+    fresh = Replica(client, page.name)
+    fresh.sync()
+    assert str(fresh.text("aspect")) == "01234"
