@@ -160,6 +160,15 @@ def _register_hooks(app: Flask) -> None:
         school = current_user.school if current_user.is_authenticated else None
         return local(moment, zone_of(school))
 
+    @app.template_global("school_zone")
+    def _school_zone() -> str:
+        """The viewer's school's time-zone name, for scripts that show a time before the server has it."""
+        from flask_login import current_user
+
+        from .timezones import zone_of
+
+        return zone_of(current_user.school if current_user.is_authenticated else None).key
+
     @app.context_processor
     def _globals():
         from . import permissions

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models import AccountToken, TokenPurpose, User
 from ..models.base import utcnow
 from ..permissions import can_manage_staff
+from ..timezones import local, zone_of
 from .services import check_new_password, hash_password, normalise_email
 from .sessions import end_other_sessions
 
@@ -59,8 +60,9 @@ def _new_token(user: User, purpose: TokenPurpose, lifetime: timedelta, by: User 
     return token, _serializer().dumps([token.id, secret])
 
 
-def _when(moment) -> str:
-    return moment.strftime("%d %B %Y, %H:%M UTC")
+def _when(moment, user: User) -> str:
+    """When a link stops working, in the person's school's time (the e-mail is read there)."""
+    return local(moment, zone_of(user.school)).strftime("%d %B %Y, %H:%M %Z")
 
 
 def invite(admin: User, member: User) -> AccountToken:
@@ -84,7 +86,7 @@ def queue_invitation(admin: User, member: User) -> AccountToken:
     mail.queue_mail("invitation", member, "invitation", f"You are invited to lsweb at "
                     f"{member.school.name if member.school else 'your network'}",
                     inviter=admin.display_name, link=mail.absolute_url("auth.set_password", token=raw),
-                    expires=_when(token.expires_at))
+                    expires=_when(token.expires_at, member))
     audit.record(admin, "staff.invited", target=member.email, school_id=member.school_id)
     return token
 
@@ -97,7 +99,7 @@ def request_reset(email: str) -> None:
     hours = current_app.config["LSWEB"]["RESET_HOURS"]
     token, raw = _new_token(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=hours), None)
     mail.queue_mail("password_reset", user, "password_reset", "Set a new lsweb password",
-                    link=mail.absolute_url("auth.set_password", token=raw), expires=_when(token.expires_at))
+                    link=mail.absolute_url("auth.set_password", token=raw), expires=_when(token.expires_at, user))
     audit.record(user, "auth.reset_requested", target=user.email)
     db.session.commit()
 

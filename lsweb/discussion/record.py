@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import Post, ResearchLesson
+from ..timezones import local, zone_of
 from . import services
 
 
@@ -42,14 +43,14 @@ def _status(post: Post) -> str | None:
     return None
 
 
-def _quote(post: Post, indent: str = "") -> list[str]:
-    when = post.created_at.strftime("%d %b %Y %H:%M")
+def _quote(post: Post, zone, indent: str = "") -> list[str]:
+    when = local(post.created_at, zone).strftime("%d %b %Y %H:%M %Z")
     tags = [post.mark_label] if post.mark_label and not post.is_removed else []
     if post.edited_at and not post.is_removed:
         tags.append("edited")
     if post.agree_count and not post.is_removed:
         tags.append(f"{post.agree_count} agree")
-    head = f"{indent}- **{post.author.display_name}**, {when} UTC" + (f" ({', '.join(tags)})" if tags else "")
+    head = f"{indent}- **{post.author.display_name}**, {when}" + (f" ({', '.join(tags)})" if tags else "")
     body = _status(post) or post.body
     return [head] + [f"{indent}  {line}" if line else "" for line in body.splitlines()]
 
@@ -57,6 +58,7 @@ def _quote(post: Post, indent: str = "") -> list[str]:
 def as_markdown(lesson: ResearchLesson) -> str:
     sections, findings, next_steps = record_of(lesson)
     chair, recorder = services.roles_of(lesson)
+    zone = zone_of(lesson.cycle.group.school)
     lines = [f"# Post-lesson discussion: {lesson.cycle.group.name}, cycle {lesson.cycle.number}, RL{lesson.number}",
              "", f"Chair: {chair.display_name if chair else 'not set'}. "
                  f"Recorder: {recorder.display_name if recorder else 'not set'}.", ""]
@@ -65,9 +67,9 @@ def as_markdown(lesson: ResearchLesson) -> str:
         if not part.threads:
             lines += ["Nothing posted.", ""]
         for thread in part.threads:
-            lines += _quote(thread.post)
+            lines += _quote(thread.post, zone)
             for reply in thread.replies:
-                lines += _quote(reply, "  ")
+                lines += _quote(reply, zone, "  ")
             lines.append("")
     for title, posts in (("Findings", findings), ("Next steps", next_steps)):
         lines += [f"## {title}", ""]

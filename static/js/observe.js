@@ -15,6 +15,14 @@
     var bytes = new Uint8Array(12); crypto.getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
+  // The school's wall-clock time (as the server shows saved notes), not the tablet's own zone.
+  function clock(instant) {
+    var when = new Date(instant);
+    try {
+      return new Intl.DateTimeFormat("en-GB", {hour: "2-digit", minute: "2-digit", hour12: false,
+                                               timeZone: root.dataset.zone || undefined}).format(when);
+    } catch (e) { return when.toTimeString().slice(0, 5); }
+  }
   function token() { var i = root.querySelector("input[name=csrf_token]"); return i ? i.value : ""; }
 
   function itemFor(note) {
@@ -26,7 +34,7 @@
       li.className = "note pending";
       li.dataset.clientId = note.fields.client_id;
       var time = document.createElement("span"); time.className = "time";
-      time.textContent = new Date(note.fields.noted_at).toTimeString().slice(0, 5);
+      time.textContent = clock(note.fields.noted_at);
       var text = document.createElement("span"); text.className = "text";
       text.textContent = (note.label ? note.label + ": " : "") + note.fields.text;
       var st = document.createElement("span"); st.className = "state";

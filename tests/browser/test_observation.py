@@ -104,3 +104,27 @@ def test_notes_survive_the_server_going_away(live_server, new_context, day):
     page.goto(f"/lessons/{day['lesson']}/interviews")
     expect(page.get_by_role("timer")).to_have_text("5:00")
     assert_no_axe_violations(page)
+
+
+def test_a_note_shows_the_schools_time_on_a_tablet_set_to_another_zone(live_server, new_context, day):
+    """The tablet is set to New York, the school is in London: the time beside a note is London's."""
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from lsweb.models import ResearchLesson
+
+    with live_server.app.app_context():
+        db.session.get(ResearchLesson, day["lesson"]).cycle.group.school.timezone = "Europe/London"
+        db.session.commit()
+        db.session.remove()
+    s1 = day["stages"][0]
+    page = sign_in(new_context(viewport=TABLET, has_touch=True, timezone_id="America/New_York"),
+                   day["observer"], TEST_PASSWORD)
+    page.goto(f"/lessons/{day['lesson']}/observe")
+    note = write_note(page, s1, day["pupils"][0], "Counted the quarters aloud", "As predicted")
+    expect(note.locator(".state")).to_have_text("Saved")
+    shown = note.locator(".time").inner_text()
+    now = datetime.now(timezone.utc)
+    london = {(now + timedelta(minutes=m)).astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
+              for m in (-1, 0, 1)}
+    assert shown in london, f"{shown} is not London's time ({sorted(london)})"

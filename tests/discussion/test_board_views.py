@@ -134,6 +134,18 @@ def test_record_and_markdown(client, login, board):
     assert "## What to change next time" in markdown.text and "- Start with bar models (Mo Member)" in markdown.text
 
 
+def test_the_markdown_record_gives_each_post_the_schools_time(client, login, board):
+    from datetime import datetime, timezone
+
+    board.group.school.timezone = "Europe/London"
+    post = services.add_post(board.member, board.lesson, "patterns", "Halves first", "tok-rec-0003")[0]
+    post.created_at = datetime(2026, 6, 10, 9, 40, tzinfo=timezone.utc)  # 10:40 British Summer Time
+    db.session.commit()
+    login(board.member)
+    markdown = client.get(url(board, "/record.md")).text
+    assert "**Mo Member**, 10 Jun 2026 10:40 BST" in markdown and "UTC" not in markdown
+
+
 def test_who_reaches_the_board(client, login, board, app):
     lesson_url = url(board)
     for user, expected in ((board.outsider, 404), (board.visitor, 404), (board.unsigned, 303)):

@@ -165,3 +165,18 @@ def test_a_weak_password_is_refused_beside_the_field_and_the_link_still_works(
     assert response.status_code == 422 and "at least 10 characters" in response.text
     assert client.get(link).status_code == 200
     assert db.session.scalar(db.select(AuditEntry.id).where(AuditEntry.action == "staff.invitation_accepted")) is None
+
+
+def test_the_invitation_says_when_it_expires_in_the_schools_own_time(app, client, login, admin, school,
+                                                                     smtp_server):  # noqa: F811
+    from zoneinfo import ZoneInfo
+
+    school.timezone = "Asia/Tokyo"  # far from UTC, so a UTC time could not pass for it
+    db.session.commit()
+    _invite_new_person(client, login, admin, school)
+    [mail] = smtp_server.received
+    token = db.session.scalar(db.select(AccountToken).order_by(AccountToken.id.desc()))
+    expires = token.expires_at.replace(tzinfo=token.expires_at.tzinfo or ZoneInfo("UTC"))
+    tokyo = expires.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert tokyo.strftime("%d %B %Y, %H:%M JST") in mail.text
+    assert "UTC" not in mail.text
