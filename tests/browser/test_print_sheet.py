@@ -29,13 +29,7 @@ def test_a_long_plan_flows_onto_a_second_sheet_without_losing_text(browser, clie
         fields.save_field(team.ana, team.lesson, fields.prediction_key(stage.id, team.pupils[0].id),
                           f"Stage {stage.position}: " + "folds the strip and names the parts; " * 12 + "END", 0)
     login(team.ana)
-    html = client.get(f"/lessons/{team.lesson.id}/print").get_data(as_text=True)
-    css = client.get("/static/css/sheet.css").get_data(as_text=True)
-    html = html.replace('<link rel="stylesheet" href="/static/css/sheet.css">', f"<style>{css}</style>")
-    page = browser.new_page()
-    page.set_content(html)
-    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
-    page.close()
+    pdf, _heights = _printed(browser, client, team.lesson.id)
     texts = [p.extract_text() for p in pdf.pages]
     whole = " ".join(" ".join(t.split()) for t in texts)
     assert len(pdf.pages) >= 2, "so much text cannot fit one sheet"
