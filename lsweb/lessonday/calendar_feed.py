@@ -85,12 +85,12 @@ def feed(user: User, now: datetime) -> bytes:
         db.select(ResearchLesson, GroupMember.left_at)
         .join(Cycle, Cycle.id == ResearchLesson.cycle_id)
         .join(GroupMember, GroupMember.group_id == Cycle.group_id)
-        .where(GroupMember.user_id == user.id, ResearchLesson.date.is_not(None),
-               ResearchLesson.start_time.is_not(None))
-        .order_by(ResearchLesson.date, ResearchLesson.start_time))
+        .where(GroupMember.user_id == user.id, ResearchLesson.calendar_date.is_not(None))
+        .order_by(ResearchLesson.calendar_date, ResearchLesson.calendar_start))
     for lesson, left_at in rows:
-        cancelled = left_at is not None
-        if not cancelled and not access.of_lesson(user, lesson).sees_material:  # signed members only
+        # Cancelled: the person left the group, or the lesson's date or time was cleared (its last slot).
+        cancelled = left_at is not None or lesson.date is None or lesson.start_time is None
+        if not access.of_lesson(user, lesson).sees_material and left_at is None:  # signed members only
             continue
         event = _timed_event(lesson, f"lesson-{lesson.id}-{uid_suffix}@lsweb", cancelled, now, zones)
         if cancelled:
@@ -109,11 +109,10 @@ def feed(user: User, now: datetime) -> bytes:
         db.select(ResearchLesson, OpenHouseRegistration.cancelled_at, OpenHouse.id)
         .join(OpenHouse, OpenHouse.lesson_id == ResearchLesson.id)
         .join(OpenHouseRegistration, OpenHouseRegistration.open_house_id == OpenHouse.id)
-        .where(OpenHouseRegistration.user_id == user.id, ResearchLesson.date.is_not(None),
-               ResearchLesson.start_time.is_not(None)))
+        .where(OpenHouseRegistration.user_id == user.id, ResearchLesson.calendar_date.is_not(None)))
     for lesson, cancelled_at, house_id in visits:
         # A visitor from another school: the open-house lesson they registered for (cancelled: CANCELLED).
-        cancelled = cancelled_at is not None
+        cancelled = cancelled_at is not None or lesson.date is None or lesson.start_time is None
         event = _timed_event(lesson, f"open-house-{house_id}-{uid_suffix}@lsweb", cancelled, now, zones)
         where = ", ".join(x for x in (lesson.room, lesson.group.school.name) if x)
         event.add("summary", f"{'Cancelled: ' if cancelled else ''}Open-house visit: {lesson.group.name}, "
@@ -129,16 +128,19 @@ def feed(user: User, now: datetime) -> bytes:
 
 def _timed_event(lesson: ResearchLesson, uid: str, cancelled: bool, now: datetime, zones: dict) -> Event:
     """An event at the lesson's time in its school's zone (noted in `zones` for the VTIMEZONEs). Every
-    saved change of the details bumps details_version; a cancellation is one more change."""
+    saved change of the details bumps details_version (clearing the date is one); leaving the group or
+    cancelling a visit is one more change."""
     zone = zone_of(lesson.group.school)
-    zones.setdefault(zone.key, []).append(lesson.date)
-    start = datetime.combine(lesson.date, lesson.start_time).replace(tzinfo=zone)
+    day, at = lesson.calendar_date, lesson.calendar_start  # the lesson's slot, or its last one
+    zones.setdefault(zone.key, []).append(day)
+    start = datetime.combine(day, at).replace(tzinfo=zone)
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", now)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=lesson.duration_minutes))
-    event.add("sequence", lesson.details_version - 1 + (1 if cancelled else 0))
+    unscheduled = lesson.date is None or lesson.start_time is None  # counted in details_version already
+    event.add("sequence", lesson.details_version - 1 + (1 if cancelled and not unscheduled else 0))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
 

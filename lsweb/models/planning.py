@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, event, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -41,6 +41,10 @@ class ResearchLesson(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     date: Mapped[date | None] = mapped_column(Date)
     start_time: Mapped[time | None] = mapped_column(Time)
+    # The last date and time the lesson had (kept when they are cleared): subscribed calendars are then
+    # sent that event as CANCELLED instead of losing it silently (see before_update below).
+    calendar_date: Mapped[date | None] = mapped_column(Date)
+    calendar_start: Mapped[time | None] = mapped_column(Time)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     class_name: Mapped[str] = mapped_column(String(80), default="")
     room: Mapped[str] = mapped_column(String(80), default="")
@@ -72,6 +76,13 @@ class ResearchLesson(db.Model):
     @property
     def current_stages(self) -> list["PlanStage"]:
         return [stage for stage in self.stages if stage.removed_at is None]
+
+
+@event.listens_for(ResearchLesson, "before_insert")
+@event.listens_for(ResearchLesson, "before_update")
+def _keep_the_calendar_slot(_mapper, _connection, lesson: ResearchLesson) -> None:
+    if lesson.date is not None and lesson.start_time is not None:
+        lesson.calendar_date, lesson.calendar_start = lesson.date, lesson.start_time
 
 
 class PlanStage(db.Model):

@@ -89,6 +89,23 @@ def test_without_the_installation_row_the_uid_stays_the_same_and_reading_writes_
     assert db.session.get(Installation, 1) is None
 
 
+def test_a_lesson_whose_date_is_cleared_stays_as_cancelled_at_its_last_time(client, factories):
+    team = planning_team(factories)
+    schedule(team, date(2026, 6, 10), time(10, 40))
+    (before,) = events(subscribe(client, team.ana)[1])
+    lessons.update_details(team.lead, team.lesson, lessons.LessonDetails(
+        date=None, start_time=None, duration_minutes=60, class_name="4B", room="Room 4",
+        teacher_id=team.ana.id), team.lesson.details_version)
+    (cleared,) = events(subscribe(client, team.ana)[1])
+    assert cleared.uid.value == before.uid.value and cleared.status.value == "CANCELLED"
+    assert cleared.dtstart.value.strftime("%Y-%m-%d %H:%M") == "2026-06-10 10:40"
+    assert int(cleared.sequence.value) > int(before.sequence.value)
+    schedule(team, date(2026, 6, 17), time(9, 0))
+    (again,) = events(subscribe(client, team.ana)[1])
+    assert again.status.value == "CONFIRMED" and again.dtstart.value.strftime("%d %H:%M") == "17 09:00"
+    assert int(again.sequence.value) > int(cleared.sequence.value)
+
+
 def test_a_left_groups_lessons_stay_as_cancelled(client, factories):
     team = planning_team(factories)
     schedule(team, date(2026, 6, 10), time(10, 40))
