@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from .. import audit
+from .. import access, audit
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..channels import queue_group_change
 from ..models import Cycle, CycleStatus, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
-from ..permissions import has_signed_current, is_member
-from ..protocol.services import require_gate
 from ..channels import queue_lesson_change as queue_change
 from ..timezones import wall_clock, zone_of
 
@@ -21,15 +19,18 @@ MAX_LESSONS = 12
 
 
 def require_plan_editor(user: User, lesson_or_cycle) -> None:
-    """Plans are edited by members who have signed, while everyone has signed (the protocol gate),
-    in a cycle that is not closed."""
-    cycle = lesson_or_cycle if isinstance(lesson_or_cycle, Cycle) else lesson_or_cycle.cycle
-    group = cycle.group
-    if not is_member(user, group) or not has_signed_current(user, group):
+    """Plans are edited by members who have signed the group's current protocol, in a cycle that is not
+    closed (the person's standing is the request's one access answer). The protocol gate does not stop
+    planning: a member added mid-meeting does not freeze the others (the plan page names who still has
+    to sign); teaching waits for everyone (groups.cycles.move_cycle, lessonday.status)."""
+    if isinstance(lesson_or_cycle, Cycle):
+        cycle, standing = lesson_or_cycle, access.of_cycle(user, lesson_or_cycle)
+    else:
+        cycle, standing = lesson_or_cycle.cycle, access.of_lesson(user, lesson_or_cycle)
+    if not standing.sees_material:
         raise NotAllowed("Sign the group's current protocol first.")
     if cycle.status is CycleStatus.CLOSED:
         raise DomainError(f"Cycle {cycle.number} is closed: its lessons are kept as they are.")
-    require_gate(group)
 
 
 def lessons_of(cycle: Cycle) -> list[ResearchLesson]:

@@ -33,3 +33,18 @@ def test_a_member_added_mid_meeting_does_not_stop_the_others(app, login, factori
     assert late_client.get(f"/lessons/{team.lesson.id}").status_code == 303  # sent to sign first
     with pytest.raises(DomainError, match="Lou Late"):
         cycles.move_cycle(team.lead, team.cycle, CycleStatus.TEACHING)
+
+
+def test_without_javascript_too_a_new_member_does_not_stop_the_planning(app, client, login, factories):
+    from lsweb.planning import lessons
+
+    store.clear_cache()
+    team = planning_team(factories)
+    late = factories.user(team.school, name="Lou Late")
+    groups.add_member(team.lead, team.group, late.email, GroupRole.MEMBER)
+    login(team.ana)
+    answer = client.post(f"/lessons/{team.lesson.id}/fields/aspect", data={"text": "Halves first", "version": "0"})
+    assert answer.status_code == 200 and answer.get_json()["status"] == "saved"
+    stages = len(team.lesson.current_stages)
+    lessons.add_stage(team.ana, team.lesson)
+    assert len(team.lesson.current_stages) == stages + 1
