@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,12 @@ MIGRATIONS_DIR = str(folder("migrations"))
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def _flags() -> dict:
+    """This request's own notes on its transactions. Kept on the request (not on flask.g, which a test
+    or a CLI command's app context shares between requests)."""
+    return request.environ.setdefault("lsweb.transactions", {})
+
+
 def _wants_write() -> bool:
     """The first transaction of a request that may write starts with BEGIN IMMEDIATE (it is the
     service's, which reads and writes and commits once). Reads stay deferred: every transaction of a
@@ -22,7 +28,7 @@ def _wants_write() -> bool:
     answer), so the write lock is never held while a page is rendered or an event published."""
     if not has_request_context():
         return True
-    return request.method not in READ_METHODS and not g.get("_lsweb_wrote")
+    return request.method not in READ_METHODS and not _flags().get("wrote")
 
 
 def write_next() -> None:
@@ -30,19 +36,19 @@ def write_next() -> None:
     as a document snapshot): on SQLite it starts with BEGIN IMMEDIATE and waits its turn, instead of
     starting as a read and failing with "database is locked" when it comes to write."""
     if has_request_context():
-        g._lsweb_wrote = False
+        _flags()["wrote"] = False
 
 
 def holds_write_lock() -> bool:
     """Whether this request's session transaction began with BEGIN IMMEDIATE and is still open (SQLite):
     another connection wanting to write now would wait for this one, that is for itself."""
-    return has_request_context() and bool(g.get("_lsweb_immediate")) and not g.get("_lsweb_wrote")
+    return has_request_context() and bool(_flags().get("immediate")) and not _flags().get("wrote")
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(_session, transaction) -> None:
-    if transaction.parent is None and has_request_context() and g.get("_lsweb_immediate"):
-        g._lsweb_wrote = True
+    if transaction.parent is None and has_request_context() and _flags().get("immediate"):
+        _flags()["wrote"] = True
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -75,7 +81,7 @@ def configure_sqlite(engine: Engine) -> None:
                 writers.leave(connection.connection.dbapi_connection)
                 raise
             if has_request_context():
-                g._lsweb_immediate = True
+                _flags()["immediate"] = True
         else:
             connection.exec_driver_sql("BEGIN")
 
