@@ -18,7 +18,7 @@ from ..extensions import db
 from ..lessonday.ledger import log_planning
 from ..models import CoeditClient, CoeditSpell
 from ..models.base import utcnow
-from . import documents, shape, store
+from . import awareness, documents, shape, store
 
 log = logging.getLogger("lsweb.coedit")
 SPELL_PAUSE = timedelta(seconds=60)
@@ -115,6 +115,14 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
                 log.info("coedit: %s compacted at seq %d", t.name, seq)
         return Applied(seq, changes)
     raise RuntimeError("coedit: could not store the update")
+
+
+def announce(t: documents.Target, data: bytes, redis_url: str | None) -> None:
+    """Who is where in the document (carets, selections): kept briefly in memory or Redis, never in the
+    database, and sent at once to the others on the page (raises ValueError for what is no awareness
+    update)."""
+    awareness.put(t.name, data, redis_url)
+    live.publish(t.channel, "doc-awareness", {"doc": t.name, "update": b64(data)})
 
 
 def _bind(name: str, clients: set[int], user_id: int | None) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from .. import live
 from ..extensions import db
 from . import awareness, documents, service, shape
 
@@ -76,10 +75,9 @@ def update(doc: str):
 def awareness_update(doc: str):
     target = documents.target(doc, current_user)
     data = _bytes(_body().get("update"))
+    db.session.rollback()  # the access answer was read: nothing to keep open while others are told
     try:
-        awareness.put(doc, data, _redis_url())
+        service.announce(target, data, _redis_url())
     except (ValueError, IndexError):
         abort(400)
-    db.session.rollback()
-    live.publish(target.channel, "doc-awareness", {"doc": doc, "update": service.b64(data)})
     return "", 204
