@@ -29,16 +29,21 @@ def create_bare_app():
     return app
 
 
-def main() -> None:
+def serve_from_command_line(load_app, description: str, threads: int) -> None:
+    """--host/--port/--workers/--threads, then lsweb.server.serve (bench/bench_app.py serves this way too)."""
     from lsweb.server import serve
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=400)
+    parser.add_argument("--threads", type=int, default=threads)
     args = parser.parse_args()
-    serve(args.host, args.port, args.workers, args.threads, load_app=create_bare_app)
+    serve(args.host, args.port, args.workers, args.threads, load_app=load_app)
+
+
+def main() -> None:
+    serve_from_command_line(create_bare_app, __doc__.splitlines()[0], threads=400)
 
 
 if __name__ == "__main__":

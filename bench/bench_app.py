@@ -9,8 +9,6 @@ Run by bench/throughput.py as:  python bench/bench_app.py --host 127.0.0.1 --por
 
 from __future__ import annotations
 
-import argparse
-
 BARE_PATH = "/bench/bare"
 
 
@@ -27,15 +25,9 @@ def create_bench_app():
 
 
 def main() -> None:
-    from lsweb.server import serve
+    from bare_app import serve_from_command_line
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=32)
-    args = parser.parse_args()
-    serve(args.host, args.port, args.workers, args.threads, load_app=create_bench_app)
+    serve_from_command_line(create_bench_app, __doc__.splitlines()[0], threads=32)
 
 
 if __name__ == "__main__":
