@@ -291,3 +291,21 @@ def assert_no_axe_violations(page, context=None, options=None) -> None:
     results = _AXE.run(page, context=context, options=options)
     violations = results.response["violations"]
     assert not violations, f"{page.url}\n" + _format_violations(violations)
+
+
+def discussing_demo_lesson(server) -> int:
+    """The demo network in `server`'s database, with RL1 of "Year 4 fractions" (which has a discussion,
+    see seed_discussion) in a cycle at "discussing": its id."""
+    from lsweb.demo import seed_demo
+    from lsweb.models import Cycle, CycleStatus, ResearchLesson, StudyGroup
+
+    with server.app.app_context():
+        seed_demo()
+        group = db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == "Year 4 fractions"))
+        cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id))
+        lesson_id = db.session.scalar(db.select(ResearchLesson.id).where(ResearchLesson.cycle_id == cycle.id,
+                                                                         ResearchLesson.number == 1))
+        cycle.status = CycleStatus.DISCUSSING
+        db.session.commit()
+        db.session.remove()
+    return lesson_id

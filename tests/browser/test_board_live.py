@@ -11,11 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from lsweb import live
-from lsweb.demo import seed_demo
-from lsweb.extensions import db
-from lsweb.models import Cycle, CycleStatus, ResearchLesson, StudyGroup
 
-from .conftest import assert_no_axe_violations, sign_in
+from .conftest import assert_no_axe_violations, discussing_demo_lesson, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,16 +24,7 @@ NO_RELOAD = "window.lswebNoReload = true"
 @pytest.fixture
 def lesson_id(live_server):
     """The demo network, whose RL1 of "Year 4 fractions" has a discussion (seed_discussion)."""
-    with live_server.app.app_context():
-        seed_demo()
-        group = db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == "Year 4 fractions"))
-        cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id))
-        lesson_id = db.session.scalar(db.select(ResearchLesson.id).where(ResearchLesson.cycle_id == cycle.id,
-                                                                         ResearchLesson.number == 1))
-        cycle.status = CycleStatus.DISCUSSING
-        db.session.commit()
-        db.session.remove()
-    return lesson_id
+    return discussing_demo_lesson(live_server)
 
 
 def open_board(new_context, email: str, lesson_id: int):

@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 
 from lsweb.demo import DEMO_PASSWORD, seed_demo
 from lsweb.extensions import db
-from lsweb.models import Cycle, CycleStatus, ResearchLesson, StudyGroup
+from lsweb.models import StudyGroup
 
-from .conftest import sign_in
+from .conftest import discussing_demo_lesson, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,16 +52,7 @@ def announced(page) -> list[str]:
 
 @pytest.fixture
 def lesson_id(live_server):
-    with live_server.app.app_context():
-        seed_demo()
-        group = db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == "Year 4 fractions"))
-        cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id))
-        lesson_id = db.session.scalar(db.select(ResearchLesson.id).where(ResearchLesson.cycle_id == cycle.id,
-                                                                         ResearchLesson.number == 1))
-        cycle.status = CycleStatus.DISCUSSING
-        db.session.commit()
-        db.session.remove()
-    return lesson_id
+    return discussing_demo_lesson(live_server)
 
 
 def test_focus_and_announcements_after_board_actions(lesson_id, new_context):
