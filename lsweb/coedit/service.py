@@ -14,6 +14,7 @@ from pycrdt import Doc
 from sqlalchemy.exc import IntegrityError
 
 from .. import live
+from ..database import write_next
 from ..extensions import db
 from ..lessonday.ledger import log_planning
 from ..models import CoeditClient, CoeditSpell
@@ -77,7 +78,10 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
     """Apply one update; raises shape.Refused (over a limit), ClientTaken, documents.Locked."""
     if t.locked:
         raise documents.Locked()
-    for _attempt in range(3):
+    for attempt in range(3):
+        if attempt:  # the database's write lock first, then the document's, as on the first attempt
+            write_next()
+            db.session.connection()
         with store.doc_lock(t.name):
             entry = open_entry(t)
             before_state = entry.doc.get_state()
@@ -111,8 +115,9 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
                 store.evict(t.name)
                 raise
             seq = entry.seq
-            if store.compact_if_due(t.name, entry):
-                log.info("coedit: %s compacted at seq %d", t.name, seq)
+            snapshot = store.snapshot_due(entry)
+        if snapshot is not None and store.write_snapshot(t.name, entry, *snapshot):
+            log.info("coedit: %s compacted at seq %d", t.name, snapshot[0])
         return Applied(seq, changes)
     raise RuntimeError("coedit: could not store the update")
 

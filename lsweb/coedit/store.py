@@ -177,31 +177,37 @@ def append(name: str, seq: int, data: bytes, user_id: int | None, client_id: int
     db.session.add(CoeditUpdate(doc=name, seq=seq, data=data, user_id=user_id, client_id=client_id))
 
 
-def compact_if_due(name: str, entry: Entry) -> bool:
-    """Write a snapshot when SNAPSHOT_EVERY updates followed the last one, and prune what the oldest kept
-    snapshot covers. Its own small transaction: the caller has committed (and acknowledged) the update
-    already, so a snapshot that cannot be written now (another process wrote it, the database is busy)
-    loses nothing; the next update tries again."""
+def snapshot_due(entry: Entry) -> tuple[int, bytes] | None:
+    """(seq, the whole document) when SNAPSHOT_EVERY updates followed the last snapshot. Taken under the
+    document's lock; written after it is released (`write_snapshot`), so that the lock is never held
+    while waiting for the database's write lock (a request holding that lock may be waiting for this
+    document: each would wait for the other)."""
     if entry.seq - entry.snapshot_seq < SNAPSHOT_EVERY:
-        return False
+        return None
+    entry.snapshot_seq = entry.seq  # one writer per snapshot in this process; on failure, see below
+    return entry.seq, entry.doc.get_update()
+
+
+def write_snapshot(name: str, entry: Entry, seq: int, data: bytes) -> bool:
+    """Write the snapshot and prune what the oldest kept snapshot covers, in its own small transaction
+    (the update itself is committed and acknowledged already): a snapshot that cannot be written now
+    (another process wrote it, the database is busy or full) loses nothing, the next updates try again."""
     write_next()
     try:
-        _write_snapshot(name, entry)
+        db.session.add(CoeditSnapshot(doc=name, seq=seq, data=data))
+        kept = list(db.session.scalars(db.select(CoeditSnapshot.seq).where(CoeditSnapshot.doc == name)
+                                       .order_by(CoeditSnapshot.seq.desc()).limit(KEEP_SNAPSHOTS)))
+        kept.append(seq)  # (when the session does not flush before a query)
+        oldest = min(kept[:KEEP_SNAPSHOTS])
+        db.session.execute(db.delete(CoeditSnapshot).where(CoeditSnapshot.doc == name,
+                                                           CoeditSnapshot.seq < oldest))
+        db.session.execute(db.delete(CoeditUpdate).where(CoeditUpdate.doc == name, CoeditUpdate.seq <= oldest))
+        db.session.commit()
     except Exception as error:  # noqa: BLE001  (see above: the update itself is stored)
         db.session.rollback()
-        log.warning("coedit: %s: snapshot at seq %d not written (%s); the next update tries again",
-                    name, entry.seq, error.__class__.__name__)
+        with doc_lock(name):
+            entry.snapshot_seq = min(entry.snapshot_seq, seq - SNAPSHOT_EVERY // 2)  # try again soon
+        log.warning("coedit: %s: snapshot at seq %d not written (%s); a later update tries again",
+                    name, seq, error.__class__.__name__)
         return False
-    entry.snapshot_seq = entry.seq
     return True
-
-
-def _write_snapshot(name: str, entry: Entry) -> None:
-    db.session.add(CoeditSnapshot(doc=name, seq=entry.seq, data=entry.doc.get_update()))
-    kept = list(db.session.scalars(db.select(CoeditSnapshot.seq).where(CoeditSnapshot.doc == name)
-                                   .order_by(CoeditSnapshot.seq.desc()).limit(KEEP_SNAPSHOTS)))
-    kept.append(entry.seq)
-    oldest = min(kept[:KEEP_SNAPSHOTS])
-    db.session.execute(db.delete(CoeditSnapshot).where(CoeditSnapshot.doc == name, CoeditSnapshot.seq < oldest))
-    db.session.execute(db.delete(CoeditUpdate).where(CoeditUpdate.doc == name, CoeditUpdate.seq <= oldest))
-    db.session.commit()
