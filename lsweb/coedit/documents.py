@@ -191,6 +191,8 @@ def _derive_summary(t, old, new, user_id, now) -> list[tuple]:
 
 
 def _derive_plan(t, old, new, user_id, now) -> list[tuple]:
+    if old is not None and _same_stages(old, new):
+        return _derive_plan_edits(t, old, new, user_id, now)
     lesson = t.lesson
     out: list[tuple] = []
     pupil_ids = {str(p.id) for p in t.pupils}
@@ -219,38 +221,84 @@ def _derive_plan(t, old, new, user_id, now) -> list[tuple]:
                     out.append((f"stage-{view.key}", "stage", f"position {row.position}", f"position {position}"))
                 row.position = position
     db.session.flush()
-    wanted = dict(new.texts)
-    kinds = {key: (key, None, None) for key in new.texts}
+    boxes = _Boxes()
+    for key, text in new.texts.items():
+        boxes.plan_text(key, text)
     for view in new.stages:
-        stage = stages[view.key]
-        for part, text in view.texts.items():
-            wanted[f"stage-{stage.id}-{part}"] = text
-            kinds[f"stage-{stage.id}-{part}"] = (f"stage_{part}", stage.id, None)
-        for pupil, text in view.predictions.items():
-            if pupil in pupil_ids:
-                wanted[f"prediction-{stage.id}-{pupil}"] = text
-                kinds[f"prediction-{stage.id}-{pupil}"] = ("prediction", stage.id, int(pupil))
-    for key in new.texts:
-        if key.startswith("pupil-"):
-            kinds[key] = ("pupil_criterion", None, int(key.split("-")[1]))
-    previous = old.boxes() if old else None
-    rows = {f.key: f for f in db.session.scalars(db.select(PlanField).where(PlanField.lesson_id == lesson.id))}
-    for key, text in wanted.items():
-        row = rows.get(key)
-        if row is None and not text:
-            continue
-        if row is None:
-            kind, stage_id, pupil_id = kinds[key]
-            row = PlanField(lesson_id=lesson.id, key=key, kind=kind, stage_id=stage_id, pupil_id=pupil_id,
-                            text="", version=0)
-            db.session.add(row)
-        if row.text != text:
-            out.append((key, "text", row.text, text))
-            row.text, row.version, row.updated_at, row.updated_by_id = text, (row.version or 0) + 1, now, user_id
-    del previous
+        boxes.stage(stages[view.key], view.texts, view.predictions, pupil_ids)
+    boxes.write(lesson, user_id, now, out, every=True)
     _derive_observers(t, new, user_id, out)
     _derive_details(lesson, new.details, out)
     return out
+
+
+def _same_stages(old: shape.DocView, new: shape.DocView) -> bool:
+    return [(s.key, s.pos, s.removed) for s in old.stages] == [(s.key, s.pos, s.removed) for s in new.stages]
+
+
+def _derive_plan_edits(t, old, new, user_id, now) -> list[tuple]:
+    """The usual case, a few keystrokes: the stages are as they were, so only the boxes whose text
+    changed (and the observers or details, when they changed) are read and written."""
+    lesson = t.lesson
+    out: list[tuple] = []
+    boxes = _Boxes()
+    for key, text in new.texts.items():
+        if old.texts.get(key) != text:
+            boxes.plan_text(key, text)
+    before = {s.key: s for s in old.stages}
+    edited = [(view, before[view.key]) for view in new.stages
+              if view.texts != before[view.key].texts or view.predictions != before[view.key].predictions]
+    if edited:
+        pupil_ids = {str(p.id) for p in t.pupils}
+        stages = {s.key or f"s{s.id}": s for s in lesson.stages}
+        for view, was in edited:
+            boxes.stage(stages[view.key], {p: x for p, x in view.texts.items() if was.texts.get(p) != x},
+                        {p: x for p, x in view.predictions.items() if was.predictions.get(p) != x}, pupil_ids)
+    boxes.write(lesson, user_id, now, out, every=False)
+    if new.observers != old.observers:
+        _derive_observers(t, new, user_id, out)
+    if new.details != old.details:
+        _derive_details(lesson, new.details, out)
+    return out
+
+
+class _Boxes:
+    """The plan boxes to write: PlanField key -> (text, kind, stage id, pupil id)."""
+
+    def __init__(self):
+        self.wanted: dict[str, tuple[str, str, int | None, int | None]] = {}
+
+    def plan_text(self, key: str, text: str) -> None:
+        if key.startswith("pupil-"):
+            self.wanted[key] = (text, "pupil_criterion", None, int(key.split("-")[1]))
+        else:
+            self.wanted[key] = (text, key, None, None)
+
+    def stage(self, stage: PlanStage, texts: dict, predictions: dict, pupil_ids: set[str]) -> None:
+        for part, text in texts.items():
+            self.wanted[f"stage-{stage.id}-{part}"] = (text, f"stage_{part}", stage.id, None)
+        for pupil, text in predictions.items():
+            if pupil in pupil_ids:
+                self.wanted[f"prediction-{stage.id}-{pupil}"] = (text, "prediction", stage.id, int(pupil))
+
+    def write(self, lesson: ResearchLesson, user_id, now, out: list, every: bool) -> None:
+        if not self.wanted:
+            return
+        query = db.select(PlanField).where(PlanField.lesson_id == lesson.id)
+        if not every:
+            query = query.where(PlanField.key.in_(list(self.wanted)))
+        rows = {f.key: f for f in db.session.scalars(query)}
+        for key, (text, kind, stage_id, pupil_id) in self.wanted.items():
+            row = rows.get(key)
+            if row is None and not text:
+                continue
+            if row is None:
+                row = PlanField(lesson_id=lesson.id, key=key, kind=kind, stage_id=stage_id, pupil_id=pupil_id,
+                                text="", version=0)
+                db.session.add(row)
+            if row.text != text:
+                out.append((key, "text", row.text, text))
+                row.text, row.version, row.updated_at, row.updated_by_id = text, (row.version or 0) + 1, now, user_id
 
 
 def _derive_observers(t, new, user_id, out) -> None:
