@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..markdown_export import escape
 from ..models import Post, ResearchLesson
 from ..timezones import local, zone_of
 from . import services
+from .text import to_markdown
 
 
 @dataclass
@@ -39,7 +41,7 @@ def _status(post: Post) -> str | None:
     if post.deleted_at is not None:
         return "*Deleted by its author.*"
     if post.hidden_at is not None:
-        return f"*Hidden by the facilitator: {post.hidden_reason}*"
+        return f"*Hidden by the facilitator: {escape(post.hidden_reason or '')}*"
     return None
 
 
@@ -50,8 +52,8 @@ def _quote(post: Post, zone, indent: str = "") -> list[str]:
         tags.append("edited")
     if post.agree_count and not post.is_removed:
         tags.append(f"{post.agree_count} agree")
-    head = f"{indent}- **{post.author.display_name}**, {when}" + (f" ({', '.join(tags)})" if tags else "")
-    body = _status(post) or post.body
+    head = f"{indent}- **{escape(post.author.display_name)}**, {when}" + (f" ({', '.join(tags)})" if tags else "")
+    body = _status(post) or to_markdown(post.body)
     return [head] + [f"{indent}  {line}" if line else "" for line in body.splitlines()]
 
 
@@ -59,11 +61,12 @@ def as_markdown(lesson: ResearchLesson) -> str:
     sections, findings, next_steps = record_of(lesson)
     chair, recorder = services.roles_of(lesson)
     zone = zone_of(lesson.cycle.group.school)
-    lines = [f"# Post-lesson discussion: {lesson.cycle.group.name}, cycle {lesson.cycle.number}, RL{lesson.number}",
-             "", f"Chair: {chair.display_name if chair else 'not set'}. "
-                 f"Recorder: {recorder.display_name if recorder else 'not set'}.", ""]
+    lines = [f"# Post-lesson discussion: {escape(lesson.cycle.group.name)}, cycle {lesson.cycle.number}, "
+             f"RL{lesson.number}",
+             "", f"Chair: {escape(chair.display_name) if chair else 'not set'}. "
+                 f"Recorder: {escape(recorder.display_name) if recorder else 'not set'}.", ""]
     for part in sections:
-        lines += [f"## {part.section.title}", ""]
+        lines += [f"## {escape(part.section.title)}", ""]
         if not part.threads:
             lines += ["Nothing posted.", ""]
         for thread in part.threads:
@@ -73,6 +76,7 @@ def as_markdown(lesson: ResearchLesson) -> str:
             lines.append("")
     for title, posts in (("Findings", findings), ("Next steps", next_steps)):
         lines += [f"## {title}", ""]
-        lines += [f"- {services.to_plain(post.body)} ({post.author.display_name})" for post in posts] or ["None."]
+        lines += [f"- {escape(services.to_plain(post.body))} ({escape(post.author.display_name)})"
+                  for post in posts] or ["None."]
         lines.append("")
     return "\n".join(lines)
