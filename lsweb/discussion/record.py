@@ -24,15 +24,18 @@ class RecordSection:
     threads: list[Thread]
 
 
-def record_of(lesson: ResearchLesson) -> tuple[list[RecordSection], list[Post], list[Post]]:
-    """(sections with their threads, findings, next steps): deleted and hidden posts show as such."""
-    posts = services.all_posts(lesson)
+def record_of(lesson: ResearchLesson, guest: bool = False) -> tuple[list[RecordSection], list[Post], list[Post]]:
+    """(sections with their threads, findings, next steps): deleted and hidden posts show as such. A guest's
+    record holds only the sections a guest reads."""
+    visible = services.sections_for(lesson, guest)
+    keys = {section.key for section in visible}
+    posts = [post for post in services.all_posts(lesson) if post.section in keys]
     threads = {post.id: Thread(post) for post in posts if post.parent_id is None}
     for post in posts:
         if post.parent_id is not None and post.parent_id in threads:
             threads[post.parent_id].replies.append(post)
     sections = [RecordSection(section, [t for t in threads.values() if t.post.section == section.key])
-                for section in services.sections_of(lesson)]
+                for section in visible]
     shown = [post for post in posts if not post.is_removed]
     return (sections, [p for p in shown if p.mark == "finding"], [p for p in shown if p.mark == "next_step"])
 
@@ -57,8 +60,8 @@ def _quote(post: Post, zone, indent: str = "") -> list[str]:
     return [head] + [f"{indent}  {line}" if line else "" for line in body.splitlines()]
 
 
-def as_markdown(lesson: ResearchLesson) -> str:
-    sections, findings, next_steps = record_of(lesson)
+def as_markdown(lesson: ResearchLesson, guest: bool = False) -> str:
+    sections, findings, next_steps = record_of(lesson, guest)
     chair, recorder = services.roles_of(lesson)
     zone = zone_of(lesson.cycle.group.school)
     lines = [f"# Post-lesson discussion: {escape(lesson.cycle.group.name)}, cycle {lesson.cycle.number}, "
