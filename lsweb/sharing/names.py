@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import regex
 from wordfreq import zipf_frequency
@@ -60,7 +60,7 @@ def first_names() -> dict[str, int]:
     return names
 
 
-@cache
+@lru_cache(maxsize=50_000)
 def zipf(word: str) -> float:
     return zipf_frequency(word, "en", wordlist="small")
 
