@@ -1,7 +1,7 @@
 """board guests: the sections the facilitator shares with them, and removals that registering again keeps
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-02 02:05:00
 
 Existing boards share nothing beyond the Guests section (the README promised guests that section only).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0013'
+down_revision = '0017'  # main's head when this branch was rebased (the brief said 0013; 0017 landed on it)
 branch_labels = None
 depends_on = None
 
