@@ -38,9 +38,10 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.mimetype == "text/html":
-        # No page of a shared staff laptop lingers in the browser cache.
-        headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
+        # No page, fragment or download (record.md, exports, booklets, the data ZIP, calendars) lingers in
+        # the cache of a shared staff laptop or a proxy: only the public static files may be cached.
+        headers["Cache-Control"] = "no-store"
     return response
 
 

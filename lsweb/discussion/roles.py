@@ -66,7 +66,7 @@ def invite_guest(user: User, lesson: ResearchLesson, email: str) -> BoardGuest:
     if guest is None:
         guest = BoardGuest(lesson_id=lesson.id, user_id=guest_user.id, invited_by_id=user.id)
         db.session.add(guest)
-    guest.removed_at = None
+    guest.removed_at, guest.removed_by_facilitator = None, False   # the facilitator's own choice
     audit.record(user, "board.guest_invited", target=group.name,
                  details=f"RL{lesson.number}: {guest_user.display_name}", school_id=group.school_id)
     db.session.commit()
@@ -78,11 +78,12 @@ def remove_guest(user: User, guest: BoardGuest, clock: Clock = utcnow) -> None:
     group = lesson.cycle.group
     if not is_facilitator(user, group) or not has_signed_current(user, group):
         raise NotAllowed("The facilitator removes guests.")
+    guest.removed_by_facilitator = True      # registering again for an open house does not undo it
     if guest.removed_at is None:
         guest.removed_at = clock()
         audit.record(user, "board.guest_removed", target=group.name,
                      details=f"RL{lesson.number}: {guest.user.display_name}", school_id=group.school_id)
-        db.session.commit()
+    db.session.commit()
 
 
 def guests_of(lesson: ResearchLesson) -> list[BoardGuest]:
@@ -91,3 +92,24 @@ def guests_of(lesson: ResearchLesson) -> list[BoardGuest]:
                                    .order_by(BoardGuest.id)))
 
 
+
+
+def shared_with_guests(lesson: ResearchLesson) -> set[str]:
+    """The keys of the sections the facilitator shares with this lesson's guests (beside their own)."""
+    board = db.session.get(DiscussionBoard, lesson.id)
+    return set((board.guest_sections or "").split()) if board else set()
+
+
+def share_with_guests(user: User, lesson: ResearchLesson, keys: list[str], known: set[str]) -> None:
+    """The facilitator chooses which sections guests read (they post in the Guests section only)."""
+    group = lesson.cycle.group
+    if not is_facilitator(user, group) or not has_signed_current(user, group):
+        raise NotAllowed("The facilitator chooses what guests read.")
+    chosen = sorted(set(keys) & known)
+    board = board_of(lesson)
+    board.guest_sections = " ".join(chosen)
+    audit.record(user, "board.guest_sections", target=group.name,
+                 details=f"RL{lesson.number}: {', '.join(chosen) or 'the Guests section only'}",
+                 school_id=group.school_id)
+    queue_board_change(lesson.id, "board-roles")
+    db.session.commit()

@@ -76,8 +76,18 @@ def sections_of(lesson: ResearchLesson) -> list[Section]:
     ]
 
 
-def section_or_none(lesson: ResearchLesson, key: str) -> Section | None:
-    return next((section for section in sections_of(lesson) if section.key == key), None)
+def section_or_none(lesson: ResearchLesson, key: str, guest: bool = False) -> Section | None:
+    return next((section for section in sections_for(lesson, guest) if section.key == key), None)
+
+
+def sections_for(lesson: ResearchLesson, guest: bool) -> list[Section]:
+    """What a reader of the board sees: members every section; a guest (invited, or a registered open-house
+    visitor) the Guests section and the sections the facilitator shares with guests."""
+    sections = sections_of(lesson)
+    if not guest:
+        return sections
+    shared = shared_with_guests(lesson)
+    return [section for section in sections if section.key == GUESTS or section.key in shared]
 
 
 # --- who may do what ---------------------------------------------------------------------------------
@@ -390,4 +400,6 @@ from .roles import (  # noqa: E402,F401
     remove_guest,
     roles_of,
     set_roles,
+    share_with_guests,
+    shared_with_guests,
 )

@@ -9,6 +9,8 @@ import html
 import nh3
 from markdown_it import MarkdownIt
 
+from ..markdown_export import from_safe_html
+
 TAGS = {"p", "br", "a", "ul", "ol", "li", "em", "strong", "blockquote", "code", "pre", "hr", "del"}
 ATTRIBUTES = {"a": {"href"}, "*": set()}  # "*": no attribute on any tag (not even title or lang)
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -27,3 +29,8 @@ def to_plain(text: str) -> str:
     """The post as plain text on one line (for next steps and announcements)."""
     bare = nh3.clean(_markdown.render(text), tags=set(), attributes={})
     return " ".join(html.unescape(bare).split())
+
+
+def to_markdown(text: str) -> str:
+    """The post as the page shows it, written as Markdown (for record.md): no raw HTML, no unsafe link."""
+    return from_safe_html(to_html(text))

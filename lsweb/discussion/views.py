@@ -55,9 +55,12 @@ def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool]:
     abort(404)
 
 
-def _post_or_404(lesson: ResearchLesson, post_id: int) -> Post:
+def _post_or_404(lesson: ResearchLesson, post_id: int, guest: bool) -> Post:
+    """The lesson's post, if this reader sees its section (a guest: the Guests section and what is shared)."""
     post = db.session.get(Post, post_id)
     if post is None or post.lesson_id != lesson.id:
+        abort(404)
+    if guest and services.section_or_none(lesson, post.section, guest) is None:
         abort(404)
     return post
 
@@ -93,7 +96,8 @@ def sections_html(lesson: ResearchLesson, seq: int, sections, viewer: Viewer, fo
     if forms:
         fragment = _render_sections(lesson, seq, sections, viewer, forms)
     else:
-        key = (lesson.id, seq, lesson.plan_stamp, viewer.kind)  # the stamp: pupils' labels, members' names
+        # the stamp: pupils' labels, members' names; the sections: what a guest reads (the facilitator chooses)
+        key = (lesson.id, seq, lesson.plan_stamp, viewer.kind, tuple(section.key for section in sections))
         fragment = fragments.cache("board-sections").get_or_render(
             key, lambda: _render_sections(lesson, seq, sections, viewer, {}))
     viewer.facts = fragment.facts
@@ -102,7 +106,7 @@ def sections_html(lesson: ResearchLesson, seq: int, sections, viewer: Viewer, fo
 
 def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None) -> dict:
     seq = services.current_seq(lesson)
-    sections = services.sections_of(lesson)
+    sections = services.sections_for(lesson, guest)
     chair, recorder = services.roles_of(lesson)
     viewer = _viewer(lesson, guest, roles=(chair, recorder))
     context = {"lesson": lesson, "group": lesson.cycle.group, "sections": sections, "seq": seq,
@@ -116,6 +120,9 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
     if viewer.facilitator:
         context["roles_form"] = _roles_form(lesson, chair, recorder)
         context["guest_form"] = GuestForm(formdata=None)
+        context["shared_with_guests"] = services.shared_with_guests(lesson)
+        context["shareable"] = [section for section in services.sections_of(lesson)
+                                if section.key != services.GUESTS]
     return context
 
 
@@ -129,6 +136,10 @@ def _roles_form(lesson, chair, recorder, formdata=None) -> RolesForm:
 
 def _titles(lesson: ResearchLesson) -> dict[str, str]:
     return {section.key: section.title for section in services.sections_of(lesson)}
+
+
+def titles_for(lesson: ResearchLesson, guest: bool) -> set[str]:
+    return {section.key for section in services.sections_for(lesson, guest)}
 
 
 def _board_url(lesson: ResearchLesson, post: Post | None = None) -> str:
@@ -169,6 +180,8 @@ def changes(lesson_id: int):
         return see_other(_board_url(lesson))
     seq = services.current_seq(lesson)
     posts, too_many = services.changes_after(lesson, after)
+    if guest:  # only the sections a guest reads
+        posts = [post for post in posts if post.section in titles_for(lesson, guest)]
     if too_many or after > seq:
         response = make_response("", 204)
         response.headers["HX-Refresh"] = "true"
@@ -185,7 +198,7 @@ def changes(lesson_id: int):
 def earlier(lesson_id: int, key: str):
     """Earlier threads of a section, before ?before=<post id> ("Show earlier")."""
     lesson, guest = board_or_404(lesson_id)
-    section = services.section_or_none(lesson, key)
+    section = services.section_or_none(lesson, key, guest)
     before = request.args.get("before", type=int)
     if section is None or before is None:
         abort(404)
@@ -203,7 +216,7 @@ def earlier(lesson_id: int, key: str):
 def add_post(lesson_id: int):
     lesson, guest = board_or_404(lesson_id)
     form = PostForm()  # CSRF is checked for every POST by CSRFProtect; the service checks the rest
-    parent = _post_or_404(lesson, int(form.parent_id.data)) if form.parent_id.data else None
+    parent = _post_or_404(lesson, int(form.parent_id.data), guest) if form.parent_id.data else None
     try:
         post, created = services.add_post(current_user, lesson, form.section.data or "", form.body.data,
                                           form.token.data or "", parent=parent, mark=form.mark.data or None)
@@ -228,7 +241,7 @@ def add_post(lesson_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id)
+    post = _post_or_404(lesson, post_id, guest)
     if post.author_id != current_user.id:
         abort(404)
     form = EditForm(data=None if request.method == "POST" else {"body": post.body})
@@ -248,7 +261,7 @@ def edit(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/delete", methods=["POST"])
 def delete(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id)
+    post = _post_or_404(lesson, post_id, guest)
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.delete_post(current_user, post)
     return _changed(lesson, post)
@@ -257,7 +270,7 @@ def delete(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/hide", methods=["POST"])
 def hide(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id)
+    post = _post_or_404(lesson, post_id, guest)
     form = HideForm()
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.hide_post(current_user, post, form.reason.data or "")
@@ -267,7 +280,7 @@ def hide(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/mark", methods=["POST"])
 def mark(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id)
+    post = _post_or_404(lesson, post_id, guest)
     form = MarkForm()
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.set_mark(current_user, post, form.mark.data or None)
@@ -277,7 +290,7 @@ def mark(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/agree", methods=["POST"])
 def agree(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id)
+    post = _post_or_404(lesson, post_id, guest)
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.toggle_agree(current_user, post)
     return _changed(lesson, post)
@@ -286,7 +299,7 @@ def agree(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/history")
 def history(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id)
+    post = _post_or_404(lesson, post_id, guest)
     if post.is_removed:
         abort(404)
     return render("discussion/history.html", lesson=lesson, group=lesson.cycle.group, post=post,
@@ -296,7 +309,7 @@ def history(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/record")
 def record(lesson_id: int):
     lesson, guest = board_or_404(lesson_id)
-    sections, findings, next_steps = record_of(lesson)
+    sections, findings, next_steps = record_of(lesson, guest)
     chair, recorder = services.roles_of(lesson)
     return render("discussion/record.html", lesson=lesson, group=lesson.cycle.group, sections=sections,
                   findings=findings, next_steps=next_steps, chair=chair, recorder=recorder)
@@ -305,7 +318,7 @@ def record(lesson_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/record.md")
 def record_markdown(lesson_id: int):
     lesson, guest = board_or_404(lesson_id)
-    response = make_response(as_markdown(lesson))
+    response = make_response(as_markdown(lesson, guest))
     response.mimetype = "text/markdown"
     response.headers["Content-Disposition"] = (f'attachment; filename="discussion-cycle{lesson.cycle.number}'
                                                f'-rl{lesson.number}.md"')
@@ -334,6 +347,18 @@ def invite(lesson_id: int):
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     invited = services.invite_guest(current_user, lesson, form.email.data)
     flash(f"{invited.user.display_name} is invited to this discussion as a guest.", "success")
+    return see_other(_board_url(lesson))
+
+
+@bp.route("/lessons/<int:lesson_id>/board/guest-sections", methods=["POST"])
+def guest_sections(lesson_id: int):
+    """The facilitator shares sections with the guests (who read them beside the Guests section)."""
+    lesson, guest = board_or_404(lesson_id)
+    if guest or not is_facilitator(current_user, lesson.cycle.group):
+        abort(404)
+    known = {section.key for section in services.sections_of(lesson)} - {services.GUESTS}
+    services.share_with_guests(current_user, lesson, request.form.getlist("section"), known)
+    flash("Guests now read what you chose.", "success")
     return see_other(_board_url(lesson))
 
 

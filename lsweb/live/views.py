@@ -31,7 +31,7 @@ def stream(channel: str):
     # A stream lasts for hours: it must not hold a database connection (or a transaction) meanwhile.
     db.session.remove()
     response = Response(event_stream(get_broker(), channel, keepalive), mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
 

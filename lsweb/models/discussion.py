@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,6 +30,8 @@ class DiscussionBoard(db.Model):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     chair_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The sections (keys, space-separated) the facilitator shares with the guests, beside their own.
+    guest_sections: Mapped[str] = mapped_column(String(2000), default="", server_default="")
 
     chair = relationship("User", foreign_keys=[chair_id])
     recorder = relationship("User", foreign_keys=[recorder_id])
@@ -46,6 +49,8 @@ class BoardGuest(db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Removed by the facilitator (not a cancelled open-house registration): registering again does not undo it.
+    removed_by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     user = relationship("User", foreign_keys=[user_id])
 

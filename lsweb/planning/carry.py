@@ -13,7 +13,7 @@ from ..channels import queue_group_change
 from ..models import (ObserverAssignment, PlanChecklistTick, PlanField, PlanRevision, PlanStage,
                       ResearchLesson, User)
 from ..models.base import utcnow
-from ..protocol.services import word_diff
+from ..worddiff import word_diff
 from . import fields as plan_fields
 from ..channels import queue_lesson_change as queue_change
 from .lessons import create_lesson, require_plan_editor

@@ -132,7 +132,7 @@ def presence_region(lesson_id: int):
 def history(lesson_id: int):
     """Editing spells of the plan's document (word differences), then the saves from before it."""
     from ..coedit import history as coedit_history
-    from ..protocol.services import word_diff
+    from ..worddiff import word_diff
 
     lesson = visible_lesson(lesson_id)
     user_id = request.args.get("person", "")

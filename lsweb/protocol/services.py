@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 from importlib import resources
 
-from markupsafe import Markup, escape
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +12,7 @@ from .. import audit
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..channels import queue_group_change
+from ..worddiff import word_diff  # noqa: F401 (the protocol's, the plan's and carry's histories)
 from ..models import (GroupMember, ProtocolSignature, ProtocolVersion, School, SchoolProtocolVersion,
                       SignatureKind, StudyGroup, User, text_hash)
 
@@ -263,24 +261,6 @@ def signatures_of(version: ProtocolVersion) -> list[ProtocolSignature]:
 
 
 # --- Differences and proof -------------------------------------------------------------------------
-
-_TOKENS = re.compile(r"\s+|[^\s]+")
-
-
-def word_diff(old: str, new: str) -> Markup:
-    """The new text with inserted words in <ins> and removed words in <del>, escaped."""
-    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(escape("".join(a[i1:i2])))
-            continue
-        if op in ("delete", "replace"):
-            out.append(Markup("<del>") + escape("".join(a[i1:i2])) + Markup("</del>"))
-        if op in ("insert", "replace"):
-            out.append(Markup("<ins>") + escape("".join(b[j1:j2])) + Markup("</ins>"))
-    return Markup("").join(out)
-
 
 @dataclass
 class Mismatch:

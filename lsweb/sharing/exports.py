@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from ..errors import DomainError
+from ..markdown_export import escape
 from .publishing import is_empty
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
@@ -55,7 +56,8 @@ def markdown(studies: list[dict]) -> str:
     for study in studies:
         for kind, text in _blocks(study):
             prefix = {"h1": "# ", "h2": "## ", "h3": "### ", "meta": "_", "quote": "> "}.get(kind, "")
-            body = text.replace("\n", "\n> ") if kind == "quote" else text
+            body = escape(text)   # the pages show these texts escaped: so does the file
+            body = body.replace("\n", "\n> ") if kind == "quote" else body
             out.append(prefix + body + ("_" if kind == "meta" else ""))
             out.append("")
     return "\n".join(out).rstrip() + "\n"

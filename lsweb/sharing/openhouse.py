@@ -117,6 +117,9 @@ def register(user: User, house: OpenHouse, now: datetime | None = None) -> OpenH
         raise DomainError("This lesson has taken place: registration is closed.")
     if not is_open(house):
         raise DomainError("Registration for this open-house lesson is closed.")
+    if _removed_by_facilitator(house, user):
+        raise DomainError("The group's facilitator has removed you from this lesson's guests: ask them if you "
+                          "would like to come.")
     existing = registration_of(user, house)
     if existing is not None:
         return existing
@@ -137,6 +140,13 @@ def register(user: User, house: OpenHouse, now: datetime | None = None) -> OpenH
                  school_id=group.school_id)
     db.session.commit()
     return row
+
+
+def _removed_by_facilitator(house: OpenHouse, user: User) -> bool:
+    from ..models import BoardGuest
+
+    return bool(db.session.scalar(db.select(BoardGuest.removed_by_facilitator).where(
+        BoardGuest.lesson_id == house.lesson_id, BoardGuest.user_id == user.id)))
 
 
 def _make_guest(house: OpenHouse, user: User) -> None:

@@ -2,8 +2,9 @@
 
 Listed: photos of pupils' work taken in the cycle (never published: the group confirms they stay out),
 case-pupil labels that look like names (groups/cycles.py looks_like_a_name), and capitalised words of the
-summary's texts and linked evidence that are neither common English words, subject terms (ALLOWED), the
-case pupils' pseudonymous labels, nor the group's own focus words. An item is resolved when the group
+summary's texts and linked evidence that might be somebody's name (names.py: letters of every script, judged with
+a word-frequency list and a first-name dictionary) and are neither subject terms (ALLOWED, DOMAIN), the case
+pupils' pseudonymous labels, nor the group's own focus words. An item is resolved when the group
 confirms it (a RedactionDecision) or when the text no longer contains it (fixed in the summary).
 """
 
@@ -16,26 +17,16 @@ from ..errors import DomainError
 from ..extensions import db
 from ..groups.cycles import LABEL_WORDS, looks_like_a_name
 from ..models import Cycle, CycleSummary, Photo, RedactionDecision, ResearchLesson, User
+from . import names
 from .summaries import evidence_of, require_editor, summary_of, texts
 from .summaries import label as field_label
 
-_WORD = re.compile(r"\b[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?\b")
-COMMON = {
-    "a", "an", "and", "as", "at", "be", "but", "by", "for", "from", "he", "her", "his", "how", "i", "if", "in",
-    "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "so", "that", "the", "their",
-    "them", "then", "there", "these", "they", "this", "those", "to", "up", "us", "was", "we", "what", "when",
-    "where", "which", "who", "why", "will", "with", "you", "your", "after", "all", "also", "always", "before",
-    "both", "each", "even", "every", "first", "later", "many", "more", "most", "much", "next", "only", "once",
-    "other", "over", "same", "some", "still", "such", "than", "through", "too", "two", "three", "four", "five",
-    "one", "very", "while", "yet", "again", "because", "during", "however", "instead", "often", "perhaps",
-    "since", "sometimes", "therefore", "though", "today", "until", "yesterday", "tomorrow", "lesson", "lessons",
-    "stage", "stages", "pupil", "pupils", "child", "children", "learner", "learners", "class", "group",
-    "groups", "teacher", "teachers", "school", "year", "years", "reception", "nursery", "key", "ks1", "ks2",
-    "ks3", "ks4", "rl", "rl1", "rl2", "rl3", "cycle", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "term", "autumn", "spring", "summer", "observers", "observer",
-    "interview", "interviews", "finding", "findings", "predicted", "prediction", "predictions", "better",
-    "less", "seen", "not-seen"
+# School and Lesson Study words a frequency list does not know, and the calendar (the months that are also
+# first names, April to August, are judged in context by names.py).
+DOMAIN = {
+    "ks1", "ks2", "ks3", "ks4", "rl", "rl1", "rl2", "rl3", "eyfs", "reception", "nursery", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "september",
+    "october", "november", "december", "term", "powerpoint", "geogebra", "seesaw",
 }
 # Subject terms that are capitalised in free text without naming anybody.
 ALLOWED = {
@@ -45,14 +36,6 @@ ALLOWED = {
     "eal", "ta", "tas", "lsa", "hlta", "sats", "gcse", "a-level", "ofsted", "dfe", "nc", "cpa", "bar",
     "fraction", "fractions", "numicon", "cuisenaire", "base", "ten", "dienes", "venn", "carroll"
 }
-
-
-VERB_ENDINGS = ("ing", "ed", "tion", "ness", "ment", "ful", "ive", "ise", "ize")
-
-
-def _sentence_start(text: str, at: int) -> bool:
-    before = text[:at].rstrip(" \t\"“‘'(")
-    return not before or before[-1] in ".!?:;\n-•*"
 
 
 @dataclass
@@ -66,12 +49,12 @@ class Item:
 
 def _allowed_words(cycle: Cycle) -> set[str]:
     group = cycle.group
-    words = set(COMMON) | ALLOWED | LABEL_WORDS
+    words = DOMAIN | ALLOWED | LABEL_WORDS
     for pupil in cycle.pupils:
         if not looks_like_a_name(pupil.label):
-            words.update(w.lower() for w in re.findall(r"[^\W\d_]+", pupil.label))
+            words.update(names.fold(w) for w in re.findall(r"[^\W\d_]+", pupil.label))
     for text in (group.subject, group.focus_learning, group.focus_approach, group.year_group):
-        words.update(w.lower() for w in re.findall(r"[^\W\d_]+", text or ""))
+        words.update(names.fold(w) for w in re.findall(r"[^\W\d_]+", text or ""))
     return words
 
 
@@ -94,14 +77,9 @@ def items(cycle: Cycle, summary: CycleSummary | None = None) -> list[Item]:
     allowed = _allowed_words(cycle)
     sources = [(field_label(cycle, key), text) for key, text in texts(cycle, summary).items()]
     sources += [(f"Evidence, RL{e.lesson_number}", e.text) for e in evidence_of(summary)]
+    lower_elsewhere = names.lowercase_words(text for _, text in sources)
     for where, text in sources:
-        for match in _WORD.finditer(text or ""):
-            word = match.group(0)
-            bare = word.rstrip("'’s").rstrip("'’")
-            if bare.lower() in allowed or word.lower() in allowed:
-                continue
-            if _sentence_start(text, match.start()) and word.lower().endswith(VERB_ENDINGS):
-                continue  # "Asking pupils…": a capital because the sentence starts there
+        for bare in names.suspects(text or "", allowed, lower_elsewhere):
             key = f"word:{bare}"[:160]
             item = found.setdefault(key, Item(key, "word", bare))
             if where not in item.where:

@@ -180,3 +180,27 @@ def test_an_open_house_visit_is_in_the_visitors_feed_and_cancelling_keeps_it_can
     (cancelled,) = events(subscribe(client, visitor)[1])
     assert cancelled.uid.value == visit.uid.value and cancelled.status.value == "CANCELLED"
     assert int(cancelled.sequence.value) > int(visit.sequence.value)
+
+
+def test_unsigned_members_see_no_lesson_in_either_calendar_as_on_the_pages(client, login, factories):
+    """/me/calendar.ics and the subscribed feed follow the pages' rule: a newcomer who has not signed, and a
+    member after an amendment they have not signed yet, are sent to sign there, and see no lesson here."""
+    from lsweb.models import GroupRole
+    from lsweb.protocol import services as protocol
+
+    team = planning_team(factories)
+    schedule(team, date(2026, 6, 10), time(10, 40))
+    newcomer = factories.user(team.school, Role.TEACHER)
+    groups.add_member(team.lead, team.group, newcomer.email, GroupRole.MEMBER)
+    login(newcomer)
+    assert client.get(f"/lessons/{team.lesson.id}").status_code in (302, 303)   # the page: sign first
+    mine = client.get("/me/calendar.ics")
+    assert mine.status_code == 200 and events(vobject.readOne(mine.get_data(as_text=True))) == []
+    assert team.lesson.title not in mine.get_data(as_text=True)
+    # Ana had signed; the protocol is amended and she has not signed again yet.
+    assert len(events(subscribe(client, team.ana)[1])) == 1
+    protocol.amend(team.lead, team.group, "An amended protocol text.", protocol.current_version(team.group).number)
+    login(team.ana)
+    assert client.get(f"/lessons/{team.lesson.id}").status_code in (302, 303)
+    assert events(vobject.readOne(client.get("/me/calendar.ics").get_data(as_text=True))) == []
+    assert events(subscribe(client, team.ana)[1]) == []

@@ -2,8 +2,9 @@
 
 The world gets RL1 in group A's cycle (at "discussing", both members signed), a post by the facilitator
 in "Patterns across the class", and Bea Birch (school B) as a guest of the board; the "guest" role is
-another teacher of school B invited to it. Members who have not signed are sent to sign; guests read
-the board and post only in the guests' section; everyone else gets 404.
+another teacher of school B invited to it. Members who have not signed are sent to sign; guests read and post
+in the guests' section only (and what the facilitator shares: nothing in this world), so the post in
+"Patterns" answers them 404 like any other stranger; everyone else gets 404.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ REFUSED_TO_BOARD = Redirect(303, "/lessons/{lesson}/board", refused=True)
 
 # Everyone outside the board must never read its posts.
 for _role in ("anonymous", "teacher", "other_school_admin", "school_admin", "network_admin",
-              "same_school_non_member", "unsigned_member"):
+              "same_school_non_member", "unsigned_member", "guest"):
     if "a board post" not in NEVER_SHOWN[_role]:
         NEVER_SHOWN[_role] = NEVER_SHOWN[_role] + ["a board post"]
 
@@ -76,7 +77,8 @@ ROWS: list[Row] = [
     Row("GET", "/lessons/{lesson}/board", READERS),
     Row("GET", "/lessons/{lesson}/board/changes?after=0", board(SIGN_FIRST, TO_BOARD, TO_BOARD, TO_BOARD),
         note="the changes feed is for htmx; a plain browser is sent to the board"),
-    Row("GET", "/lessons/{lesson}/board/sections/patterns?before={post}", board(SIGN_FIRST, TO_BOARD, TO_BOARD, TO_BOARD)),
+    Row("GET", "/lessons/{lesson}/board/sections/patterns?before={post}", board(SIGN_FIRST, TO_BOARD, TO_BOARD, 404),
+        note="a guest reads the guests' section and the shared ones only"),
     Row("POST", "/lessons/{lesson}/board/posts", board(SIGN_FIRST, TO_BOARD, TO_BOARD, 422),
         data={"section": "patterns", "body": "Posted in the matrix", "token": "matrix-token-1"},
         effect=lambda w, actor: _posted_by(actor, "Posted in the matrix"),
@@ -89,20 +91,20 @@ ROWS: list[Row] = [
     Row("POST", "/lessons/{lesson}/board/posts/{post}/edit", board(SIGN_FIRST, 404, TO_BOARD, 404),
         data={"body": "Edited in the matrix"}, effect=lambda w, actor: _post(w).body == "Edited in the matrix"),
     Row("POST", "/lessons/{lesson}/board/posts/{post}/delete",
-        board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, REFUSED_TO_BOARD), data={},
+        board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, 404), data={},
         effect=lambda w, actor: _post(w).deleted_at is not None),
     Row("POST", "/lessons/{lesson}/board/posts/{post}/hide",
-        board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, REFUSED_TO_BOARD), data={"reason": "Names a pupil"},
+        board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, 404), data={"reason": "Names a pupil"},
         effect=lambda w, actor: _post(w).hidden_reason == "Names a pupil"),
     Row("POST", "/lessons/{lesson}/board/posts/{post}/mark",
-        board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, REFUSED_TO_BOARD), data={"mark": "finding"},
+        board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, 404), data={"mark": "finding"},
         effect=lambda w, actor: _post(w).mark == "finding",
         note="marks: the author, the facilitator, the chair and the recorder"),
     Row("POST", "/lessons/{lesson}/board/posts/{post}/agree",
-        board(SIGN_FIRST, TO_BOARD, TO_BOARD, REFUSED_TO_BOARD), data={},
+        board(SIGN_FIRST, TO_BOARD, TO_BOARD, 404), data={},
         effect=lambda w, actor: db.session.scalar(db.select(PostReaction.id).where(
             PostReaction.post_id == w.ids["post"], PostReaction.user_id == actor.id)) is not None),
-    Row("GET", "/lessons/{lesson}/board/posts/{post}/history", READERS),
+    Row("GET", "/lessons/{lesson}/board/posts/{post}/history", board(SIGN_FIRST, 200, 200, 404)),
     Row("GET", "/lessons/{lesson}/board/record", READERS),
     Row("GET", "/lessons/{lesson}/board/record.md", READERS),
     Row("POST", "/lessons/{lesson}/board/roles", board(SIGN_FIRST, 404, TO_BOARD, 404),
@@ -111,6 +113,9 @@ ROWS: list[Row] = [
             DiscussionBoard.lesson_id == w.ids["lesson"])) == w.ids["target"]),
     Row("POST", "/lessons/{lesson}/board/guests", board(SIGN_FIRST, 404, TO_BOARD, 404),
         data={"email": "nadia@network.example"}, effect=lambda w, actor: _guest_invited("nadia@network.example", w)),
+    Row("POST", "/lessons/{lesson}/board/guest-sections", board(SIGN_FIRST, 404, TO_BOARD, 404),
+        data={"section": "patterns"}, effect=lambda w, actor: db.session.scalar(db.select(
+            DiscussionBoard.guest_sections).where(DiscussionBoard.lesson_id == w.ids["lesson"])) == "patterns"),
     Row("POST", "/lessons/{lesson}/board/guests/{board_guest}/remove", board(SIGN_FIRST, 404, TO_BOARD, 404),
         data={}, effect=lambda w, actor: not _guest_invited("bea.birch@birch.example", w)),
     Row("GET", "/lessons/{missing}/board", board(404, 404, 404, 404)),

@@ -133,7 +133,7 @@ def test_the_stream_sends_comment_resync_then_published_events(app, client, fact
     response = client.get(f"/live/{channel}", buffered=False)
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
-    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Accel-Buffering"] == "no"
     reader = StreamReader(response.response)
 
