@@ -28,6 +28,29 @@ ERROR_TEXT = {
 }
 
 
+class ThrottleFallbackWarning(logging.Filter):
+    """Flask-Limiter says "storage unreachable" when Redis goes away and it counts sign-in attempts in
+    this process instead: say it in lsweb's words, naming Redis, for whoever reads the server log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        log = logging.getLogger("lsweb.security")
+        if "falling back to in-memory" in message:
+            log.warning("Redis (LSWEB_REDIS_URL) does not answer: sign-in attempts are counted in this "
+                        "process only until it answers again. /health reports it.")
+            return False
+        if "storage recovered" in message:
+            log.warning("Redis answers again: sign-in attempts are counted there again.")
+            return False
+        return True
+
+
+def watch_throttle_storage() -> None:
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, ThrottleFallbackWarning) for f in limiter_log.filters):
+        limiter_log.addFilter(ThrottleFallbackWarning())
+
+
 def set_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
