@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
@@ -22,7 +23,26 @@ def _wants_write() -> bool:
     answer), so the write lock is never held while a page is rendered or an event published."""
     if not has_request_context():
         return True
+    if g.get("_lsweb_reading"):
+        return False
     return request.method not in READ_METHODS and not g.get("_lsweb_wrote")
+
+
+@contextmanager
+def outside_write_lock(session):
+    """Run slow work (hashing a password) with no write transaction open: the transaction the request
+    has open is committed first (the caller has nothing pending), reads inside start a deferred one,
+    ended on the way out; the request's next transaction begins with BEGIN IMMEDIATE again."""
+    session.commit()
+    if has_request_context():
+        g._lsweb_reading = True
+    try:
+        yield
+    finally:
+        session.commit()
+        if has_request_context():
+            g._lsweb_reading = False
+            g._lsweb_immediate = g._lsweb_wrote = False
 
 
 def holds_write_lock() -> bool:
