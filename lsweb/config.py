@@ -39,6 +39,10 @@ class Settings:
     # "auto": Secure cookies when the request came over HTTPS; "true"/"false" force it.
     secure_cookies: str = "auto"
     session_idle_minutes: int = 120
+    # However active, a session ends this long after sign-in ("Keep me signed in" lasts remember_days).
+    session_absolute_hours: int = 12
+    # A temporary password an admin issues stops working after this long.
+    temporary_password_hours: int = 72
     remember_days: int = 14
     login_limit_account: str = "5 per 15 minutes"
     login_limit_address: str = "20 per 15 minutes"

@@ -145,6 +145,7 @@ def set_password(raw: str, password: str) -> User:
                                                   AccountToken.used_at.is_(None)).values(expires_at=now))
     user.password_hash = new_hash
     user.must_change_password = False
+    user.temporary_password_expires_at = None
     user.session_generation += 1
     end_other_sessions(user, keep=None)
     action = "staff.invitation_accepted" if token.purpose is TokenPurpose.INVITATION else "auth.password_reset_by_link"

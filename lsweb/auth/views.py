@@ -55,14 +55,23 @@ def login():
         return see_other(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as refusal:  # the right temporary password, expired
+            form.password.errors.append(refusal.message)
+            return render("auth/login.html", "form", status=422, form=form)
         if user is None and ldap.enabled():
             user = ldap.authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()  # a fresh session at sign-in
             session.permanent = True
-            sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "")
+            sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "",
+                                   remember=form.remember.data)
             login_user(user, remember=form.remember.data)
+            if not user.must_change_password and services.known_weak(user, form.password.data):
+                user.must_change_password = True
+                flash("Your password is one that is widely known (the demo's, or one of the most common "
+                      "passwords): choose a new one before going on.", "error")
             audit.record(user, "auth.signed_in", target=user.email)
             db.session.commit()
             return see_other(_safe_next(request.args.get("next")))
