@@ -44,8 +44,12 @@ class Settings:
     # A temporary password an admin issues stops working after this long.
     temporary_password_hours: int = 72
     remember_days: int = 14
+    # Failed sign-ins: per account from one address (or one device it used before); per address, any
+    # account (a staffroom behind one NAT shares it); per account from everywhere (devices it used before
+    # are exempt from the last two).
     login_limit_account: str = "5 per 15 minutes"
-    login_limit_address: str = "20 per 15 minutes"
+    login_limit_address: str = "100 per 15 minutes"
+    login_limit_account_everywhere: str = "30 per hour"
     trusted_proxies: int = 0  # how many reverse proxies (nginx: 1) set X-Forwarded-* in front of lsweb
     password_hash: str = "scrypt"
     import_max_rows: int = 20000

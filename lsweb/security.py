@@ -50,6 +50,11 @@ def watch_throttle_storage() -> None:
     if not any(isinstance(f, ThrottleFallbackWarning) for f in limiter_log.filters):
         limiter_log.addFilter(ThrottleFallbackWarning())
 
+SIGN_IN_PAUSED = ("There have been too many failed sign-ins for this account or from this network. Please "
+                  "wait a few minutes and try again, or sign in from a computer or tablet you have used lsweb on "
+                  "before (it is not held back), or use “Forgotten your password?” on the sign-in page to "
+                  "get a link by e-mail.")
+
 
 def set_security_headers(response):
     headers = response.headers
@@ -106,8 +111,14 @@ def register_error_pages(app: Flask) -> None:
     from .web import register_domain_errors
 
     register_domain_errors(app)
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: error_response(code))
+
+    @app.errorhandler(429)
+    def _too_many(error):
+        if request.endpoint == "auth.login":
+            return error_response(429, SIGN_IN_PAUSED)
+        return error_response(429)
 
     @app.errorhandler(SignFirst)
     def _sign_first(error: SignFirst):
