@@ -84,6 +84,7 @@ def login():
         except DomainError as refusal:  # the right temporary password, expired
             form.password.errors.append(refusal.message)
             return render("auth/login.html", "form", status=422, form=form)
+        local = user is not None  # (a directory password is the directory's to judge)
         if user is None and ldap.enabled():
             user = ldap.authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -92,7 +93,7 @@ def login():
             sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "",
                                    remember=form.remember.data)
             login_user(user, remember=form.remember.data)
-            if not user.must_change_password and services.known_weak(user, form.password.data):
+            if local and not user.must_change_password and services.known_weak(user, form.password.data):
                 user.must_change_password = True
                 flash("Your password is one that is widely known (the demo's, or one of the most common "
                       "passwords): choose a new one before going on.", "error")
