@@ -187,6 +187,7 @@ def _layout_urls(app: Flask):
         urls = SimpleNamespace(css=url_for("static", filename="css/lsweb.css"),
                                htmx=url_for("static", filename="vendor/htmx-2.0.11.min.js"),
                                signout_js=url_for("static", filename="js/signout.js"),
+                               live_js=url_for("static", filename="js/live.js"),
                                icon=url_for("static", filename="favicon.svg"),
                                **{name: url_for(endpoint) for name, endpoint in LAYOUT_URLS.items()})
         app.extensions["lsweb.layout_urls"] = urls

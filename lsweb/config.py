@@ -59,6 +59,9 @@ class Settings:
     log_format: str = "text"  # "text" | "json"
     # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
     live_keepalive_seconds: int = field(default=15, metadata=_env_name("", "LSWEB_LIVE_KEEPALIVE"))
+    # Live streams one person (and each of their sessions) may hold open in one process; above it the
+    # stream is refused (429) and the page polls instead.
+    live_streams_max: int = 8
     # The school's time zone (IANA name, e.g. Europe/London); None: the server's. A school may set its own.
     timezone: str | None = None
     # `lsweb serve`
