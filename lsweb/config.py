@@ -62,6 +62,7 @@ class Settings:
     # Live streams one person (and each of their sessions) may hold open in one process; above it the
     # stream is refused (429) and the page polls instead.
     live_streams_max: int = 8
+    live_poll_seconds: int = 20  # how often a page refused its stream refreshes its live regions
     # The school's time zone (IANA name, e.g. Europe/London); None: the server's. A school may set its own.
     timezone: str | None = None
     # `lsweb serve`

@@ -56,7 +56,7 @@ def stream(channel: str):
 def too_many_streams() -> Response:
     """429: the page falls back to refreshing its live regions every few seconds (static/js/live.js)."""
     response = Response("Too many live pages are open for this account. This page refreshes itself "
-                        "every 20 seconds instead; close other lsweb tabs to get instant updates back.\n",
+                        "every few seconds instead; close other lsweb tabs to get instant updates back.\n",
                         status=429, mimetype="text/plain")
     response.headers["Retry-After"] = "60"
     response.headers["Cache-Control"] = "no-store"

@@ -4,7 +4,7 @@
    off to about a minute). */
 (function () {
   "use strict";
-  var POLL_MS = 20000;
+  var POLL_MS = 20000;  /* unless the page says otherwise (LSWEB_LIVE_POLL_SECONDS) */
   var REGIONS = '[hx-trigger*="sse:resync"], [data-hx-trigger*="sse:resync"]';
 
   function stop(root) {
@@ -20,10 +20,11 @@
     var source = event.detail && event.detail.source;
     if (!source || source.readyState !== window.EventSource.CLOSED || root.dataset.livePolling) { return; }
     root.classList.add("live-polling");
+    var every = Number(root.dataset.livePollSeconds) * 1000 || POLL_MS;
     root.dataset.livePolling = String(window.setInterval(function () {
       if (!document.body.contains(root)) { stop(root); return; }
       root.querySelectorAll(REGIONS).forEach(function (region) { window.htmx.trigger(region, "sse:resync"); });
-    }, POLL_MS));
+    }, every));
   });
 
   document.addEventListener("htmx:sseOpen", function (event) { stop(event.target); });

@@ -32,7 +32,7 @@ def test_the_ninth_stream_of_one_person_is_refused_and_a_closed_one_frees_its_pl
     refused = open_stream(phone, 9)
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "60"
-    assert "refreshes itself" in refused.text
+    assert "This page refreshes itself" in refused.text
     # Someone else is not affected.
     colleague = app.test_client()
     login(factories.user(factories.school()), the_client=colleague)
