@@ -75,6 +75,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    # The limiter object is shared by every app of the process (tests build many): a new app starts on
+    # its own storage, not on the fall-back an earlier app's lost Redis left switched on.
+    limiter._storage_dead = False
     login_manager.init_app(app)
 
     from . import live
@@ -143,9 +146,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from .security import register_error_pages, set_security_headers
+    from .security import register_error_pages, set_security_headers, watch_throttle_storage
 
     register_error_pages(app)
+    watch_throttle_storage()
     app.after_request(set_security_headers)
 
     from .models import Role
@@ -192,6 +196,7 @@ def _layout_urls(app: Flask):
         urls = SimpleNamespace(css=url_for("static", filename="css/lsweb.css"),
                                htmx=url_for("static", filename="vendor/htmx-2.0.11.min.js"),
                                signout_js=url_for("static", filename="js/signout.js"),
+                               live_js=url_for("static", filename="js/live.js"),
                                icon=url_for("static", filename="favicon.svg"),
                                **{name: url_for(endpoint) for name, endpoint in LAYOUT_URLS.items()})
         app.extensions["lsweb.layout_urls"] = urls

@@ -39,9 +39,17 @@ class Settings:
     # "auto": Secure cookies when the request came over HTTPS; "true"/"false" force it.
     secure_cookies: str = "auto"
     session_idle_minutes: int = 120
+    # However active, a session ends this long after sign-in ("Keep me signed in" lasts remember_days).
+    session_absolute_hours: int = 12
+    # A temporary password an admin issues stops working after this long.
+    temporary_password_hours: int = 72
     remember_days: int = 14
+    # Failed sign-ins: per account from one address (or one device it used before); per address, any
+    # account (a staffroom behind one NAT shares it); per account from everywhere (devices it used before
+    # are exempt from the last two).
     login_limit_account: str = "5 per 15 minutes"
-    login_limit_address: str = "20 per 15 minutes"
+    login_limit_address: str = "100 per 15 minutes"
+    login_limit_account_everywhere: str = "30 per hour"
     trusted_proxies: int = 0  # how many reverse proxies (nginx: 1) set X-Forwarded-* in front of lsweb
     password_hash: str = "scrypt"
     import_max_rows: int = 20000
@@ -51,6 +59,10 @@ class Settings:
     log_format: str = "text"  # "text" | "json"
     # Seconds between keep-alive comments on idle live streams (what notices a closed tab).
     live_keepalive_seconds: int = field(default=15, metadata=_env_name("", "LSWEB_LIVE_KEEPALIVE"))
+    # Live streams one person (and each of their sessions) may hold open in one process; above it the
+    # stream is refused (429) and the page polls instead.
+    live_streams_max: int = 8
+    live_poll_seconds: int = 20  # how often a page refused its stream refreshes its live regions
     # The school's time zone (IANA name, e.g. Europe/London); None: the server's. A school may set its own.
     timezone: str | None = None
     # `lsweb serve`
@@ -184,6 +196,11 @@ def flask_config(settings: Settings, instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis away: count in this process (with a warning in the log) rather than refuse every sign-in;
+        # back to Redis once it answers again. Short timeouts, so a hung Redis does not hang sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2} if redis_url else {},
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 8 * 1024 * 1024,
     }

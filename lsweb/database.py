@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
@@ -28,6 +29,8 @@ def _wants_write() -> bool:
     answer), so the write lock is never held while a page is rendered or an event published."""
     if not has_request_context():
         return True
+    if _flags().get("reading"):
+        return False
     return request.method not in READ_METHODS and not _flags().get("wrote")
 
 
@@ -37,6 +40,22 @@ def write_next() -> None:
     starting as a read and failing with "database is locked" when it comes to write."""
     if has_request_context():
         _flags()["wrote"] = False
+
+
+@contextmanager
+def outside_write_lock(session):
+    """Run slow work (hashing a password) with no write transaction open: the transaction the request
+    has open is committed first (the caller has nothing pending), reads inside start a deferred one,
+    ended on the way out; the request's next transaction begins with BEGIN IMMEDIATE again."""
+    session.commit()
+    if has_request_context():
+        _flags()["reading"] = True
+    try:
+        yield
+    finally:
+        session.commit()
+        if has_request_context():
+            _flags().update(reading=False, immediate=False, wrote=False)
 
 
 def holds_write_lock() -> bool:

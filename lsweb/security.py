@@ -28,6 +28,34 @@ ERROR_TEXT = {
 }
 
 
+class ThrottleFallbackWarning(logging.Filter):
+    """Flask-Limiter says "storage unreachable" when Redis goes away and it counts sign-in attempts in
+    this process instead: say it in lsweb's words, naming Redis, for whoever reads the server log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        log = logging.getLogger("lsweb.security")
+        if "falling back to in-memory" in message:
+            log.warning("Redis (LSWEB_REDIS_URL) does not answer: sign-in attempts are counted in this "
+                        "process only until it answers again. /health reports it.")
+            return False
+        if "storage recovered" in message:
+            log.warning("Redis answers again: sign-in attempts are counted there again.")
+            return False
+        return True
+
+
+def watch_throttle_storage() -> None:
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, ThrottleFallbackWarning) for f in limiter_log.filters):
+        limiter_log.addFilter(ThrottleFallbackWarning())
+
+SIGN_IN_PAUSED = ("There have been too many failed sign-ins for this account or from this network. Please "
+                  "wait a few minutes and try again, or sign in from a computer or tablet you have used lsweb on "
+                  "before (it is not held back), or use “Forgotten your password?” on the sign-in page to "
+                  "get a link by e-mail.")
+
+
 def set_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -84,8 +112,14 @@ def register_error_pages(app: Flask) -> None:
     from .web import register_domain_errors
 
     register_domain_errors(app)
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: error_response(code))
+
+    @app.errorhandler(429)
+    def _too_many(error):
+        if request.endpoint == "auth.login":
+            return error_response(429, SIGN_IN_PAUSED)
+        return error_response(429)
 
     @app.errorhandler(SignFirst)
     def _sign_first(error: SignFirst):

@@ -106,6 +106,7 @@ def server_environment(database_url: str, redis_url: str, **settings: str) -> di
         # Redis is shared with other runs: sign-in throttling there must not get in a test's way.
         "LSWEB_LOGIN_LIMIT_ACCOUNT": "1000 per 1 minute",
         "LSWEB_LOGIN_LIMIT_ADDRESS": "1000 per 1 minute",
+        "LSWEB_LOGIN_LIMIT_ACCOUNT_EVERYWHERE": "1000 per 1 minute",
     })
     env.update(settings)
     return env

@@ -9,7 +9,7 @@ from flask_login import current_user, logout_user
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..web import render, see_other
-from . import bp, links
+from . import bp, devices, links
 from .forms import ForgotPasswordForm, SetPasswordForm
 from .views import _account_key, _account_limit, _address_limit, _failed
 
@@ -45,7 +45,7 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            links.set_password(token, form.new_password.data)
+            user = links.set_password(token, form.new_password.data)
         except DomainError as error:
             db.session.rollback()
             form.new_password.errors.append(error.message)
@@ -57,7 +57,11 @@ def set_password(token: str):
                 logout_user()
             session.clear()
             flash("Your password is set. Sign in with your e-mail address and the new password.", "success")
-            return see_other(url_for("auth.login"))
+            response = see_other(url_for("auth.login"))
+            # The browser that opened the mailed link is the person's: sign-in here is not held back by
+            # failures elsewhere (someone else trying to guess the password).
+            devices.remember_device(response, user.email)
+            return response
     status = 422 if form.errors else 200
     return render("auth/set_password.html", "form", status=status, form=form, member=link.user,
                   invitation=link.purpose.value == "invitation")

@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
 
 from .. import audit, mail
+from ..database import outside_write_lock
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..models import AccountToken, TokenPurpose, User
@@ -134,15 +135,19 @@ def check_link(raw: str) -> AccountToken:
 
 def set_password(raw: str, password: str) -> User:
     """Set the password of the link's account, use up the link and end every session of the account."""
-    token = check_link(raw)
+    with outside_write_lock(db.session):  # hashing takes a while: no writer waits for it
+        user = check_link(raw).user
+        check_new_password(user, password)
+        new_hash = hash_password(password)
+    token = check_link(raw)  # again, in the write transaction: still unused
     user = token.user
-    check_new_password(user, password)
     now = utcnow()
     token.used_at = now
     db.session.execute(update(AccountToken).where(AccountToken.user_id == user.id,
                                                   AccountToken.used_at.is_(None)).values(expires_at=now))
-    user.password_hash = hash_password(password)
+    user.password_hash = new_hash
     user.must_change_password = False
+    user.temporary_password_expires_at = None
     user.session_generation += 1
     end_other_sessions(user, keep=None)
     action = "staff.invitation_accepted" if token.purpose is TokenPurpose.INVITATION else "auth.password_reset_by_link"

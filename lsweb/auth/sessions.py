@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import bindparam, update
 
@@ -25,17 +25,17 @@ OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static"}
 SEEN_EVERY = timedelta(minutes=5)
 
 
-def start_session(user: User, user_agent: str, address: str) -> UserSession:
+def start_session(user: User, user_agent: str, address: str, remember: bool = False) -> UserSession:
     """A new signed-in session for `user` (the caller commits)."""
     record = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, user_agent=(user_agent or "")[:200],
-                         address=(address or "")[:64])
+                         address=(address or "")[:64], remember=bool(remember))
     db.session.add(record)
     user.session_id = record.id
     return record
 
 
 # Every signed-in request runs this: built once (with bound parameters) rather than on each request.
-_SIGNED_IN = (db.select(User, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
+_SIGNED_IN = (db.select(User, UserSession.last_seen_at, UserSession.created_at, UserSession.remember).join(UserSession, UserSession.user_id == User.id)
               .where(UserSession.id == bindparam("session"), User.id == bindparam("user"),
                      UserSession.ended_at.is_(None)))
 
@@ -51,9 +51,11 @@ def load_user(user_id: str) -> User | None:
     row = db.session.execute(_SIGNED_IN, {"session": session_id, "user": wanted_id}).first()
     if row is None:
         return None
-    user, last_seen_at = row
+    user, last_seen_at, created_at, remember = row
     if not user.active or user.session_generation != generation:
         return None
+    if utcnow() - created_at > lifetime(remember):
+        return None  # the absolute session lifetime: sign in again
     user.session_id = session_id
     if utcnow() - last_seen_at > SEEN_EVERY:
         seen = update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
@@ -63,6 +65,13 @@ def load_user(user_id: str) -> User | None:
             with db.engine.begin() as connection:  # a short write of its own, rarely
                 connection.execute(seen)
     return user
+
+
+def lifetime(remember: bool) -> timedelta:
+    """How long after sign-in a session ends, however active it is."""
+    settings = current_app.config["LSWEB"]
+    return timedelta(days=settings["REMEMBER_DAYS"]) if remember else timedelta(
+        hours=settings["SESSION_ABSOLUTE_HOURS"])
 
 
 def end_session(user: User, session_id: str) -> bool:

@@ -10,7 +10,7 @@ from .. import audit
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..web import done, render, see_other
-from . import bp, ldap, services, sessions
+from . import bp, devices, ldap, services, sessions
 from .forms import ChangePasswordForm, LoginForm
 
 FAILED_SIGN_IN = "The email or password is not right."
@@ -18,6 +18,22 @@ FAILED_SIGN_IN = "The email or password is not right."
 
 def _account_key() -> str:
     return "account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _email() -> str:
+    return services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _pair_key() -> str:
+    """The attempts counted for one account from one place: this browser when the account signed in on
+    it before, else this address (so a colleague's typos behind the same NAT do not count)."""
+    device = devices.known_device(_email())
+    place = f"device:{device}" if device else f"address:{get_remote_address()}"
+    return f"{place}:account:{_email()}"
+
+
+def _from_known_device() -> bool:
+    return devices.known_device(_email()) is not None
 
 
 def _failed(response) -> bool:
@@ -34,6 +50,10 @@ def _account_limit() -> str:
     return current_app.config["LSWEB"]["LOGIN_LIMIT_ACCOUNT"]
 
 
+def _everywhere_limit() -> str:
+    return current_app.config["LSWEB"]["LOGIN_LIMIT_ACCOUNT_EVERYWHERE"]
+
+
 def _safe_next(target: str | None) -> str:
     """A path on this site, or the home page. Browsers drop tabs and newlines from a URL ("/<tab>/evil"
     becomes "//evil"), so any whitespace or control character refuses the target."""
@@ -46,26 +66,42 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# Three counts of failed sign-ins: per account and place (address, or a device the account used
+# before), per address (a higher ceiling, shared by a staffroom behind one NAT) and per account from
+# everywhere; a device the account used before is held to the first only.
+@limiter.limit(_account_limit, key_func=_pair_key, methods=["POST"], deduct_when=_failed, scope="login-pair")
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_failed,
-               scope="login-address")
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed,
-               scope="login-account")
+               exempt_when=_from_known_device, scope="login-address")
+@limiter.limit(_everywhere_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=_from_known_device, scope="login-account")
 def login():
     if current_user.is_authenticated:
         return see_other(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as refusal:  # the right temporary password, expired
+            form.password.errors.append(refusal.message)
+            return render("auth/login.html", "form", status=422, form=form)
+        local = user is not None  # (a directory password is the directory's to judge)
         if user is None and ldap.enabled():
             user = ldap.authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()  # a fresh session at sign-in
             session.permanent = True
-            sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "")
+            sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "",
+                                   remember=form.remember.data)
             login_user(user, remember=form.remember.data)
+            if local and not user.must_change_password and services.known_weak(user, form.password.data):
+                user.must_change_password = True
+                flash("Your password is one that is widely known (the demo's, or one of the most common "
+                      "passwords): choose a new one before going on.", "error")
             audit.record(user, "auth.signed_in", target=user.email)
             db.session.commit()
-            return see_other(_safe_next(request.args.get("next")))
+            response = see_other(_safe_next(request.args.get("next")))
+            devices.remember_device(response, user.email)
+            return response
         form.password.errors.append(FAILED_SIGN_IN)
         return render("auth/login.html", "form", status=422, form=form)
     status = 422 if form.errors else 200

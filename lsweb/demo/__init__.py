@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ..auth.passwords import DEMO_PASSWORD  # one source: new passwords may never be this one
 from ..auth.services import hash_password
 from ..extensions import db
 from ..models import Role, School, User
 
-DEMO_PASSWORD = "lessonstudy"
 DEMO_SCHOOLS = ("Northfield Primary School", "Riverside Academy")
 DEMO_STAFF = [
     # (email, name, role, school index or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Iterator
 
 from flask import Response, abort, current_app
@@ -10,6 +11,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from . import bp, find_channel, get_broker
 from .broker import Broker, Closed, Message
+from .caps import stream_counts, stream_keys
 
 # Sent at once: some proxies hold a response back until its first bytes arrive. `retry` is how long a
 # browser waits before reconnecting (htmx's sse extension backs off further when the server refuses).
@@ -27,12 +29,37 @@ def stream(channel: str):
     authorise, key = found
     if not authorise(current_user._get_current_object(), key):
         abort(404)
-    keepalive = float(current_app.config["LSWEB"]["LIVE_KEEPALIVE_SECONDS"])
+    settings = current_app.config["LSWEB"]
+    keepalive = float(settings["LIVE_KEEPALIVE_SECONDS"])
+    counts, keys = stream_counts(current_app), stream_keys(current_user)
+    if not counts.acquire(keys, settings["LIVE_STREAMS_MAX"]):
+        db.session.remove()
+        return too_many_streams()
     # A stream lasts for hours: it must not hold a database connection (or a transaction) meanwhile.
     db.session.remove()
     response = Response(event_stream(get_broker(), channel, keepalive), mimetype="text/event-stream")
+    # Released when the server closes the response: the tab went away (its write, at the latest the
+    # next keep-alive, failed), the broker closed, or the body was never read.
+    released = threading.Event()
+
+    def release():
+        if not released.is_set():
+            released.set()
+            counts.release(keys)
+
+    response.call_on_close(release)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+def too_many_streams() -> Response:
+    """429: the page falls back to refreshing its live regions every few seconds (static/js/live.js)."""
+    response = Response("Too many live pages are open for this account. This page refreshes itself "
+                        "every few seconds instead; close other lsweb tabs to get instant updates back.\n",
+                        status=429, mimetype="text/plain")
+    response.headers["Retry-After"] = "60"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

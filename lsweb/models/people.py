@@ -77,6 +77,8 @@ class User(UserMixin, db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a temporary password (set by an admin) stops working; None for a password chosen by its owner.
+    temporary_password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of the id kept in session and remember cookies: bumping it signs out every other session.
     session_generation: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -120,6 +122,8 @@ class UserSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Keep me signed in": lives as long as the remember-me cookie, not the absolute session lifetime.
+    remember: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     user: Mapped[User] = relationship()
 

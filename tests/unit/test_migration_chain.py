@@ -145,3 +145,25 @@ def test_every_migration_keeps_the_data_of_a_school_and_ends_at_the_models_schem
         assert db.session.get(CasePupil, 1).notes == "Counts on fingers"
         assert db.session.scalar(select(AuditEntry.action)) == "staff.added"
         db.session.remove()
+
+
+def test_temporary_passwords_issued_before_the_upgrade_expire_72_hours_after_it(make_app, empty_database_url):
+    from datetime import timedelta
+
+    from lsweb.models import UserSession
+    from lsweb.models.base import utcnow
+
+    app = make_app(DATABASE_URL=empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0013")
+        with db.engine.begin() as connection:
+            _insert(connection, FIRST_SCHEMA_ROWS)
+            connection.execute(db.text("UPDATE user_account SET password_hash = 'pbkdf2:t$e$mp' WHERE id = 2"))
+            connection.execute(db.text("INSERT INTO user_session (id, user_id, created_at, last_seen_at, user_agent, "
+                                       "address) VALUES ('s1', 1, :at, :at, '', '')"), {"at": AT})
+        upgrade(directory=MIGRATIONS_DIR, revision="0015")
+        users = {u.id: u for u in db.session.scalars(select(User))}
+        assert users[1].temporary_password_expires_at is None  # chose their own
+        assert timedelta(hours=71) < users[2].temporary_password_expires_at - utcnow() <= timedelta(hours=72)
+        assert users[3].temporary_password_expires_at is None
+        assert db.session.get(UserSession, "s1").remember is False
