@@ -1,7 +1,7 @@
 """board guests: the sections the facilitator shares with them, and removals that registering again keeps
 
-Revision ID: 0014
-Revises: 0017
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 02:05:00
 
 Existing boards share nothing beyond the Guests section (the README promised guests that section only).
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014'
-down_revision = '0017'  # main's head when this branch was rebased (the brief said 0013; 0017 landed on it)
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

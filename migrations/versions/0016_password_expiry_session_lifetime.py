@@ -3,15 +3,15 @@
 Temporary passwords issued before this upgrade get the default 72 hours from the upgrade. Sessions
 opened before it count as not remembered.
 
-Revision ID: 0015
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
