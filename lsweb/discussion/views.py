@@ -168,7 +168,7 @@ def changes(lesson_id: int):
     if after is None or not is_fragment_request():
         return see_other(_board_url(lesson))
     seq = services.current_seq(lesson)
-    posts, too_many = services.changes_after(lesson, after)
+    posts, too_many = services.changes_after(lesson, after, seq)
     if too_many or after > seq:
         response = make_response("", 204)
         response.headers["HX-Refresh"] = "true"
