@@ -56,6 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(secure_cookies_over_https)
     _init_extensions(app)
     _register_blueprints(app)
+    from . import retry
+
+    retry.init_app(app)
     _register_hooks(app)
 
     from .cli import register_commands

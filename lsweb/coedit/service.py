@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +25,7 @@ from . import documents, shape, store
 log = logging.getLogger("lsweb.coedit")
 SPELL_PAUSE = timedelta(seconds=60)
 MAX_UPDATE_BYTES = 512 * 1024
+STORE_TRIES = 10  # several processes saving one document at once: each lost race loads the winner's update
 
 
 class ClientTaken(Exception):
@@ -77,7 +80,9 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
     """Apply one update; raises shape.Refused (over a limit), ClientTaken, documents.Locked."""
     if t.locked:
         raise documents.Locked()
-    for _attempt in range(3):
+    for attempt in range(STORE_TRIES):
+        if attempt:  # another process stored the same next update: let it finish, then load it
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
         with store.doc_lock(t.name):
             entry = open_entry(t)
             before_state = entry.doc.get_state()
