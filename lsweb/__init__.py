@@ -55,7 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
     # Before the extensions: after_request hooks run in reverse order, so this one sees their cookies.
     app.after_request(secure_cookies_over_https)
     _init_extensions(app)
+    from . import inputs
+
+    inputs.init_app(app)  # before the blueprints: their rules use its int converter
     _register_blueprints(app)
+    from . import retry
+
+    retry.init_app(app)
     _register_hooks(app)
 
     from .cli import register_commands

@@ -233,4 +233,6 @@ def lesson_or_404(user: User, lesson_id: int):
 
 def channel_key(key: str) -> int | None:
     """The id in a live channel's key ("lesson-12" -> 12), or None when it is not one."""
-    return int(key) if key.isdigit() and len(key) < 19 else None
+    from .inputs import parse_id
+
+    return parse_id(key)

@@ -152,8 +152,11 @@ class WriterQueue:
 
 
 def init_engine(app: Flask, db) -> None:
+    from .inputs import guard_numbers
+
     with app.app_context():
         engine = db.engine
+        guard_numbers(engine)
         if engine.dialect.name == "sqlite":
             database = engine.url.database
             if database and database != ":memory:":

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ..errors import DomainError
 from ..extensions import db
+from ..inputs import accepts
 
 from ..models import Role
 from ..permissions import assignable_roles, manageable_schools, school_or_404
@@ -46,6 +47,7 @@ def _import_form() -> ImportForm:
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])
+@accepts("files")
 def import_staff():
     form = _import_form()
     if request.method == "GET" and request.args.get("school", type=int):

@@ -9,6 +9,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from ..inputs import ascii_int
 from ..errors import DomainError
 from ..extensions import db
 from ..models import JobTitleRole, Role
@@ -103,9 +104,9 @@ def chosen_columns(header: list[str], choices: dict[str, str], default_role: str
     """Columns an admin chose in the mapping step: field -> column index as text ("" for none)."""
     found = {}
     for key in FIELDS:
-        raw = choices.get(key, "")
-        if raw.isdigit() and int(raw) < len(header):
-            found[key] = int(raw)
+        index = ascii_int(choices.get(key, ""))
+        if index is not None and index < len(header):
+            found[key] = index
     role = Role(default_role) if default_role else None
     return Columns(found, role)
 

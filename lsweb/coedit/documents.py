@@ -11,6 +11,7 @@ from datetime import date as Date, datetime, time as Time
 
 from werkzeug.exceptions import NotFound
 
+from ..inputs import parse_id
 from ..extensions import db
 from ..models import (CasePupil, Cycle, CycleStatus, CycleSummary, LessonStatus, ObserverAssignment, PlanField,
                       PlanStage, ResearchLesson, SummaryField, User)
@@ -307,9 +308,9 @@ def _derive_observers(t, new, user_id, out) -> None:
         ObserverAssignment.lesson_id == lesson.id, ObserverAssignment.stage_id.is_(None)))}
     valid = {p.id for p in t.pupils}
     for pupil, observer in new.observers.items():
-        if not pupil.isdigit() or int(pupil) not in valid:
+        if parse_id(pupil) not in valid:
             continue
-        existing = found.get(int(pupil))
+        existing = found.get(parse_id(pupil))
         before = existing.observer_id if existing else None
         if before == observer:
             continue

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +26,7 @@ from . import awareness, documents, shape, store
 log = logging.getLogger("lsweb.coedit")
 SPELL_PAUSE = timedelta(seconds=60)
 MAX_UPDATE_BYTES = 512 * 1024
+STORE_TRIES = 10  # several processes saving one document at once: each lost race loads the winner's update
 
 
 class ClientTaken(Exception):
@@ -78,8 +81,10 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
     """Apply one update; raises shape.Refused (over a limit), ClientTaken, documents.Locked."""
     if t.locked:
         raise documents.Locked()
-    for attempt in range(3):
-        if attempt:  # the database's write lock first, then the document's, as on the first attempt
+    for attempt in range(STORE_TRIES):
+        if attempt:  # another process stored the same next update: let it finish, then load it; and the
+            # database's write lock first, then the document's, as on the first attempt
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
             write_next()
             db.session.connection()
         with store.doc_lock(t.name):

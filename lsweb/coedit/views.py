@@ -4,9 +4,11 @@ who may not see the document's page."""
 
 from __future__ import annotations
 
+from pycrdt import Doc
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user, login_required
 
+from ..inputs import accepts, ascii_int
 from ..extensions import db
 from . import awareness, documents, service, shape
 
@@ -39,25 +41,31 @@ def _redis_url() -> str | None:
 
 
 @bp.route("/<doc>/sync", methods=["POST"])
+@accepts("json")
 def sync(doc: str):
     target = documents.target(doc, current_user)
     state = _bytes(_body().get("sv", ""))
     try:
+        Doc().get_update(state)  # a state vector that is not one is refused before the document opens
+    except Exception:  # noqa: BLE001
+        abort(400)
+    try:
         answer = service.sync(target, state, awareness.current(doc, _redis_url()))
-    except Exception:  # a state vector that is not one
+    except Exception:  # noqa: BLE001  (a state vector that is not one)
         db.session.rollback()
-        raise
+        abort(400)
     return jsonify(answer)
 
 
 @bp.route("/<doc>/update", methods=["POST"])
+@accepts("json")
 def update(doc: str):
     target = documents.target(doc, current_user)
     body = _body()
     data = _bytes(body.get("update"))
     client = body.get("client", 0)
-    if isinstance(client, str) and client.isdigit() and len(client) < 17:
-        client = int(client)
+    if isinstance(client, str):
+        client = ascii_int(client, 2 ** 53 - 1)
     if isinstance(client, bool) or not isinstance(client, int) or not 0 <= client < 2 ** 53:
         abort(400)
     try:
@@ -72,6 +80,7 @@ def update(doc: str):
 
 
 @bp.route("/<doc>/awareness", methods=["POST"])
+@accepts("json")
 def awareness_update(doc: str):
     target = documents.target(doc, current_user)
     data = _bytes(_body().get("update"))

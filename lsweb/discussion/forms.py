@@ -12,7 +12,7 @@ class PostForm(FlaskForm):
     """A new post or a reply. The body's limits are the service's (its message keeps the text); the
     token makes a form sent twice (a double click, a resend after a dropped network) one post."""
     section = HiddenField()
-    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
+    parent_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,18}\Z")])
     token = HiddenField()
     body = TextAreaField("Your post")
     mark = SelectField("Mark", choices=MARK_CHOICES, default="")

@@ -365,10 +365,15 @@ def agreed_on_board(user: User, lesson: ResearchLesson) -> set[int]:
                                   .where(PostReaction.user_id == user.id, Post.lesson_id == lesson.id)))
 
 
-def changes_after(lesson: ResearchLesson, seq: int) -> tuple[list[Post], bool]:
-    """The posts changed (or created) after change number `seq`, in the order of their changes, and
-    whether there were too many (the page then reloads)."""
-    posts = list(db.session.scalars(_posts().where(Post.lesson_id == lesson.id, Post.seq > seq)
+def changes_after(lesson: ResearchLesson, seq: int, upto: int | None = None) -> tuple[list[Post], bool]:
+    """The posts changed (or created) after change number `seq` and up to `upto` (the board's change
+    number, read before), in the order of their changes, and whether there were too many (the page then
+    reloads). Bounded by `upto`, the answer matches the number the page asks from next time: a post
+    committed after the board's number was read (PostgreSQL reads each statement as committed when it
+    starts) comes in the next answer only, and none numbered up to `upto` is missing (the board's row
+    lock numbers the changes in the order they commit)."""
+    upto = current_seq(lesson) if upto is None else upto
+    posts = list(db.session.scalars(_posts().where(Post.lesson_id == lesson.id, Post.seq > seq, Post.seq <= upto)
                                      .order_by(Post.seq).limit(MAX_CHANGES + 1)))
     return posts[:MAX_CHANGES], len(posts) > MAX_CHANGES
 

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
+from ..inputs import ascii_int, parse_id
 from .. import fragments
 from ..fragments import Fragment
 from ..errors import DomainError, SignFirst, show_on_form
@@ -175,11 +176,11 @@ def board(lesson_id: int):
 def changes(lesson_id: int):
     """The posts changed after ?after=<change number>, as out-of-band swaps (see the module doc)."""
     lesson, guest = board_or_404(lesson_id)
-    after = request.args.get("after", type=int)
+    after = ascii_int(request.args.get("after"))
     if after is None or not is_fragment_request():
         return see_other(_board_url(lesson))
     seq = services.current_seq(lesson)
-    posts, too_many = services.changes_after(lesson, after)
+    posts, too_many = services.changes_after(lesson, after, seq)
     if guest:  # only the sections a guest reads
         posts = [post for post in posts if post.section in titles_for(lesson, guest)]
     if too_many or after > seq:
@@ -199,7 +200,7 @@ def earlier(lesson_id: int, key: str):
     """Earlier threads of a section, before ?before=<post id> ("Show earlier")."""
     lesson, guest = board_or_404(lesson_id)
     section = services.section_or_none(lesson, key, guest)
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"))
     if section is None or before is None:
         abort(404)
     if not is_fragment_request():
@@ -216,8 +217,12 @@ def earlier(lesson_id: int, key: str):
 def add_post(lesson_id: int):
     lesson, guest = board_or_404(lesson_id)
     form = PostForm()  # CSRF is checked for every POST by CSRFProtect; the service checks the rest
-    parent = _post_or_404(lesson, int(form.parent_id.data), guest) if form.parent_id.data else None
+    parent_id = parse_id(form.parent_id.data)
+    parent = _post_or_404(lesson, parent_id, guest) if parent_id is not None else None
     try:
+        if form.parent_id.data and parent_id is None:  # a page's hidden field, broken or forged
+            raise DomainError("The post this replies to cannot be found: reload the page. Your text is kept below.",
+                              "body")
         post, created = services.add_post(current_user, lesson, form.section.data or "", form.body.data,
                                           form.token.data or "", parent=parent, mark=form.mark.data or None)
     except DomainError as error:

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from ..admin.forms import EmptyForm
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
+from ..inputs import accepts
 from ..models import (
     CasePupil,
     LessonStatus,
@@ -121,6 +122,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 @bp.route("/lessons/<int:lesson_id>/photos", methods=["POST"])
 @login_required
+@accepts("files")
 def upload_photo(lesson_id: int):
     lesson = lesson_for_page(lesson_id)
     form = PhotoForm()

@@ -7,6 +7,7 @@ from typing import Callable
 
 from flask import jsonify, request
 
+from ..inputs import ascii_int
 from ..errors import DomainError
 from ..extensions import db
 
@@ -16,12 +17,12 @@ def autosave(save: Callable, not_found: type[DomainError], max_base_text: int):
     kept typing) the text the author's edit started from; call save(text, version, base_text) -> a result
     with status, key, text, version, message, conflict and stored (the save queues its live event);
     answer JSON (400 for a stale or malformed page, 404 for no such field, 422 for a refusal)."""
-    version = request.form.get("version", "")
+    version = ascii_int(request.form.get("version", ""))
     base_text = request.form.get("base_text")
-    if not version.isdigit() or (base_text is not None and len(base_text) > max_base_text):
+    if version is None or (base_text is not None and len(base_text) > max_base_text):
         return jsonify(status="error", message="This page is out of date: reload it."), 400
     try:
-        result = save(request.form.get("text", ""), int(version), base_text)
+        result = save(request.form.get("text", ""), version, base_text)
     except not_found as error:
         db.session.rollback()
         return jsonify(status="error", message=error.message), 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
+from ..inputs import parse_id
 from ..errors import DomainError
 from ..extensions import db
 from ..models import PlanRevision, ResearchLesson, User
@@ -137,7 +138,7 @@ def history(lesson_id: int):
     lesson = visible_lesson(lesson_id)
     user_id = request.args.get("person", "")
     key = request.args.get("field", "")[:80]
-    person = int(user_id) if user_id.isdigit() and len(user_id) < 12 else None
+    person = parse_id(user_id)
     name = f"plan-{lesson.id}"
     stored = fields.fields_of(lesson)
     choices = sorted(((f.key, fields.label(fields.spec_of(lesson, f))) for f in stored.values()),

@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import NumberRange, Optional
 
+from ..inputs import parse_id
 from .lessons import LessonDetails
 
 
@@ -30,4 +31,4 @@ class DetailsForm(FlaskForm):
         return LessonDetails(date=self.date.data, start_time=self.start_time.data,
                              duration_minutes=self.duration_minutes.data or 60,
                              class_name=self.class_name.data or "", room=self.room.data or "",
-                             teacher_id=int(teacher) if teacher and teacher.isdigit() else None)
+                             teacher_id=parse_id(teacher))

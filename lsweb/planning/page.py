@@ -12,6 +12,7 @@ from flask import current_app, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
+from ..inputs import ascii_int
 from ..errors import DomainError
 from ..extensions import db
 from ..models import GroupMember, PlanConflict, ResearchLesson, User
@@ -245,7 +246,10 @@ def save_posted_fields(user: User, lesson: ResearchLesson, form) -> list[SaveRes
     if not boxes:
         return []
     seq_text = form.get("rendered_seq", "")
-    rendered = int(seq_text) if seq_text.isdigit() and len(seq_text) < 10 else None
+    rendered = ascii_int(seq_text)
+    if seq_text and rendered is None:  # never read as 0: the merge would add the text again
+        raise PostedFieldsRefused(posted, {"": "This page is out of date (the version it was made from cannot "
+                                               "be read): your texts are kept below; save again."})
     target = documents.target(documents.name_of_plan(lesson), user)
     try:
         edits.edit_texts(target, user.id, {box: text for box, (_, text) in boxes.items()}, rendered)

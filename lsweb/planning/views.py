@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..inputs import parse_id
 from .. import access
 from ..errors import DomainError, SignFirst
 from ..extensions import db
@@ -267,13 +268,13 @@ def _assign(lesson: ResearchLesson) -> None:
     whole: dict[int, int | None] = {}
     for name, value in request.form.items():
         parts = name.split("-")
-        if parts[0] != "watch" or len(parts) != 3 or not parts[1].isdigit():
+        if parts[0] != "watch" or len(parts) != 3 or parse_id(parts[1]) is None:
             continue
-        pupil = pupils.get(int(parts[1]))
-        stage = None if parts[2] == "all" else stages.get(int(parts[2])) if parts[2].isdigit() else None
+        pupil = pupils.get(parse_id(parts[1]))
+        stage = None if parts[2] == "all" else stages.get(parse_id(parts[2]))
         if pupil is None or (parts[2] != "all" and stage is None):
             continue  # a pupil or stage removed meanwhile
-        chosen = int(value) if value.isdigit() and len(value) < 12 else None
+        chosen = parse_id(value)
         if stage is None:
             whole[pupil.id] = chosen
         else:

@@ -14,6 +14,7 @@ from flask import abort
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
+from ..inputs import parse_id
 from ..extensions import db
 from ..models import GroupLink, GroupMember, Publication, School, User
 from . import search
@@ -77,8 +78,8 @@ def browse(user: User, query: str = "", filters: dict | None = None, page: int =
         base = base.where(Publication.year_group == filters["year_group"])
     if filters.get("year"):
         base = base.where(Publication.school_year == filters["year"])
-    if filters.get("school") and filters["school"].isdigit():
-        base = base.where(Publication.school_id == int(filters["school"]))
+    if parse_id(filters.get("school")) is not None:
+        base = base.where(Publication.school_id == parse_id(filters["school"]))
     for name, column in (("focus", Publication.focus), ("approach", Publication.approach)):
         if filters.get(name):
             pattern = "%" + filters[name].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
+from ..inputs import ascii_int, parse_id
 from ..web import refusals_go_to, render, see_other
 from . import bp, exports, library, openhouse, publishing
 from .publishing import PHASES
@@ -14,7 +15,7 @@ from .views_summary import download
 
 def _page_number() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and len(page) < 5 else 1
+    return ascii_int(page, 9999, 1) or 1
 
 
 @bp.route("/library")
@@ -51,7 +52,7 @@ def export(publication_id: int, fmt: str):
 
 
 def _booklet_ids() -> list[int]:
-    return [int(v) for v in request.args.getlist("study")[:30] if v.isdigit() and len(v) < 10]
+    return [study for study in map(parse_id, request.args.getlist("study")[:30]) if study is not None]
 
 
 @bp.route("/library/booklet")

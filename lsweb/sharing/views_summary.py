@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user, login_required
 
+from ..inputs import ascii_int
 from ..errors import DomainError, SignFirst
 from ..planning.autosave import autosave
 from ..planning.presence import leave_in, present_in, touch_in
@@ -130,7 +131,10 @@ def save_all(group_id: int, number: int):
     seq_text = request.form.get("rendered_seq", "")
     try:
         if texts:
-            _into_document(cycle, texts, int(seq_text) if seq_text.isdigit() and len(seq_text) < 10 else None)
+            if seq_text and ascii_int(seq_text) is None:
+                raise DomainError("This page is out of date (the version it was made from cannot be read): "
+                                  "copy your text, reload the page and paste it again.")
+            _into_document(cycle, texts, ascii_int(seq_text))
     except DomainError as error:
         db.session.rollback()
         flash("Nothing was saved: " + error.message, "error")
