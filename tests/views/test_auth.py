@@ -53,16 +53,6 @@ def normalised(page_text: str, email: str) -> str:
 
 
 @pytest.fixture
-def school(factories):
-    return factories.school("Hillside Primary")
-
-
-@pytest.fixture
-def teacher(factories, school):
-    return factories.user(school, Role.TEACHER, email="jo@hillside.example", name="Jo Teacher")
-
-
-@pytest.fixture
 def school_admin(factories, school):
     return factories.user(school, Role.SCHOOL_ADMIN, email="head@hillside.example", name="Sam Head")
 

@@ -21,16 +21,6 @@ TRIVIAL = ["aaaaaaaaaaaa", "abcdefghij", "0987654321", "Summer2024!", "trustno1t
 GOOD = ["violet harbour seven ladders", "plum kettle orbit lantern", "7Rz!kq2#Vw9p", "a brand new passphrase"]
 
 
-@pytest.fixture
-def school(factories):
-    return factories.school("Hillside Primary")
-
-
-@pytest.fixture
-def teacher(factories, school):
-    return factories.user(school, Role.TEACHER, email="jo@hillside.example", name="Jo Teacher")
-
-
 def field_error(page_text: str, field: str) -> str | None:
     match = re.search(rf'id="{field}-error"[^>]*>(.*?)</', page_text, re.S)
     return match.group(1).strip() if match else None

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from lsweb.extensions import db
-from lsweb.models import OutboxMessage, Role
+from lsweb.models import OutboxMessage
 from tests.conftest import TEST_PASSWORD
 
 STAFFROOM = "192.0.2.10"  # one public address for the whole school (NAT)
@@ -18,16 +17,6 @@ STAFFROOM = "192.0.2.10"  # one public address for the whole school (NAT)
 def sign_in(client, email, password=TEST_PASSWORD, address=STAFFROOM):
     return client.post("/login", data={"email": email, "password": password},
                        environ_base={"REMOTE_ADDR": address})
-
-
-@pytest.fixture
-def school(factories):
-    return factories.school("Hillside Primary")
-
-
-@pytest.fixture
-def teacher(factories, school):
-    return factories.user(school, Role.TEACHER, email="jo@hillside.example", name="Jo Teacher")
 
 
 def test_a_staffroom_behind_one_address_is_not_locked_out_by_everyone_s_typos(app, factories, school, teacher):
