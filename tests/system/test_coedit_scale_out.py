@@ -12,27 +12,12 @@ import threading
 import pytest
 from pycrdt import Doc, Map
 
-from lsweb.demo import seed_demo
-from lsweb.extensions import db
-from lsweb.models import LessonStatus, ResearchLesson
 
 from ..servers import redis_url, running_servers, server_environment  # noqa: F401  (redis_url: a fixture)
 from .test_coedit_crash import _signed_in, _sync
 from .test_crash_safety import _HX_TOKEN
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def lesson_id(make_app):
-    app = make_app()
-    with app.app_context():
-        seed_demo()
-        found = db.session.scalar(db.select(ResearchLesson.id).where(
-            ResearchLesson.status == LessonStatus.PLANNED).order_by(ResearchLesson.id))
-        db.session.remove()
-        db.engine.dispose()
-    return found
 
 
 def test_an_update_through_one_process_reaches_a_stream_on_the_other(database_url, redis_url, lesson_id,  # noqa: F811

@@ -15,9 +15,6 @@ import time
 
 import pytest
 
-from lsweb.demo import seed_demo
-from lsweb.extensions import db
-from lsweb.models import LessonStatus, ResearchLesson
 
 from ..servers import redis_url, running_servers, server_environment  # noqa: F401  (redis_url: a fixture)
 from .test_coedit_crash import _signed_in
@@ -30,18 +27,6 @@ SECONDS = 6
 FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 EDITORS = ["teacher1@demo.local", "teacher2@demo.local", "teacher3@demo.local"]
 BOXES = ["aspect", "intentions", "criteria", "resources", "interview"]
-
-
-@pytest.fixture
-def lesson_id(make_app):
-    app = make_app()
-    with app.app_context():
-        seed_demo()
-        found = db.session.scalar(db.select(ResearchLesson.id).where(
-            ResearchLesson.status == LessonStatus.PLANNED).order_by(ResearchLesson.id))
-        db.session.remove()
-        db.engine.dispose()
-    return found
 
 
 def test_plan_saves_through_two_processes_at_once_never_answer_an_error(database_url, redis_url, lesson_id,  # noqa: F811
