@@ -19,6 +19,7 @@ class NoteForm(FlaskForm):
                                                        "Choose one of the ratings.")])
     text = TextAreaField("What you saw", validators=[Length(max=5000)])
     noted_at = StringField("Noted at", validators=[Optional(), Length(max=40)])
+    sent_at = StringField("Sent at", validators=[Optional(), Length(max=40)])
 
 
 class PhotoForm(FlaskForm):

@@ -31,8 +31,8 @@ from .rules import require_recorder
 
 MAX_NOTE = 5000
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")
-# A time the browser says a note was taken is trusted within this much of the server's clock.
-CLOCK_SLACK = timedelta(hours=12)
+# A note kept on a tablet while offline is dated at most this long before it reached the server.
+MAX_QUEUED = timedelta(hours=12)
 
 
 @dataclass
@@ -43,7 +43,18 @@ class NoteInput:
     stage_id: int | None = None
     rating: Rating | None = None
     text: str = ""
-    noted_at: datetime | None = None  # the browser's time of the note, if it sent one
+    noted_at: datetime | None = None  # the tablet's clock when the note was written, if it sent one
+    sent_at: datetime | None = None   # the tablet's clock when it sent the note (the same clock)
+
+
+def when_noted(note: NoteInput, now: datetime) -> datetime:
+    """The server's clock is the record. A tablet's clock may be hours off, so its times are used only
+    for how long the note waited on the tablet (sent minus written, both by the same clock): the note
+    is dated that long before the server received it, never later than that and never more than
+    MAX_QUEUED earlier. A note sent as it was written (or without the tablet's times) is dated now."""
+    if note.noted_at is None or note.sent_at is None or note.sent_at <= note.noted_at:
+        return now
+    return now - min(note.sent_at - note.noted_at, MAX_QUEUED)
 
 
 def assigned_pupils(user: User, lesson: ResearchLesson) -> list[CasePupil]:
@@ -98,7 +109,7 @@ def save_note(user: User, lesson: ResearchLesson, note: NoteInput, now: datetime
 
     existing = db.session.scalar(db.select(Observation).where(Observation.client_id == note.client_id))
     if existing is None:
-        noted_at = note.noted_at if note.noted_at and abs(note.noted_at - now) <= CLOCK_SLACK else now
+        noted_at = when_noted(note, now)
         existing = Observation(client_id=note.client_id, lesson_id=lesson.id, observer_id=user.id,
                                noted_at=noted_at, saved_at=now)
         db.session.add(existing)

@@ -91,7 +91,8 @@ def save_note(lesson_id: int):
         note = observation.NoteInput(
             client_id=form.client_id.data, kind=NoteKind(form.kind.data), pupil_id=form.pupil_id.data,
             stage_id=form.stage_id.data, rating=Rating(form.rating.data) if form.rating.data else None,
-            text=form.text.data or "", noted_at=_parse_time(form.noted_at.data))
+            text=form.text.data or "", noted_at=_parse_time(form.noted_at.data),
+            sent_at=_parse_time(form.sent_at.data))
         try:
             saved = observation.save_note(current_user, lesson, note)
         except DomainError as error:

@@ -61,6 +61,7 @@
     var note = notes[0];
     var body = new URLSearchParams(note.fields);
     body.set("csrf_token", token());
+    body.set("sent_at", new Date().toISOString());  // the server dates the note by how long it waited here
     fetch(root.dataset.saveUrl, {method: "POST", body: body, credentials: "same-origin",
                                  headers: {"Accept": "application/json", "X-CSRFToken": token()}})
       .then(function (response) {

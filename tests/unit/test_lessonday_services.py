@@ -56,16 +56,24 @@ def test_someone_elses_note_id_is_refused(day):
         observation.save_note(day.observer2, day.lesson, note("abcdefgh2", day.pupils[1], day.stages[0]))
 
 
-def test_the_browser_time_is_kept_when_plausible(day):
+def _noted(day, client_id: str, now, **times):
+    return observation.save_note(day.observer, day.lesson, NoteInput(
+        client_id=client_id, pupil_id=day.pupils[0].id, stage_id=day.stages[0].id, text="x", **times), now).noted_at
+
+
+def test_the_servers_clock_dates_a_note_and_the_tablets_only_says_how_long_it_waited(day):
     now = datetime(2026, 3, 10, 10, 30, tzinfo=UTC)
-    seen = now - timedelta(minutes=20)
-    saved = observation.save_note(day.observer, day.lesson, NoteInput(
-        client_id="abcdefgh3", pupil_id=day.pupils[0].id, stage_id=day.stages[0].id, text="x", noted_at=seen), now)
-    assert saved.noted_at == seen
-    wild = observation.save_note(day.observer, day.lesson, NoteInput(
-        client_id="abcdefgh4", pupil_id=day.pupils[0].id, stage_id=day.stages[0].id, text="x",
-        noted_at=now - timedelta(days=3)), now)
-    assert wild.noted_at == now
+    fast = timedelta(hours=11, minutes=50)  # a tablet's clock 11 h 50 min ahead
+    # Sent as it was written, by a tablet whose clock is hours off: the server's time.
+    assert _noted(day, "abcdefgh3", now, noted_at=now + fast, sent_at=now + fast) == now
+    # Written offline 20 minutes before it could be sent: 20 minutes before the server received it.
+    assert _noted(day, "abcdefgh4", now, noted_at=now + fast - timedelta(minutes=20), sent_at=now + fast) == \
+        now - timedelta(minutes=20)
+    # The tablet's times alone (an older page) or nonsense (sent before written): the server's time.
+    assert _noted(day, "abcdefgh5", now, noted_at=now - timedelta(minutes=20)) == now
+    assert _noted(day, "abcdefgh6", now, noted_at=now, sent_at=now - timedelta(hours=1)) == now
+    # Never more than 12 hours back, however long it says it waited.
+    assert _noted(day, "abcdefgh7", now, noted_at=now - timedelta(days=3), sent_at=now) == now - timedelta(hours=12)
 
 
 def test_bad_notes_are_refused_with_reasons(day, factories):
