@@ -4,8 +4,10 @@
 (function () {
   "use strict";
   var root = document.getElementById("observe");
-  if (!root || !window.localStorage || !window.fetch) { return; }
-  var KEY = "lsweb-notes-" + root.dataset.lesson;
+  if (!root || !root.dataset.user || !window.localStorage || !window.fetch) { return; }
+  // Per person and lesson: on a tablet shared by several observers, a note waits only for the one who
+  // wrote it, is sent only with their session, and is wiped at their sign-out (static/js/signout.js).
+  var KEY = "lsweb-notes-u" + root.dataset.user + "-" + root.dataset.lesson;
   var state = document.getElementById("save-state");
   var timer = null, delay = 1000, sending = false;
 
@@ -65,7 +67,7 @@
     fetch(root.dataset.saveUrl, {method: "POST", body: body, credentials: "same-origin",
                                  headers: {"Accept": "application/json", "X-CSRFToken": token()}})
       .then(function (response) {
-        if (response.ok) {
+        if (response.ok && !response.redirected) {  // (a redirect: to the sign-in page, nothing saved)
           store(load().filter(function (n) { return n.fields.client_id !== note.fields.client_id; }));
           mark(note, "saved", "Saved");
           delay = 1000;

@@ -46,6 +46,12 @@ def write_note(page, stage: int, pupil: int, text: str, rating: str):
     return card.locator("li.note", has_text=text)
 
 
+def queued(page, lesson: int) -> list:
+    """The notes this page keeps waiting in the browser, for the person signed in."""
+    return page.evaluate("lesson => JSON.parse(localStorage.getItem('lsweb-notes-u' + "
+                         "document.getElementById('observe').dataset.user + '-' + lesson) || '[]')", lesson)
+
+
 def observations(server) -> list[Observation]:
     with server.app.app_context():
         rows = db.session.scalars(db.select(Observation).order_by(Observation.id)).all()
@@ -72,7 +78,7 @@ def test_notes_survive_the_server_going_away(live_server, new_context, day):
     expect(second.locator(".state")).to_have_text("Not saved yet")
     expect(third.locator(".state")).to_have_text("Not saved yet")
     expect(page.locator("#save-state")).to_contain_text("2 notes not saved yet")
-    assert len(page.evaluate(f"JSON.parse(localStorage.getItem('lsweb-notes-{day['lesson']}'))")) == 2
+    assert len(queued(page, day["lesson"])) == 2
 
     live_server.start()
     expect(second.locator(".state")).to_have_text("Saved", timeout=15_000)
@@ -81,7 +87,7 @@ def test_notes_survive_the_server_going_away(live_server, new_context, day):
     assert [text for _, text, _ in saved] == ["Folded the strip into quarters", "Said 2/4 is bigger than 1/2",
                                               "Explained to a partner with the bar"]
     assert len({client_id for client_id, _, _ in saved}) == 3
-    assert page.evaluate(f"localStorage.getItem('lsweb-notes-{day['lesson']}')") == "[]"
+    assert queued(page, day["lesson"]) == []
 
     page.reload()  # nothing pending is shown twice after a reload
     expect(page.locator("li.note", has_text="Said 2/4 is bigger")).to_have_count(1)
@@ -128,3 +134,34 @@ def test_a_note_shows_the_schools_time_on_a_tablet_set_to_another_zone(live_serv
     london = {(now + timedelta(minutes=m)).astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
               for m in (-1, 0, 1)}
     assert shown in london, f"{shown} is not London's time ({sorted(london)})"
+
+
+def test_a_shared_tablet_keeps_a_note_only_for_its_writer_and_forgets_it_at_sign_out(live_server, new_context, day):
+    """Two observers on one tablet (one browser): a note waiting to be sent is never sent, shown or kept
+    for the next person."""
+    s1 = day["stages"][0]
+    context = new_context(viewport=TABLET, has_touch=True)
+    page = sign_in(context, day["observer"], TEST_PASSWORD)
+    page.goto(f"/lessons/{day['lesson']}/observe")
+    live_server.stop()
+    waiting = write_note(page, s1, day["pupils"][0], "Written by the first observer", "As predicted")
+    expect(waiting.locator(".state")).to_have_text("Not saved yet")
+    # The first observer's session ends without signing out (cookie gone); the second signs in here,
+    # while the first's tab is still open and retrying.
+    page.context.clear_cookies()
+    kept = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('lsweb-notes'))")
+    live_server.start()
+    second = sign_in(context, day["observer2"], TEST_PASSWORD)
+    second.goto(f"/lessons/{day['lesson']}/observe")
+    expect(second.get_by_text("Written by the first observer")).to_have_count(0)
+    second.wait_for_timeout(2500)  # a retry would have gone by now
+    assert not [text for _, text, _ in observations(live_server) if text == "Written by the first observer"]
+    assert queued(second, day["lesson"]) == []
+    # Signing out forgets the notes kept for the person signing out.
+    second.evaluate("localStorage.setItem('lsweb-notes-u' + document.getElementById('observe').dataset.user"
+                    " + '-1', JSON.stringify([{fields: {text: 'x'}}]))")
+    second.get_by_role("button", name="Sign out").click()
+    second.wait_for_url("**/login**")
+    left = second.evaluate("Object.keys(localStorage).filter(k => k.startsWith('lsweb-notes'))")
+    assert kept and all(key in left for key in kept), "the first observer's waiting note went with another's sign-out"
+    assert len(left) == len(kept)
