@@ -39,3 +39,39 @@ class FullDisk:
 
     def remove(self):
         event.remove(self.engine, "before_cursor_execute", self._write)
+
+
+@contextmanager
+def small_disk(folder, size: str = "64k"):
+    """A real full disk: a tmpfs of `size` mounted on `folder` (root only; the test is skipped otherwise)."""
+    import subprocess
+
+    import pytest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(folder)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder, leave: int = 0):
+    """Fill the disk holding `folder` up to `leave` bytes; returns the filler file (delete it to free space)."""
+    import os
+
+    filler = folder / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+                if free <= leave:
+                    break
+                handle.write(b"\0" * min(4096, free - leave))
+                handle.flush()
+        except OSError:
+            pass
+    return filler
