@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import sqlite3
 
 from flask import Flask, current_app, jsonify, request
 
@@ -85,5 +86,14 @@ def register(app: Flask) -> None:
                   "as soon as there is room.", request.method, request.path, first, where(current_app))
         return answer()
 
-    app.register_error_handler(DBAPIError, _disk_full)
-    app.register_error_handler(OSError, _disk_full)
+    # SQLAlchemy wraps the driver's errors; a commit lsweb makes itself (lsweb.database) raises SQLite's own
+    for kind in (DBAPIError, OSError, sqlite3.OperationalError, *_psycopg_errors()):
+        app.register_error_handler(kind, _disk_full)
+
+
+def _psycopg_errors() -> tuple:
+    try:
+        import psycopg
+    except ImportError:
+        return ()
+    return (psycopg.OperationalError,)

@@ -136,3 +136,42 @@ def test_opening_a_plan_for_co_editing_on_a_full_disk_says_so_and_not_bad_reques
     assert answer.status_code == 507, (answer.status_code, answer.text[:300])
     assert answer.get_json()["error"] == MESSAGE
     assert ana.post(sync, json=state).status_code == 200
+
+
+def test_a_note_on_a_really_full_disk_under_sqlite(database, make_app, login, tmp_path, caplog):
+    """No hook: the SQLite file on a small tmpfs that is filled up (root only; SQLite runs only)."""
+    import shutil
+    import sqlite3
+
+    from ..disk_full import fill, small_disk
+    from ..factories import Factories
+
+    if database["kind"] != "sqlite":
+        pytest.skip("SQLite's own full disk")
+    disk = tmp_path / "disk"
+    with small_disk(disk, "4m"):
+        shutil.copyfile(database["template"], disk / "lsweb.db")
+        full_app = make_app(DATABASE_URL=f"sqlite:///{disk / 'lsweb.db'}")
+        with full_app.app_context():
+            day = lesson_day(Factories(db))
+            browser = full_app.test_client()
+            login(day.observer, the_client=browser)
+            url = f"/lessons/{day.lesson.id}/observe/notes"
+            note = _note(day, "Pupil A explained it to a partner. " * 40)
+            db.session.remove()
+            db.engine.dispose()
+            with sqlite3.connect(disk / "lsweb.db") as connection:  # every new write has to grow a file
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            filler = fill(disk)
+            caplog.set_level(logging.INFO)
+            answer = browser.post(url, data=note, headers=JSON)
+            assert answer.status_code == 507, answer.status_code
+            assert answer.get_json()["error"] == MESSAGE
+            errors = _disk_errors(caplog)
+            assert len(errors) == 1 and f"the SQLite file {disk / 'lsweb.db'}" in errors[0].getMessage()
+            filler.unlink()  # the technician frees space
+            assert browser.post(url, data=note, headers=JSON).status_code == 200
+            db.session.expire_all()
+            assert db.session.scalar(db.select(db.func.count()).select_from(Observation)) == 1
+            db.session.remove()
+            db.engine.dispose()
