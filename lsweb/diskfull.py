@@ -58,21 +58,20 @@ def where(app: Flask) -> str:
     return f"{database} or the instance folder {app.instance_path}"
 
 
-def answer():
-    """507 for whoever sent the save: JSON to a script, the message where flashes show for htmx,
-    the error page otherwise."""
-    from .security import error_response
-
+def answer(page):
+    """507 for whoever sent the save: JSON to a script, else `page()` (lsweb.security's error page, or
+    the message where flashes show for htmx)."""
     wants_json = request.is_json or request.accept_mimetypes.best_match(
         ["text/html", "application/json"]) == "application/json"
     if wants_json and not is_fragment_request():
         response = jsonify(error=MESSAGE, disk_full=True)
         response.status_code = STATUS
         return response
-    return error_response(STATUS)
+    return page()
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, page) -> None:
+    """Answer a full disk app-wide; `page()` makes the HTML answer."""
     from sqlalchemy.exc import DBAPIError
 
     from .extensions import db
@@ -84,7 +83,7 @@ def register(app: Flask) -> None:
         first = str(getattr(error, "orig", None) or error).splitlines()[0]
         log.error("The disk is full: %s %s could not be saved (%s). Free space on %s; lsweb carries on "
                   "as soon as there is room.", request.method, request.path, first, where(current_app))
-        return answer()
+        return answer(page)
 
     # SQLAlchemy wraps the driver's errors; a commit lsweb makes itself (lsweb.database) raises SQLite's own
     for kind in (DBAPIError, OSError, sqlite3.OperationalError, *_psycopg_errors()):

@@ -118,7 +118,7 @@ def register_error_pages(app: Flask) -> None:
     from .web import register_domain_errors
 
     register_domain_errors(app)
-    diskfull.register(app)
+    diskfull.register(app, lambda: error_response(diskfull.STATUS))
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: error_response(code))
 
