@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 log = logging.getLogger("lsweb.filemodes")
@@ -39,12 +40,20 @@ def make_private(path: Path) -> Path:
 
 
 def write_private(path: Path, data: bytes) -> Path:
-    """Write `data` to a new or existing file that is 0600 from its first byte."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        if hasattr(os, "fchmod"):
-            os.fchmod(handle.fileno(), FILE_MODE)  # an existing file keeps no wider mode
-        handle.write(data)
+    """Write `data` to `path`, 0600 from its first byte, all or nothing: into a temporary file in the same
+    folder, flushed to the disk, then renamed over `path`. A failed write (a full disk) removes the
+    temporary file: no empty or partial file is left, and an existing `path` stays as it was."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, flash, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
+from .diskfull import MESSAGE as DISK_FULL
 from .errors import SignFirst
 from .web import html_response, is_fragment_request, see_other
 
@@ -23,6 +24,8 @@ ERROR_TEXT = {
     405: ("Not allowed", "That action is not possible here."),
     413: ("Too large", "What you sent is too large."),
     429: ("Too many attempts", "There have been too many attempts. Please wait a few minutes and try again."),
+    507: ("The server's disk is full", DISK_FULL + " Go back (your browser's Back button) to find it in the "
+          "form, and save again once there is room."),
     500: ("Something went wrong", "lsweb hit an unexpected error. Nothing you did caused it; "
           "please try again, and tell your IT technician if it happens again."),
 }
@@ -99,6 +102,8 @@ def error_response(code: int, detail: str | None = None):
     if detail:
         text = detail
     if is_fragment_request():
+        if code == 507:
+            text = DISK_FULL  # the text is still in the form the fragment came from
         body = render_template("errors/error_fragment.html", code=code, title=title, text=text)
         response = html_response(body, code)
         # Show the message where flashes appear, whatever the request was aiming at.
@@ -109,9 +114,11 @@ def error_response(code: int, detail: str | None = None):
 
 
 def register_error_pages(app: Flask) -> None:
+    from . import diskfull
     from .web import register_domain_errors
 
     register_domain_errors(app)
+    diskfull.register(app, lambda: error_response(diskfull.STATUS))
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: error_response(code))
 

@@ -105,7 +105,7 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
             try:
                 documents.check(t, new_view)
                 _bind(t.name, clients | {client_id}, user_id)
-            except (shape.Refused, ClientTaken):
+            except Exception:  # a refusal, or a write that failed (a full disk): the cached doc forgets it
                 store.evict(t.name)
                 db.session.rollback()
                 raise

@@ -8,6 +8,7 @@ from pycrdt import Doc
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user, login_required
 
+from ..diskfull import is_disk_full
 from ..inputs import accepts, ascii_int
 from ..extensions import db
 from . import awareness, documents, service, shape
@@ -51,8 +52,10 @@ def sync(doc: str):
         abort(400)
     try:
         answer = service.sync(target, state, awareness.current(doc, _redis_url()))
-    except Exception:  # noqa: BLE001  (a state vector that is not one)
+    except Exception as error:  # noqa: BLE001  (a state vector that is not one)
         db.session.rollback()
+        if is_disk_full(error):
+            raise  # 507 (lsweb.diskfull): the page keeps its edits and asks again later
         abort(400)
     return jsonify(answer)
 

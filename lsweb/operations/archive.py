@@ -83,10 +83,14 @@ def _read_note(fd: int) -> str:
 
 
 def _write_note(fd: int, note: str) -> None:
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.ftruncate(fd, 0)
-    if note:
-        os.write(fd, note.encode())
+    """Who holds the lock, for whoever is refused: only a courtesy, so a full disk does not stop the lock."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        if note:
+            os.write(fd, note.encode())
+    except OSError:
+        pass
 
 
 def _lock(fd: int) -> None:

@@ -9,6 +9,7 @@ server runs, in one archive (see archive.py); and its return, checked before any
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -21,6 +22,7 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy import inspect, text
 
+from ..diskfull import is_disk_full
 from ..filemodes import make_private, private_folder
 from . import OperationError
 from .archive import (
@@ -91,6 +93,8 @@ def _run(command: list[str], env: dict, what: str) -> None:
         raise OperationError(f"{command[0]} was not found: install the PostgreSQL client tools "
                              "(Debian/Ubuntu: apt install postgresql-client) on this server.") from None
     if result.returncode != 0:
+        if "No space left on device" in result.stderr:  # pg_dump's output file: said in one line
+            raise OSError(errno.ENOSPC, result.stderr.strip().splitlines()[-1])
         raise OperationError(f"{what} failed: {result.stderr.strip()[-1500:]}")
 
 
@@ -155,7 +159,11 @@ def create_backup(app: Flask, output: Path | None = None, progress: Callable[[st
                         "database_kind": kind, "alembic_revision": revision}
             write_archive(output, manifest, [(DB_MEMBER[kind], database), *uploads], progress)
             make_private(output)
-        except OSError as error:
+        except (OSError, sqlite3.OperationalError) as error:
+            if not isinstance(error, OSError):  # SQLite's copy ran out of room: "database or disk is full"
+                if not is_disk_full(error):
+                    raise
+                error = OSError(errno.ENOSPC, str(error))
             raise OperationError(f"{explain_os_error(error, output.parent)} No backup was written; the "
                                  "database was not changed.") from None
         finally:

@@ -82,13 +82,17 @@
             return "next";
           });
         }
-        throw new Error("status " + response.status);
+        // anything else (507: the server's disk is full, a 5xx, no network): kept here, sent again later
+        throw new Error(response.status === 507 ? "disk full" : "status " + response.status);
       })
       .then(function () { sending = false; send(); })
-      .catch(function () {
+      .catch(function (error) {
         sending = false;
-        mark(note, "pending", "Not saved yet");
-        load().forEach(function (n) { if (!n.error) { mark(n, "pending", "Not saved yet"); } });
+        var words = error && error.message === "disk full"
+          ? "Not saved yet: the server's disk is full (kept on this device; tell your school's IT technician)"
+          : "Not saved yet";
+        mark(note, "pending", words);
+        load().forEach(function (n) { if (!n.error) { mark(n, "pending", words); } });
         summary();
         clearTimeout(timer);
         timer = setTimeout(send, delay);

@@ -14,6 +14,7 @@ export const STATUS = {
   saved: "Saved",
   saving: "Saving…",
   offline: "Not saved yet — no connection",
+  diskfull: "Not saved yet — the server's disk is full: your text is kept on this page. Tell your school's IT technician.",
   refused: "Not saved yet — see the note by the box",
   locked: "Not saved — this page can no longer be changed",
 };
@@ -85,7 +86,7 @@ export class Transport {
     this.inflight = null;
     if (response && response.ok) {
       this.retry = 0;
-      if (this.problem === "offline" || this.problem === "refused") { this.problem = null; }
+      if (["offline", "refused", "diskfull"].includes(this.problem)) { this.problem = null; }
       this.onAccepted();
       this.keep();
       if (this.pending.length) { this.schedule(0); }
@@ -109,7 +110,7 @@ export class Transport {
       this.showStatus();
       return;
     }
-    this.problem = "offline";
+    this.problem = code === 507 ? "diskfull" : "offline";  // 507: kept here, sent again with back-off
     this.backOff();
   }
 
@@ -133,8 +134,10 @@ export class Transport {
     if (this.syncing) { this.syncAgain = true; return this.syncing; }
     this.syncing = (async () => {
       let body = null;
+      let status = 0;
       try {
         const response = await this.post(this.urls.sync, {sv: toB64(Y.encodeStateVector(this.doc))});
+        status = response.status;
         if (response.status === 403 || response.status === 404 || response.status === 423) {
           this.blocked = true;
           this.problem = "locked";
@@ -145,7 +148,7 @@ export class Transport {
         body = null;
       }
       if (!body) {
-        if (!this.blocked) { this.problem = "offline"; this.backOff(); }
+        if (!this.blocked) { this.problem = status === 507 ? "diskfull" : "offline"; this.backOff(); }
         this.showStatus();
         return false;
       }
@@ -155,7 +158,7 @@ export class Transport {
         const missing = Y.encodeStateAsUpdate(this.doc, fromB64(body.sv));
         if (hasStructs(missing)) { this.pending = [missing]; }
       }
-      if (this.problem === "offline") { this.problem = null; }
+      if (this.problem === "offline" || this.problem === "diskfull") { this.problem = null; }
       this.retry = 0;
       const first = !this.synced;
       this.synced = true;
