@@ -34,6 +34,13 @@ def _wants_write() -> bool:
     return request.method not in READ_METHODS and not _flags().get("wrote")
 
 
+def start_again() -> None:
+    """The request runs its work again from the start (lsweb/retry.py): its next transaction is its
+    first write transaction again."""
+    if has_request_context():
+        _flags().clear()
+
+
 def write_next() -> None:
     """The request's next transaction writes too (a second, small write after the service's commit, such
     as a document snapshot): on SQLite it starts with BEGIN IMMEDIATE and waits its turn, instead of

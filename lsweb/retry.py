@@ -20,11 +20,13 @@ import time
 from flask import Flask, g, request, session
 from sqlalchemy.exc import DBAPIError
 
+from .database import start_again
+
 log = logging.getLogger("lsweb.retry")
 TRIES = 4
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-_REQUEST_STATE = ("_lsweb_wrote", "_lsweb_immediate", "refused_to", "refusal_answer", "refusal_flashes")
+_REQUEST_STATE = ("refused_to", "refusal_answer", "refusal_flashes")
 
 
 def retryable(error: BaseException) -> bool:
@@ -41,6 +43,7 @@ def _start_again(flashes) -> None:
     from .extensions import db
 
     db.session.rollback()
+    start_again()  # the next transaction begins as the request's first (BEGIN IMMEDIATE on SQLite)
     for name in _REQUEST_STATE:
         g.pop(name, None)
     if flashes is None:

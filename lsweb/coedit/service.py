@@ -87,6 +87,7 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
             time.sleep(random.uniform(0.005, 0.02) * attempt)
             write_next()
             db.session.connection()
+        store.lock_across_processes(t.name)
         with store.doc_lock(t.name):
             entry = open_entry(t)
             before_state = entry.doc.get_state()
