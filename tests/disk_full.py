@@ -7,11 +7,13 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
 from lsweb.diskfull import MESSAGE
+from lsweb.extensions import db
 
-__all__ = ["MESSAGE", "FullDisk"]
+__all__ = ["MESSAGE", "FullDisk", "disk"]
 
 
 class FullDisk:
@@ -41,12 +43,18 @@ class FullDisk:
         event.remove(self.engine, "before_cursor_execute", self._write)
 
 
+@pytest.fixture
+def disk(app):
+    """Writes to the test's database fail as on a full disk inside `with disk.full():`."""
+    disk = FullDisk(db.engine)
+    yield disk
+    disk.remove()
+
+
 @contextmanager
 def small_disk(folder, size: str = "64k"):
     """A real full disk: a tmpfs of `size` mounted on `folder` (root only; the test is skipped otherwise)."""
     import subprocess
-
-    import pytest
 
     folder.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(folder)],

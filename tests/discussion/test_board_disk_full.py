@@ -3,21 +3,13 @@ as they are), 507; nothing is posted; the same post goes through once there is r
 
 from __future__ import annotations
 
-import pytest
 
 from lsweb.extensions import db
 from lsweb.models import Post
 
-from ..disk_full import MESSAGE, FullDisk
+from ..disk_full import MESSAGE, disk  # noqa: F401  (disk: a fixture)
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def disk(app):
-    disk = FullDisk(db.engine)
-    yield disk
-    disk.remove()
 
 
 def test_a_board_post_on_a_full_disk(client, login, board, disk):

@@ -14,18 +14,11 @@ from lsweb.extensions import db
 from lsweb.models import Observation, PlanField
 
 from ..coedit.helpers import Replica, b64
-from ..disk_full import MESSAGE, FullDisk
+from ..disk_full import MESSAGE, disk  # noqa: F401  (disk: a fixture)
 from ..lessonday_setup import lesson_day
 from ..plans import planning_team
 
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def disk(app):
-    disk = FullDisk(db.engine)
-    yield disk
-    disk.remove()
 
 
 def _disk_errors(caplog):
