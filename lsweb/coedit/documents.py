@@ -1,4 +1,4 @@
-"""The two kinds of co-edited document and what ties each to the database: who may edit it (like its
+"""The kinds of co-edited document (a plan, a cycle summary, a lesson's pupil interviews) and what ties each to the database: who may edit it (like its
 page), how it is first built from the stored text, which parts the server creates, the limits, and
 the derived view (the plain text written where print, exports, search and dashboards read it).
 """
@@ -16,12 +16,12 @@ from ..extensions import db
 from ..models import (CasePupil, Cycle, CycleStatus, CycleSummary, LessonStatus, ObserverAssignment, PlanField,
                       PlanStage, ResearchLesson, SummaryField, User)
 from ..permissions import has_signed_current, is_member
-from . import shape
+from . import interviews, shape
 
 PLAN_TEXTS = ("aspect", "intentions", "criteria", "resources", "interview")
 SUMMARY_TEXTS = ("learning", "teaching", "changes")
 SUMMARY_MAX = 8_000
-_NAME = re.compile(r"(plan|summary)-(\d{1,12})\Z")
+_NAME = re.compile(r"(plan|summary|interviews)-(\d{1,12})\Z")
 
 
 class Locked(Exception):
@@ -33,14 +33,14 @@ class Target:
     """One document and the rows it belongs to, loaded for one request."""
 
     name: str
-    kind: str  # plan | summary
+    kind: str  # plan | summary | interviews
     cycle: Cycle
     lesson: ResearchLesson | None = None
     summary: CycleSummary | None = None
 
     @property
     def channel(self) -> str:
-        return f"lesson-{self.lesson.id}" if self.kind == "plan" else f"summary-{self.cycle.id}"
+        return f"summary-{self.cycle.id}" if self.kind == "summary" else f"lesson-{self.lesson.id}"
 
     @property
     def pupils(self) -> list[CasePupil]:
@@ -49,6 +49,8 @@ class Target:
     def text_keys(self) -> list[str]:
         if self.kind == "plan":
             return list(PLAN_TEXTS) + [f"pupil-{p.id}-criterion" for p in self.pupils]
+        if self.kind == "interviews":
+            return interviews.text_keys([p.id for p in self.pupils])
         return list(SUMMARY_TEXTS) + [f"pupil-{p.id}-progress" for p in self.pupils]
 
     def member_ids(self) -> set[int]:
@@ -60,6 +62,12 @@ class Target:
             return True
         return self.kind == "plan" and self.lesson.status is not LessonStatus.PLANNED
 
+    @property
+    def locked_message(self) -> str:
+        if self.kind == "plan":
+            return "This plan is locked: the lesson has been taught or the cycle is closed."
+        return f"Cycle {self.cycle.number} is closed: what it recorded is kept as it is."
+
 
 def target(name: str, user: User) -> Target:
     """The document `name` for a signed member of its group; NotFound for anyone else (and for a name
@@ -68,7 +76,7 @@ def target(name: str, user: User) -> Target:
     if match is None:
         raise NotFound()
     kind, ident = match[1], int(match[2])
-    if kind == "plan":
+    if kind in ("plan", "interviews"):
         lesson = db.session.get(ResearchLesson, ident)
         if lesson is None:
             raise NotFound()
@@ -96,6 +104,8 @@ def name_of_summary(cycle: Cycle) -> str:
 
 def initial(t: Target) -> dict:
     """What `shape.build` needs to make the document hold exactly the stored text."""
+    if t.kind == "interviews":
+        return interviews.initial(t.lesson, [p.id for p in t.pupils])
     if t.kind == "summary":
         summary = _summary(t, create=False)
         stored = {} if summary is None else {f.key: f.text for f in db.session.scalars(
@@ -143,6 +153,9 @@ def check(t: Target, view: shape.DocView) -> None:
     if t.kind == "summary":
         shape.check(view, max_box=SUMMARY_MAX, labels=lambda key: label(t, key))
         return
+    if t.kind == "interviews":
+        interviews.check(view, labels=lambda key: interviews.label(t.lesson, key))
+        return
     members = t.member_ids()
     shape.check(view, teacher_ids=members, observer_ids=members, labels=lambda key: label(t, key))
 
@@ -168,6 +181,8 @@ def derive(t: Target, old: shape.DocView | None, new: shape.DocView, user_id: in
     Returns the changes as (part, kind, before, after) for the history."""
     if t.kind == "summary":
         return _derive_summary(t, old, new, user_id, now)
+    if t.kind == "interviews":
+        return interviews.derive(t.lesson, old, new, user_id, now)
     return _derive_plan(t, old, new, user_id, now)
 
 

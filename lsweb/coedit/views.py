@@ -74,7 +74,7 @@ def update(doc: str):
     try:
         applied = service.apply(target, current_user.id, client, data)
     except documents.Locked:
-        return jsonify(error="This plan is locked: the lesson has been taught or the cycle is closed."), 423
+        return jsonify(error=target.locked_message), 423
     except shape.Refused as refused:
         return jsonify(error=refused.message, box=refused.box), 422
     except service.ClientTaken:

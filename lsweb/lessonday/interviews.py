@@ -1,14 +1,11 @@
-"""Pupil interviews: right after the lesson, about five minutes, the pupils' exact words."""
+"""Pupil interviews: right after the lesson, about five minutes, the pupils' exact words. The questions
+and the recorded answers as the rest of lsweb reads them; the answers are typed into a co-edited document
+(lsweb/coedit/interviews.py, saved by interview_saves.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from ..errors import DomainError
 from ..extensions import db
-from ..models import CasePupil, InterviewAnswer, PlanField, ResearchLesson, User
-from ..models.base import utcnow
-from .rules import require_recorder
+from ..models import InterviewAnswer, PlanField, ResearchLesson
 
 DEFAULT_QUESTIONS = [
     "What did you enjoy?",
@@ -35,29 +32,3 @@ def answers_of(lesson: ResearchLesson) -> dict[int, dict[int, InterviewAnswer]]:
     for row in db.session.scalars(db.select(InterviewAnswer).where(InterviewAnswer.lesson_id == lesson.id)):
         result.setdefault(row.pupil_id, {})[row.position] = row
     return result
-
-
-def save_answers(user: User, lesson: ResearchLesson, pupil: CasePupil, answers: list[str],
-                 now: datetime | None = None) -> None:
-    """Record the pupil's words, one answer per question (in the order of `questions(lesson)`)."""
-    now = now or utcnow()
-    require_recorder(user, lesson)
-    if pupil.cycle_id != lesson.cycle_id:
-        raise DomainError("That pupil is not a case pupil of this cycle.")
-    asked = questions(lesson)
-    if any(len(answer or "") > MAX_ANSWER for answer in answers):
-        raise DomainError(f"An answer has at most {MAX_ANSWER} characters.")
-    existing = answers_of(lesson).get(pupil.id, {})
-    for position, question in enumerate(asked):
-        text = (answers[position] if position < len(answers) else "") or ""
-        text = text.strip()
-        row = existing.get(position)
-        if row is None:
-            if not text:
-                continue
-            row = InterviewAnswer(lesson_id=lesson.id, pupil_id=pupil.id, position=position)
-            db.session.add(row)
-        elif row.answer == text and row.question == question:
-            continue
-        row.question, row.answer, row.recorded_by_id, row.updated_at = question, text, user.id, now
-    db.session.commit()

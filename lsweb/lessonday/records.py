@@ -1,7 +1,8 @@
 """The lesson day's plug-ins for retention and privacy (lsweb/operations).
 
 Retention (`lsweb purge`): observations, pupil interview answers and photos of pupils' work (rows and
-files) older than their school's retention period are deleted. The age of a record is when it was
+files) older than their school's retention period are deleted (the interview answers with the
+co-edited document they were typed in, its history included). The age of a record is when it was
 saved (an observation's `saved_at`, an answer's `updated_at`, a photo's `created_at`); the school is the
 lesson's group's. Plan text and the discussion (its findings included) are not pupil-level records and
 are never touched here.
@@ -22,8 +23,13 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, func, or_
 
+from ..coedit import store
 from ..extensions import db
 from ..models import (
+    CoeditClient,
+    CoeditSnapshot,
+    CoeditSpell,
+    CoeditUpdate,
     CoverEntry,
     Cycle,
     InterviewAnswer,
@@ -62,7 +68,31 @@ def _table_purger(name: str, model, when) -> Purger:
 
 
 register_purger(_table_purger("observations", Observation, Observation.saved_at))
-register_purger(_table_purger("interview_answers", InterviewAnswer, InterviewAnswer.updated_at))
+_answer_rows = _table_purger("interview_answers", InterviewAnswer, InterviewAnswer.updated_at)
+# Interview documents to drop from the cache once the purge of their school is committed.
+_INTERVIEW_DOCS: dict[int, list[str]] = {}
+
+
+def _purge_answers(school: School, cutoff: datetime) -> int:
+    """The expired answers, and the co-edited document they were typed in (its update log, snapshots
+    and history hold the same words): it is built again from the answers that remain when the page
+    next opens."""
+    lessons = db.session.scalars(db.select(InterviewAnswer.lesson_id).distinct().where(
+        InterviewAnswer.lesson_id.in_(_lessons_of(school)), InterviewAnswer.updated_at < cutoff))
+    names = [f"interviews-{lesson_id}" for lesson_id in lessons]
+    for model in (CoeditUpdate, CoeditSnapshot, CoeditClient, CoeditSpell):
+        if names:
+            db.session.execute(delete(model).where(model.doc.in_(names)).execution_options(synchronize_session=False))
+    _INTERVIEW_DOCS[school.id] = names
+    return _answer_rows.purge(school, cutoff)
+
+
+def _forget_interview_docs(school: School, cutoff: datetime) -> None:
+    for name in _INTERVIEW_DOCS.pop(school.id, []):
+        store.evict(name)
+
+
+register_purger(Purger("interview_answers", _answer_rows.count, _purge_answers, _forget_interview_docs))
 
 # Photo files to remove once the purge of their school is committed (school id -> stored names).
 _PHOTO_FILES: dict[int, list[str]] = {}

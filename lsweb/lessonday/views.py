@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..permissions import can_see_lesson, lesson_or_404
 from ..web import done, form_error, on_refusal, refusals_go_to, render
-from . import bp, charts, grid, interviews, observation, status, uploads
+from . import bp, charts, grid, interview_saves, interviews, observation, status, uploads
 from .forms import RATING_CHOICES, NoteForm, PhotoForm
 from .rules import is_lesson_lead
 
@@ -200,9 +200,11 @@ def move_status(lesson_id: int, target: str):
     return done(url_for("lessonday.grid_page", lesson_id=lesson.id))
 
 
-def interviews_context(lesson) -> dict:
+def interviews_context(lesson, posted: dict | None = None) -> dict:
+    """`posted`: pupil id -> the answers a refused save sent (shown again, nothing lost)."""
     return {"lesson": lesson, "group": lesson.group, "questions": interviews.questions(lesson),
-            "answers": interviews.answers_of(lesson), "pupils": lesson.cycle.pupils, "form": EmptyForm()}
+            "answers": interviews.answers_of(lesson), "pupils": lesson.cycle.pupils, "form": EmptyForm(),
+            "posted": posted or {}, **interview_saves.page_of(lesson)}
 
 
 @bp.route("/lessons/<int:lesson_id>/interviews")
@@ -221,8 +223,10 @@ def save_interview(lesson_id: int, pupil_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    on_refusal(lambda error: form_error("lessonday/interviews.html", None, **interviews_context(lesson)))
-    interviews.save_answers(current_user, lesson, pupil, request.form.getlist("answer"))
+    answers = request.form.getlist("answer")
+    on_refusal(lambda error: form_error("lessonday/interviews.html", None,
+                                        **interviews_context(lesson, {pupil.id: answers})))
+    interview_saves.save_answers(current_user, lesson, pupil, answers, request.form.get("rendered_seq"))
     flash(f"{pupil.label}'s words are saved.", "success")
     return done(url_for("lessonday.interviews_page", lesson_id=lesson.id) + f"#pupil-{pupil.id}")
 

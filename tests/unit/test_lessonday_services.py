@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from lsweb.errors import DomainError, NotAllowed
 from lsweb.extensions import db
-from lsweb.lessonday import calendar_feed, cover, grid, interviews, ledger, observation, status
+from lsweb.lessonday import calendar_feed, cover, grid, interview_saves, interviews, ledger, observation, status
 from lsweb.lessonday.observation import NoteInput
 from lsweb.models import (
     LessonStatus,
@@ -129,8 +129,8 @@ def test_interview_questions_default_and_plan_override(day):
                              text="What was tricky?\n\n  What helped?  \n"))
     db.session.commit()
     assert interviews.questions(day.lesson) == ["What was tricky?", "What helped?"]
-    interviews.save_answers(day.observer, day.lesson, day.pupils[0], ["The halves", "The bars"])
-    interviews.save_answers(day.observer, day.lesson, day.pupils[0], ["The halves, and quarters", "The bars"])
+    interview_saves.save_answers(day.observer, day.lesson, day.pupils[0], ["The halves", "The bars"])
+    interview_saves.save_answers(day.observer, day.lesson, day.pupils[0], ["The halves, and quarters", "The bars"])
     answers = interviews.answers_of(day.lesson)[day.pupils[0].id]
     assert answers[0].answer == "The halves, and quarters" and answers[1].question == "What helped?"
 
