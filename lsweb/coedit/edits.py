@@ -15,6 +15,8 @@ from typing import Callable
 from diff_match_patch import diff_match_patch
 from pycrdt import Doc, Map, Text
 
+from ..database import outside_write_lock
+from ..extensions import db
 from . import documents, service, shape, store
 
 _DMP = diff_match_patch()
@@ -62,23 +64,35 @@ def find_text(doc: Doc, box: str) -> Text | None:
 
 
 def edit_texts(t: documents.Target, user_id: int, texts: dict[str, str], rendered_seq: int | None) -> service.Applied:
-    """Apply submitted texts (box key -> text) as changes against the document at `rendered_seq`."""
+    """Apply submitted texts (box key -> text) as changes against the document at `rendered_seq`.
+
+    The costly part (the document as the form saw it, rebuilt from the log, and a character diff per
+    box) runs with no write transaction open; only the resulting update is applied under the write
+    lock, as one keystroke's would be (a whole stale plan form used to hold it for seconds)."""
     with store.doc_lock(t.name):
         entry = service.open_entry(t)
-        base = store.load_at(t.name, rendered_seq) if rendered_seq is not None and rendered_seq <= entry.seq else None
-        base_update = base[0].get_update() if base else entry.doc.get_update()
-    work = Doc(client_id=fresh_client())
-    work.apply_update(base_update)
-    before = work.get_state()
-    with work.transaction():
-        for box, new in texts.items():
-            text = find_text(work, box)
-            if text is not None:
-                retype(text, str(text), new.replace("\r\n", "\n").replace("\r", "\n"))
-    update = work.get_update(before)
+        seq = entry.seq
+        current = entry.doc.get_update() if rendered_seq is None or rendered_seq >= seq else None
+    with outside_write_lock(db.session):
+        base = store.load_at(t.name, rendered_seq) if current is None else None
+        work = Doc(client_id=fresh_client())
+        work.apply_update(base[0].get_update() if base else current if current is not None else _now(t))
+        before = work.get_state()
+        with work.transaction():
+            for box, new in texts.items():
+                text = find_text(work, box)
+                if text is not None:
+                    retype(text, str(text), new.replace("\r\n", "\n").replace("\r", "\n"))
+        update = work.get_update(before)
     if update == Doc().get_update():
-        return service.Applied(entry.seq, [])
+        return service.Applied(seq, [])
     return service.apply(t, user_id, work.client_id, update)
+
+
+def _now(t: documents.Target) -> bytes:
+    """The document as it is now (the form's version was pruned from the log)."""
+    with store.doc_lock(t.name):
+        return service.open_entry(t).doc.get_update()
 
 
 def edit_now(t: documents.Target, user_id: int, change: Callable[[Doc], None]) -> service.Applied:
