@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from .. import live
 from ..database import write_next
 from ..extensions import db
-from ..lessonday.ledger import log_planning
 from ..models import CoeditClient, CoeditSpell
 from ..models.base import utcnow
 from . import awareness, documents, shape, store
@@ -157,8 +156,6 @@ def _store(t, entry, data, user_id, client_id, new_view, old_view=None) -> list:
     store.append(t.name, seq, data, user_id, client_id)
     changes = documents.derive(t, old_view if old_view is not None else entry.view, new_view, user_id, now)
     _spells(t.name, changes, user_id, seq, now)
-    if changes and user_id is not None and t.kind == "plan":
-        log_planning(user_id, t.lesson, now.date())  # once per member, lesson and day (README: protected time)
     live.queue(db.session, t.channel, "doc-update",
                {"doc": t.name, "update": b64(data), "seq": seq, "client": client_id})
     db.session.commit()

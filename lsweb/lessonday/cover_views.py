@@ -1,4 +1,5 @@
-"""Cover and protected time: a lesson's cover list (page, print, CSV), one's calendar, one's hours."""
+"""A lesson's cover list (page, print, CSV), its members' protected time for the group and the planning
+meetings the facilitator records (one's own calendar and hours: time_views.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ from flask import Response, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from ..admin.forms import EmptyForm
-from ..errors import DomainError, show_on_form
+from ..errors import DomainError, NotAllowed, show_on_form
 from ..extensions import db
-from ..models import CoverEntry, TimeKind
-from ..models.base import utcnow
+from ..models import CoverEntry
 from ..permissions import is_facilitator
 from ..web import done, form_error, refusals_go_to, render
-from . import bp, calendar_feed, cover, ledger
-from .forms import CoverForm, TimeForm
+from . import bp, cover, ledger
+from .forms import CoverForm, PlanningMeetingForm
 from .views import lesson_for_page, local_now
 
 
-def cover_context(lesson, form: CoverForm | None = None) -> dict:
+def cover_context(lesson, form: CoverForm | None = None, meeting_form: PlanningMeetingForm | None = None) -> dict:
     members = [m.user for m in lesson.group.current_members]
     form = form or CoverForm(person_id=current_user.id)
     facilitator = is_facilitator(current_user, lesson.group)
@@ -27,7 +27,14 @@ def cover_context(lesson, form: CoverForm | None = None) -> dict:
             "participants": cover.participants(lesson), "clashes": cover.double_bookings(lesson),
             "start": cover.lesson_start(lesson), "end": cover.lesson_end(lesson), "facilitator": facilitator,
             "usage": ledger.group_usage(lesson.group, local_now().date()), "action_form": EmptyForm(),
-            "in_past": (cover.lesson_start(lesson) or local_now()) < local_now()}
+            "in_past": (cover.lesson_start(lesson) or local_now()) < local_now(),
+            "meeting_form": meeting_form or _meeting_form(lesson, members)}
+
+
+def _meeting_form(lesson, members, formdata=None) -> PlanningMeetingForm:
+    form = PlanningMeetingForm(formdata=formdata, on=local_now().date()) if formdata is None else PlanningMeetingForm()
+    form.attendees.choices = [(u.id, u.display_name) for u in members]
+    return form
 
 
 @bp.route("/lessons/<int:lesson_id>/cover", methods=["GET", "POST"])
@@ -76,61 +83,25 @@ def cover_csv(lesson_id: int):
                              "Cache-Control": "private, no-store"})
 
 
-@bp.route("/me/calendar.ics")
+@bp.route("/lessons/<int:lesson_id>/planning-meetings", methods=["POST"])
 @login_required
-def my_calendar():
-    return Response(calendar_feed.feed(current_user, utcnow()), mimetype="text/calendar",
-                    headers={"Content-Disposition": 'attachment; filename="research-lessons.ics"',
-                             "Cache-Control": "private, no-store"})
-
-
-@bp.route("/calendar/<token>.ics")
-def calendar_subscription(token: str):
-    """The feed a calendar app subscribes to: the secret in the URL is the only key (no sign-in)."""
-    person = calendar_feed.person_for(token)
-    if person is None:
-        abort(404)
-    return Response(calendar_feed.feed(person, utcnow()), mimetype="text/calendar",
-                    headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
-
-
-@bp.route("/me/calendar/reset", methods=["POST"])
-@login_required
-def reset_calendar():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    had_one = current_user.calendar_token is not None
-    calendar_feed.reset_token(current_user)
-    flash("Your calendar has a new address: the old one no longer works. Subscribe again with the new one."
-          if had_one else "Your calendar address is ready: add it to your calendar app.", "info")
-    return done(url_for("lessonday.my_time"))
-
-
-def time_context(form: TimeForm | None = None) -> dict:
-    today = local_now().date()
-    token = current_user.calendar_token
-    feed_url = url_for("lessonday.calendar_subscription", token=token, _external=True) if token else None
-    return {"usage": ledger.usage(current_user, today), "entries": ledger.entries(current_user, today),
-            "form": form or TimeForm(on=today), "year": ledger.school_year(today), "feed_url": feed_url,
-            "calendar_form": EmptyForm()}
-
-
-@bp.route("/me/time", methods=["GET", "POST"])
-@login_required
-def my_time():
-    form = TimeForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                ledger.add_manual(current_user, TimeKind(form.kind.data), form.minutes.data, form.on.data,
-                                  form.note.data)
-            except DomainError as error:
-                db.session.rollback()
-                show_on_form(form, error)
-            else:
-                flash("Your time is logged.", "success")
-                return done(url_for("lessonday.my_time"))
-        return form_error("lessonday/time.html", "form", **time_context(form))
-    return render("lessonday/time.html", **time_context())
-
-
+def log_planning_meeting(lesson_id: int):
+    """The facilitator records a planning meeting: each member who was there gets its minutes."""
+    lesson = lesson_for_page(lesson_id)
+    members = [m.user for m in lesson.group.current_members]
+    form = _meeting_form(lesson, members, formdata=request.form)
+    refusals_go_to(url_for("lessonday.cover_page", lesson_id=lesson.id))  # a member who is not the facilitator
+    if form.validate_on_submit():
+        try:
+            made = ledger.log_planning_meeting(current_user, lesson, form.on.data, form.minutes.data,
+                                               form.attendees.data or [])
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            flash(f"The planning meeting is logged for {made} member{'s' if made != 1 else ''}."
+                  if made else "That meeting was already logged for everyone ticked.", "success")
+            return done(url_for("lessonday.cover_page", lesson_id=lesson.id) + "#time-heading")
+    return form_error("lessonday/cover.html", "meeting", **cover_context(lesson, meeting_form=form))

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from ..models import NoteKind, Rating, TimeKind
@@ -42,3 +43,18 @@ class TimeForm(FlaskForm):
     minutes = IntegerField("Minutes", validators=[DataRequired("Give the minutes."), NumberRange(5, 480)])
     on = DateField("Date", validators=[DataRequired("Give the date.")])
     note = StringField("Note", validators=[Length(max=200)])
+    group_id = SelectField("For which group", coerce=int, default=0)
+
+
+class TimeEntryForm(FlaskForm):
+    """Correcting one of one's own entries."""
+    minutes = IntegerField("Minutes", validators=[DataRequired("Give the minutes."), NumberRange(5, 480)])
+    on = DateField("Date", validators=[DataRequired("Give the date.")])
+    note = StringField("Note", validators=[Length(max=200)])
+
+
+class PlanningMeetingForm(FlaskForm):
+    on = DateField("Date of the meeting", validators=[DataRequired("Give the date.")])
+    minutes = IntegerField("Minutes", default=60, validators=[DataRequired("Give the minutes."), NumberRange(5, 480)])
+    attendees = SelectMultipleField("Who was there", coerce=int, option_widget=CheckboxInput(),
+                                    widget=ListWidget(prefix_label=False))

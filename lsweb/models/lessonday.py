@@ -135,13 +135,17 @@ class TimeKind(str, enum.Enum):
 
 
 class TimeEntry(db.Model):
-    """Protected time used by a member. Automatic entries carry an `auto_key` so they are made once."""
+    """Protected time used by a member. Automatic entries carry an `auto_key` so they are made once; a
+    member corrects or removes their own entries (audited)."""
 
     __tablename__ = "time_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("research_lesson.id"), index=True)
+    # The group the time was for (a lesson's group; a member's own entry names one, or none): each
+    # group's hours are its own.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("study_group.id"), index=True)
     kind: Mapped[TimeKind] = mapped_column(_enum(TimeKind, 20))
     minutes: Mapped[int] = mapped_column(Integer)
     on: Mapped[date] = mapped_column(Date)
@@ -151,6 +155,7 @@ class TimeEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User", foreign_keys=[user_id])
+    group = relationship("StudyGroup")
 
 
 class TimeAllowance(db.Model):

@@ -20,7 +20,6 @@ from datetime import datetime
 from ..errors import DomainError
 from ..database import retrying_in_savepoint
 from ..extensions import db
-from ..lessonday.ledger import log_planning
 from ..models import CasePupil, PlanConflict, PlanField, PlanRevision, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
 from ..channels import queue_lesson_change as queue_change
@@ -158,16 +157,13 @@ def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_ver
     """Save one field. `base_text`, when given, is the text the author's edit started from (the page
     sends it after a merge came back while its author went on typing); else the text at base_version.
 
-    Each attempt runs in a savepoint: when two first saves of one field (or of one day's planning time)
+    Each attempt runs in a savepoint: when two first saves of one field
     meet on PostgreSQL, only this field's attempt is undone and read again, never the other fields a
     whole-plan post saved before it in the same transaction."""
     when = now or utcnow()
 
     def attempt() -> SaveResult:
-        result = _save(user, lesson, key, clean_text(text), base_version, base_text, when)
-        if result.stored and user is not None:
-            log_planning(user.id, lesson, when.date())
-        return result
+        return _save(user, lesson, key, clean_text(text), base_version, base_text, when)
 
     result = retrying_in_savepoint(db, attempt)
     if result.stored:

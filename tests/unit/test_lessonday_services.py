@@ -208,7 +208,8 @@ def test_the_ledger_logs_lesson_time_once_and_sums_against_the_allowance(day):
     with pytest.raises(DomainError):
         ledger.set_allowance(day.observer, day.school, 10)
     assert db.session.scalar(db.select(db.func.count(TimeEntry.id)).where(TimeEntry.auto_key.is_not(None))) == 8
-    assert sorted(u.used for u in ledger.group_usage(day.group, today)) == [120, 120, 120, 210]
+    assert sorted(u.usage.used for u in ledger.group_usage(day.group, today)) == [120, 120, 120, 210]
+    assert sorted(u.in_group for u in ledger.group_usage(day.group, today)) == [120, 120, 120, 120]  # the 90+90 had no group
 
 
 def factories_admin(day):

@@ -21,6 +21,7 @@ from lsweb.models import (
     Photo,
     ResearchLesson,
     TimeEntry,
+    TimeKind,
     User,
 )
 from lsweb.planning.lessons import create_lesson
@@ -60,8 +61,13 @@ def extend_world(make, world) -> None:
     photo = uploads.store_photo(facilitator, lesson, pupil, io.BytesIO(_png()), current_app.instance_path,
                                 1024 * 1024)
     entry = cover.add_cover(facilitator, lesson, facilitator.id, "5C maths")
+    time_entry = TimeEntry(user_id=facilitator.id, kind=TimeKind.OTHER, minutes=90, on=date(2026, 1, 6),
+                           note="Reading about bar models", created_by_id=facilitator.id)
+    db.session.add(time_entry)
+    db.session.commit()
     world.ids.setdefault("stage", lesson.current_stages[0].id)
-    world.ids.update(photo_pupil=pupil.id, lesson=lesson.id, photo=photo.id, cover_entry=entry.id)
+    world.ids.update(photo_pupil=pupil.id, lesson=lesson.id, photo=photo.id, cover_entry=entry.id,
+                     time_entry=time_entry.id)
 
 
 def _count(model) -> int:
@@ -117,4 +123,16 @@ ROWS: list[Row] = [
         data={"kind": "planning", "minutes": "30", "on": "2026-01-10", "note": "Planning RL1"},
         effect=lambda w, actor: db.session.scalar(db.select(TimeEntry.user_id).where(
             TimeEntry.note == "Planning RL1")) == actor.id),
+    Row("GET", "/me/time/{time_entry}", {**signed_in(404), "facilitator": 200},
+        note="one's own entries only (the facilitator owns this one)"),
+    Row("POST", "/me/time/{time_entry}", {**signed_in(404), "facilitator": TO_TIME},
+        data={"minutes": "30", "on": "2026-01-06", "note": "corrected"},
+        effect=lambda w, actor: db.session.get(TimeEntry, w.ids["time_entry"]).minutes == 30),
+    Row("POST", "/me/time/{time_entry}/remove", {**signed_in(404), "facilitator": TO_TIME}, data={},
+        effect=lambda w, actor: db.session.get(TimeEntry, w.ids["time_entry"]) is None),
+    Row("POST", "/lessons/{lesson}/planning-meetings", group_a(SIGN_FIRST, REFUSED_TO_COVER, TO_COVER),
+        data={"on": "2026-01-05", "minutes": "45", "attendees": "{facilitator}"},
+        effect=lambda w, actor: db.session.scalar(db.select(TimeEntry.minutes).where(
+            TimeEntry.user_id == w.ids["facilitator"], TimeEntry.kind == TimeKind.PLANNING)) == 45,
+        note="the facilitator records who was at a planning meeting"),
 ]
