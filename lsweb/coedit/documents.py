@@ -145,7 +145,9 @@ def _summary(t: Target, create: bool = True) -> CycleSummary | None:
 
 # --- limits ----------------------------------------------------------------------------------------
 
-def check(t: Target, view: shape.DocView) -> None:
+def check(t: Target, view: shape.DocView, old: shape.DocView | None = None) -> None:
+    """Refuse a view that breaks a limit. The members (who may teach and observe) are read only when
+    the details or the observers changed since `old` (a keystroke changes neither)."""
     allowed = set(t.text_keys())
     for key in view.texts:
         if key not in allowed:
@@ -156,7 +158,8 @@ def check(t: Target, view: shape.DocView) -> None:
     if t.kind == "interviews":
         interviews.check(view, labels=lambda key: interviews.label(t.lesson, key))
         return
-    members = t.member_ids()
+    unchanged = old is not None and old.details == view.details and old.observers == view.observers
+    members = None if unchanged else t.member_ids()
     shape.check(view, teacher_ids=members, observer_ids=members, labels=lambda key: label(t, key))
 
 

@@ -103,7 +103,7 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
             if not clients and new_view == old_view:
                 return Applied(entry.seq, [])
             try:
-                documents.check(t, new_view)
+                documents.check(t, new_view, old_view)
                 _bind(t.name, clients | {client_id}, user_id)
             except Exception:  # a refusal, or a write that failed (a full disk): the cached doc forgets it
                 store.evict(t.name)
@@ -165,13 +165,19 @@ def _store(t, entry, data, user_id, client_id, new_view, old_view=None) -> list:
 
 
 def _spells(name: str, changes: list, user_id: int | None, seq: int, now) -> None:
-    """A person's changes to a part within a minute of their last one extend that spell."""
+    """A person's changes to a part within a minute of their last one there extend their spell, even when
+    others type in the same part meanwhile (each person's spells are their own): one UPDATE of their
+    latest spell of the part when it is recent (a keystroke's usual case), else one INSERT."""
     for part, kind, before, after in changes:
-        spell = db.session.scalar(db.select(CoeditSpell).where(
-            CoeditSpell.doc == name, CoeditSpell.part == part).order_by(CoeditSpell.id.desc()).limit(1))
-        if (spell is not None and kind == "text" and spell.user_id == user_id
-                and now - spell.ended_at <= SPELL_PAUSE):
-            spell.after, spell.ended_at, spell.last_seq = after, now, seq
-        else:
-            db.session.add(CoeditSpell(doc=name, part=part, kind=kind, user_id=user_id, started_at=now,
-                                       ended_at=now, first_seq=seq, last_seq=seq, before=before, after=after))
+        if kind == "text":
+            same_person = CoeditSpell.user_id.is_(None) if user_id is None else CoeditSpell.user_id == user_id
+            latest = (db.select(db.func.max(CoeditSpell.id))
+                      .where(CoeditSpell.doc == name, CoeditSpell.part == part, same_person).scalar_subquery())
+            extended = db.session.execute(
+                db.update(CoeditSpell).where(CoeditSpell.id == latest, CoeditSpell.ended_at >= now - SPELL_PAUSE)
+                .values(after=after, ended_at=now, last_seq=seq).execution_options(synchronize_session=False))
+            if extended.rowcount:
+                continue
+        db.session.execute(db.insert(CoeditSpell).values(
+            doc=name, part=part, kind=kind, user_id=user_id, started_at=now, ended_at=now, first_seq=seq,
+            last_seq=seq, before=before, after=after))
