@@ -42,3 +42,11 @@ class TimeForm(FlaskForm):
     minutes = IntegerField("Minutes", validators=[DataRequired("Give the minutes."), NumberRange(5, 480)])
     on = DateField("Date", validators=[DataRequired("Give the date.")])
     note = StringField("Note", validators=[Length(max=200)])
+
+
+class NoteEditForm(FlaskForm):
+    """Correcting one's own saved note: its text and its rating."""
+    rating = StringField("Compared with the prediction",
+                         validators=[Optional(), AnyOf([value for value, _ in RATING_CHOICES],
+                                                       "Choose one of the ratings.")])
+    text = TextAreaField("What you saw", validators=[Length(max=5000, message="A note has at most 5000 characters.")])
