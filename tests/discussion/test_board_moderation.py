@@ -104,6 +104,9 @@ def test_the_board_shows_each_person_only_the_actions_they_may_use(client, login
             page = client.get(url(board)).text
             for post, actions in posts.items():
                 assert _actions_on(page, board, post) == actions, (person.display_name, post.body)
+    # The guest's Edit works (their own post, in the Guests section).
+    assert client.post(url(board, f"/posts/{by_guest.id}/edit"), data={"body": "The guest's words"}).status_code == 303
+    assert db.session.get(Post, by_guest.id).body == "The guest's words"
 
 
 def test_the_server_refuses_those_actions_to_everyone_else(client, login, board):
