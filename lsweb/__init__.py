@@ -106,7 +106,7 @@ def _load_modules() -> None:
     from .discussion import personal_data, views  # noqa: F401,F811
     from .groups import cycle_views, views  # noqa: F401,F811
     from .home import views  # noqa: F401,F811
-    from .lessonday import cover_views, records, time_views, views  # noqa: F401,F811
+    from .lessonday import cover_views, note_views, records, time_views, views  # noqa: F401,F811
     from .planning import field_views, stamp, views  # noqa: F401,F811
     from .protocol import views  # noqa: F401,F811
     from .sharing import privacy, views_fair, views_library, views_openhouse, views_summary  # noqa: F401

@@ -81,7 +81,10 @@ def seed_groups() -> None:
         db.session.flush()
         db.session.add(GroupMember(group_id=group.id, user_id=facilitator.id, role=GroupRole.FACILITATOR))
         for email in member_emails:
-            db.session.add(GroupMember(group_id=group.id, user_id=_user(email).id, role=GroupRole.MEMBER))
+            # Grace is the fractions group's knowledgeable other: she writes the board's final comments.
+            role = GroupRole.KNOWLEDGEABLE_OTHER if (name, email) == ("Year 4 fractions", "teacher3@demo.local") \
+                else GroupRole.MEMBER
+            db.session.add(GroupMember(group_id=group.id, user_id=_user(email).id, role=role))
         version = protocol.adopt(facilitator, group, protocol.school_default_text(school))
         db.session.commit()
         signers = [facilitator_email] + member_emails

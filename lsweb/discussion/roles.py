@@ -1,9 +1,10 @@
-"""The discussion board's chair and recorder (the group's roles, changeable for one lesson) and its
-invited guests."""
+"""The discussion board's chair and recorder (the group's roles, changeable for one lesson), its
+knowledgeable others (members with that group role, and guests the facilitator names as one: they write
+the final comments, everyone else reads them) and its invited guests."""
 
 from __future__ import annotations
 
-from .. import audit
+from .. import access, audit
 from ..errors import DomainError, NotAllowed
 from ..channels import queue_board_change
 from ..extensions import db
@@ -13,6 +14,23 @@ from ..models import BoardGuest, DiscussionBoard, GroupMember, GroupRole, Resear
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_facilitator, membership
 from .boards import Clock, board_of
+
+FINAL = "final"   # the knowledgeable other's final comments
+# What board_or_404 says a reader is (besides False, a member): a guest, or a guest named knowledgeable other.
+GUEST, KNOWLEDGEABLE_GUEST = "guest", "knowledgeable-guest"
+
+access.lesson_flag("knowledgeable_guest", "EXISTS (SELECT 1 FROM board_guest kg WHERE kg.lesson_id = l.id "
+                                          "AND kg.user_id = :user AND kg.removed_at IS NULL "
+                                          "AND kg.knowledgeable_other = TRUE)")
+
+
+def is_knowledgeable_other(user: User, lesson: ResearchLesson) -> bool:
+    """A member (who has signed) with the group role "knowledgeable other", or a guest of this board the
+    facilitator named as one (answered by the lesson's access query: no query of its own)."""
+    standing = access.of_lesson(user, lesson)
+    if standing.sees_material:
+        return standing.member_role is GroupRole.KNOWLEDGEABLE_OTHER
+    return standing.guest and standing.flag("knowledgeable_guest")
 
 
 def default_roles(lesson: ResearchLesson, board: DiscussionBoard | None) -> tuple[User | None, User | None]:
@@ -51,7 +69,8 @@ def set_roles(user: User, lesson: ResearchLesson, chair_id: int | None, recorder
     db.session.commit()
 
 
-def invite_guest(user: User, lesson: ResearchLesson, email: str) -> BoardGuest:
+def invite_guest(user: User, lesson: ResearchLesson, email: str, knowledgeable_other: bool = False) -> BoardGuest:
+    """Invite a guest (again: also to name them knowledgeable other, or no longer)."""
     group = lesson.cycle.group
     if not is_facilitator(user, group) or not has_signed_current(user, group):
         raise NotAllowed("The facilitator invites guests.")
@@ -67,8 +86,11 @@ def invite_guest(user: User, lesson: ResearchLesson, email: str) -> BoardGuest:
         guest = BoardGuest(lesson_id=lesson.id, user_id=guest_user.id, invited_by_id=user.id)
         db.session.add(guest)
     guest.removed_at, guest.removed_by_facilitator = None, False   # the facilitator's own choice
+    guest.knowledgeable_other = bool(knowledgeable_other)
     audit.record(user, "board.guest_invited", target=group.name,
-                 details=f"RL{lesson.number}: {guest_user.display_name}", school_id=group.school_id)
+                 details=f"RL{lesson.number}: {guest_user.display_name}"
+                         f"{' (knowledgeable other)' if knowledgeable_other else ''}", school_id=group.school_id)
+    queue_board_change(lesson.id, "board-roles")
     db.session.commit()
     return guest
 

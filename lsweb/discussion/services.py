@@ -5,8 +5,10 @@ NotAllowed. Each change queues `board-changed` on the channel "board-<lesson id>
 Who: members of the lesson's group who have signed its current protocol read and post everywhere;
 guests the facilitator invited to this lesson's board read the whole board (the invitation says so:
 they join the discussion as a visitor in the room would) and post, reply and edit only in the guests'
-section; they do not react or mark. The facilitator hides posts (with a reason), sets the chair and
-the recorder for this discussion, and invites guests. Marks are set by a post's author, the
+section; they do not react or mark. The final comments are written by the knowledgeable others (members with
+that group role, and guests the facilitator names as one, who also read that section); everyone else
+reads them. The facilitator hides posts (with a reason) and shows them again (with a reason), sets the
+chair and the recorder for this discussion, and invites guests. Marks are set by a post's author, the
 facilitator, the chair and the recorder.
 """
 
@@ -71,7 +73,7 @@ def sections_of(lesson: ResearchLesson) -> list[Section]:
         Section("patterns", "Patterns across the class", "What did we see across the class?"),
         Section("differences", "Why it differed from the plan", "Where and why did the lesson differ from the plan?"),
         Section("next-time", "What to change next time", "What will we change in the next research lesson?"),
-        Section("final", "Knowledgeable other's final comments", "Final comments of the knowledgeable other."),
+        Section(FINAL, "Knowledgeable other's final comments", "Final comments of the knowledgeable other."),
         Section(GUESTS, "Guests", "Comments of invited guests."),
     ]
 
@@ -80,13 +82,16 @@ def section_or_none(lesson: ResearchLesson, key: str, guest: bool = False) -> Se
     return next((section for section in sections_for(lesson, guest) if section.key == key), None)
 
 
-def sections_for(lesson: ResearchLesson, guest: bool) -> list[Section]:
+def sections_for(lesson: ResearchLesson, guest: bool | str) -> list[Section]:
     """What a reader of the board sees: members every section; a guest (invited, or a registered open-house
-    visitor) the Guests section and the sections the facilitator shares with guests."""
+    visitor) the Guests section and the sections the facilitator shares with guests; a guest named
+    knowledgeable other (`guest` is KNOWLEDGEABLE_GUEST) the final comments too."""
     sections = sections_of(lesson)
     if not guest:
         return sections
     shared = shared_with_guests(lesson)
+    if guest == KNOWLEDGEABLE_GUEST:
+        shared.add(FINAL)
     return [section for section in sections if section.key == GUESTS or section.key in shared]
 
 
@@ -109,6 +114,8 @@ def can_read(user: User, lesson: ResearchLesson) -> bool:
 
 
 def can_post_in(user: User, lesson: ResearchLesson, section: str, guest: bool | None = None) -> bool:
+    if section == FINAL:
+        return is_knowledgeable_other(user, lesson)
     guest = access.of_lesson(user, lesson).guest if guest is None else guest
     if guest:
         return section == GUESTS
@@ -183,6 +190,8 @@ def add_post(user: User, lesson: ResearchLesson, section: str, body: str, token:
     if section_or_none(lesson, section) is None:
         raise DomainError("Choose a section of the discussion.", "section")
     if not can_post_in(user, lesson, section):
+        if section == FINAL:
+            raise NotAllowed("The final comments are written by the group's knowledgeable other: you read them.")
         raise NotAllowed("Guests post in the guests' section.")
     if mark and (mark not in MARKS or guest_of(user, lesson) is not None):
         raise DomainError("Choose finding, next step or question.", "mark")
@@ -397,14 +406,6 @@ def next_steps_of(lesson: ResearchLesson) -> list[NextStep]:
                      post_id=post.id) for post in posts]
 
 
-from .roles import (  # noqa: E402,F401
-    current_members_of,
-    default_roles,
-    guests_of,
-    invite_guest,
-    remove_guest,
-    roles_of,
-    set_roles,
-    share_with_guests,
-    shared_with_guests,
-)
+from .roles import (FINAL, GUEST, KNOWLEDGEABLE_GUEST, current_members_of, default_roles,  # noqa: E402,F401
+                    guests_of, invite_guest, is_knowledgeable_other, remove_guest, roles_of, set_roles,
+                    share_with_guests, shared_with_guests)

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from ..fragments import slot
 from . import services
 
-POST_ACTIONS = ("history", "agree", "mark", "edit", "delete", "hide")
+POST_ACTIONS = ("history", "agree", "mark", "edit", "delete", "hide", "unhide")
 _ANY_POST = 2_147_483_647  # a post id no board has; replaced by the real one in each link
 MACROS = "discussion/macros.html"
 
@@ -83,16 +83,17 @@ class Viewer:
     csrf: str
     add_post_url: str
     facts: dict[int, PostFacts] = field(default_factory=dict)
+    knowledgeable: bool = False   # writes the final comments
 
     @property
-    def kind(self) -> tuple[bool, bool, bool]:
-        return (self.guest, self.facilitator, self.marker)
+    def kind(self) -> tuple[bool, bool, bool, bool]:
+        return (self.guest, self.facilitator, self.marker, self.knowledgeable)
 
     def can_mark(self, post) -> bool:
         return not self.guest and (self.marker or post.author_id == self.user_id)
 
     def can_post_in(self, section: str) -> bool:
-        return section == services.GUESTS if self.guest else True
+        return can_post_in(section, self.guest, self.knowledgeable)
 
     def pressed(self, post_id: int) -> str:
         return "true" if int(post_id) in self.agreed else "false"
@@ -107,8 +108,9 @@ class Viewer:
         return get_template_attribute(MACROS, "own_actions")(self._facts(post), self)
 
     def own_more(self, post) -> Markup:
-        """The whole More menu, for people who have one only on their own posts."""
-        if post.author_id != self.user_id or self.guest:
+        """The whole More menu, for people who have one only on their own posts (a guest's: edit and
+        delete, no mark)."""
+        if post.author_id != self.user_id:
             return Markup("")
         return get_template_attribute(MACROS, "more_menu")(self._facts(post), self)
 
@@ -124,7 +126,7 @@ class SlotViewer:
     """A viewer of one kind (guest, facilitator, marker) whose personal answers are slots."""
 
     def __init__(self, viewer: Viewer):
-        self.guest, self.facilitator, self.marker = viewer.kind
+        self.guest, self.facilitator, self.marker, self.knowledgeable = viewer.kind
         self.url = viewer.url
         self.add_post_url = viewer.add_post_url
         self.csrf = slot("csrf")
@@ -133,7 +135,7 @@ class SlotViewer:
         return not self.guest and self.marker
 
     def can_post_in(self, section: str) -> bool:
-        return section == services.GUESTS if self.guest else True
+        return can_post_in(section, self.guest, self.knowledgeable)
 
     def pressed(self, post_id: int) -> Markup:
         return slot("pressed", int(post_id))
@@ -142,14 +144,21 @@ class SlotViewer:
         return Markup("") if self.guest else slot("own", int(post.id))
 
     def own_more(self, post) -> Markup:
-        return Markup("") if self.guest else slot("own_more", int(post.id))
+        return slot("own_more", int(post.id))
 
     @staticmethod
     def new_form(section: str = "", parent=None) -> SimpleNamespace:
         return _new_form(slot("token"), section, parent)
 
 
+def can_post_in(section: str, guest: bool, knowledgeable: bool) -> bool:
+    """Where a kind of viewer is offered a post box (the services decide again on every post)."""
+    if section == services.FINAL:
+        return knowledgeable
+    return section == services.GUESTS if guest else True
+
+
 def viewer_for(lesson_id: int, user_id: int, guest: bool, facilitator: bool, marker: bool,
-               agreed: set[int]) -> Viewer:
-    return Viewer(user_id, guest, facilitator, marker, agreed, url=PostLinks(lesson_id), csrf=generate_csrf(),
-                  add_post_url=url_for("discussion.add_post", lesson_id=lesson_id))
+               agreed: set[int], knowledgeable: bool = False) -> Viewer:
+    return Viewer(user_id, bool(guest), facilitator, marker, agreed, url=PostLinks(lesson_id), csrf=generate_csrf(),
+                  add_post_url=url_for("discussion.add_post", lesson_id=lesson_id), knowledgeable=knowledgeable)

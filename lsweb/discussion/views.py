@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import Post, ResearchLesson
 from ..permissions import has_signed_current, is_facilitator, is_member
 from ..web import form_error, html_response, is_fragment_request, on_refusal, render, see_other
-from . import bp, services
+from . import bp, moderation, services
 from .forms import EditForm, GuestForm, HideForm, MarkForm, PostForm, RolesForm
 from .record import as_markdown, record_of
 from .viewer import SlotViewer, Viewer, facts_of, new_form, viewer_for
@@ -41,8 +41,9 @@ def _signed_in():
     return None
 
 
-def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool]:
-    """(lesson, is guest). Members who have not signed are sent to sign; strangers get 404."""
+def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool | str]:
+    """(lesson, False for a member, else services.GUEST or KNOWLEDGEABLE_GUEST). Members who have not
+    signed are sent to sign; strangers get 404."""
     lesson = db.session.get(ResearchLesson, lesson_id)
     if lesson is None:
         abort(404)
@@ -51,8 +52,9 @@ def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool]:
         if not has_signed_current(current_user, group):
             raise SignFirst(group.id, "its discussions and take part in them")
         return lesson, False
-    if services.guest_of(current_user, lesson) is not None:
-        return lesson, True
+    guest = services.guest_of(current_user, lesson)
+    if guest is not None:
+        return lesson, services.KNOWLEDGEABLE_GUEST if guest.knowledgeable_other else services.GUEST
     abort(404)
 
 
@@ -73,7 +75,8 @@ def _viewer(lesson: ResearchLesson, guest: bool, posts=None, roles=None) -> View
     marker = facilitator or current_user.id in (getattr(chair, "id", None), getattr(recorder, "id", None))
     agreed = services.agreed_on_board(current_user, lesson) if posts is None else \
         services.agreed_by(current_user, list(posts))
-    return viewer_for(lesson.id, current_user.id, guest, facilitator, marker, agreed)
+    return viewer_for(lesson.id, current_user.id, guest, facilitator, marker, agreed,
+                      services.is_knowledgeable_other(current_user, lesson))
 
 
 def _render_sections(lesson: ResearchLesson, seq: int, sections, viewer: Viewer, forms: dict) -> Fragment:
@@ -219,6 +222,9 @@ def add_post(lesson_id: int):
     form = PostForm()  # CSRF is checked for every POST by CSRFProtect; the service checks the rest
     parent_id = parse_id(form.parent_id.data)
     parent = _post_or_404(lesson, parent_id, guest) if parent_id is not None else None
+    if (parent.section if parent else form.section.data) == services.FINAL and \
+            not services.can_post_in(current_user, lesson, services.FINAL):
+        abort(404)  # the final comments are the knowledgeable other's: no box is offered to anyone else
     try:
         if form.parent_id.data and parent_id is None:  # a page's hidden field, broken or forged
             raise DomainError("The post this replies to cannot be found: reload the page. Your text is kept below.",
@@ -279,6 +285,16 @@ def hide(lesson_id: int, post_id: int):
     form = HideForm()
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.hide_post(current_user, post, form.reason.data or "")
+    return _changed(lesson, post)
+
+
+@bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/unhide", methods=["POST"])
+def unhide(lesson_id: int, post_id: int):
+    lesson, guest = board_or_404(lesson_id)
+    post = _post_or_404(lesson, post_id, guest)
+    form = HideForm()
+    on_refusal(lambda error: _refused(lesson, error), flashes=True)
+    moderation.unhide_post(current_user, post, form.reason.data or "")
     return _changed(lesson, post)
 
 
@@ -350,8 +366,9 @@ def invite(lesson_id: int):
         abort(404)
     form = GuestForm()
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
-    invited = services.invite_guest(current_user, lesson, form.email.data)
-    flash(f"{invited.user.display_name} is invited to this discussion as a guest.", "success")
+    invited = services.invite_guest(current_user, lesson, form.email.data, bool(request.form.get("knowledgeable_other")))
+    flash(f"{invited.user.display_name} is invited to this discussion as "
+          f"{'its knowledgeable other' if invited.knowledgeable_other else 'a guest'}.", "success")
     return see_other(_board_url(lesson))
 
 

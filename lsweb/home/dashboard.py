@@ -246,7 +246,8 @@ def member_dashboard(user: User, today: date) -> MemberDashboard:
     to_observe = [lesson.id for lesson, _ in lessons if lesson.id in watching and lesson.date is not None
                   and lesson.date <= today and lesson.status is not LessonStatus.DISCUSSED]
     noted = set(db.session.scalars(db.select(Observation.lesson_id).distinct().where(
-        Observation.lesson_id.in_(to_observe), Observation.observer_id == user.id))) if to_observe else set()
+        Observation.lesson_id.in_(to_observe), Observation.observer_id == user.id,
+        Observation.deleted_at.is_(None)))) if to_observe else set()
     taught = [lesson.id for lesson, _ in lessons if lesson.status is LessonStatus.TAUGHT]
     posted = set(db.session.scalars(db.select(Post.lesson_id).distinct().where(
         Post.lesson_id.in_(taught), Post.author_id == user.id))) if taught else set()

@@ -58,3 +58,11 @@ class PlanningMeetingForm(FlaskForm):
     minutes = IntegerField("Minutes", default=60, validators=[DataRequired("Give the minutes."), NumberRange(5, 480)])
     attendees = SelectMultipleField("Who was there", coerce=int, option_widget=CheckboxInput(),
                                     widget=ListWidget(prefix_label=False))
+
+
+class NoteEditForm(FlaskForm):
+    """Correcting one's own saved note: its text and its rating."""
+    rating = StringField("Compared with the prediction",
+                         validators=[Optional(), AnyOf([value for value, _ in RATING_CHOICES],
+                                                       "Choose one of the ratings.")])
+    text = TextAreaField("What you saw", validators=[Length(max=5000, message="A note has at most 5000 characters.")])

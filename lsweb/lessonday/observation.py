@@ -2,6 +2,11 @@
 
 Every note is saved on its own and carries an id made by the observer's browser (`client_id`): a save
 repeated after a lost answer (weak wifi) updates the same note, so nothing is saved twice.
+
+An observer corrects or deletes their own saved notes: what a note said before is kept as a version
+(`ObservationVersion`), and a deleted note keeps its row (`deleted_at`), so the grid, the agenda and the
+exports show the corrected notes only while nothing written is lost. Notes are written on the lesson's day:
+one for a lesson more than a day away is refused (a wrong lesson or a wrong date).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ..models import (
     CasePupil,
     NoteKind,
     Observation,
+    ObservationVersion,
     ObserverAssignment,
     PlanField,
     PlanStage,
@@ -27,12 +33,15 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..timezones import local, zone_of
 from .rules import require_recorder
 
 MAX_NOTE = 5000
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")
 # A note kept on a tablet while offline is dated at most this long before it reached the server.
 MAX_QUEUED = timedelta(hours=12)
+# Notes are taken on the lesson's day: one for a lesson further ahead than this is refused.
+MAX_AHEAD = timedelta(days=1)
 
 
 @dataclass
@@ -80,7 +89,7 @@ def stage_texts(lesson: ResearchLesson) -> dict[int, str]:
 
 
 def notes_of(lesson: ResearchLesson, observer: User | None = None) -> list[Observation]:
-    query = db.select(Observation).where(Observation.lesson_id == lesson.id)
+    query = db.select(Observation).where(Observation.lesson_id == lesson.id, Observation.deleted_at.is_(None))
     if observer is not None:
         query = query.where(Observation.observer_id == observer.id)
     return list(db.session.scalars(query.order_by(Observation.noted_at, Observation.id)))
@@ -90,6 +99,7 @@ def save_note(user: User, lesson: ResearchLesson, note: NoteInput, now: datetime
     """Save (or, for a client id seen before, update) one note. Returns it; commits once."""
     now = now or utcnow()
     require_recorder(user, lesson)
+    require_lesson_near(lesson, now)
     if not CLIENT_ID.match(note.client_id or ""):
         raise DomainError("This note has no valid id: reload the page and write it again.", "client_id")
     text = (note.text or "").strip()
@@ -115,6 +125,11 @@ def save_note(user: User, lesson: ResearchLesson, note: NoteInput, now: datetime
         db.session.add(existing)
     elif existing.observer_id != user.id or existing.lesson_id != lesson.id:
         raise DomainError("This note belongs to someone else: reload the page and write it again.", "client_id")
+    elif existing.deleted_at is not None:
+        raise DomainError("You deleted this note: write it again as a new note if you need it.", "client_id")
+    elif (existing.kind, existing.rating, existing.text, existing.pupil_id, existing.stage_id) != (
+            note.kind, note.rating, text, pupil.id if pupil else None, stage.id if stage else None):
+        _keep_version(existing, now)  # a correction (a repeated save of the same note changes nothing)
     existing.kind, existing.rating, existing.text = note.kind, note.rating, text
     existing.pupil_id = pupil.id if pupil else None
     existing.stage_id = stage.id if stage else None
@@ -149,3 +164,81 @@ def _stage(lesson: ResearchLesson, stage_id: int | None) -> PlanStage | None:
     if stage is None or stage.lesson_id != lesson.id:
         raise DomainError("That stage is not part of this lesson's plan.", "stage_id")
     return stage
+
+
+# --- the lesson's day -----------------------------------------------------------------------------------
+
+def require_lesson_near(lesson: ResearchLesson, now: datetime) -> None:
+    """Refuse notes for a lesson more than a day away (by the school's clock); a lesson without a date
+    takes notes."""
+    if lesson.date is None:
+        return
+    starts = datetime.combine(lesson.date, lesson.start_time or datetime.min.time())
+    school_now = local(now, zone_of(lesson.cycle.group.school)).replace(tzinfo=None)
+    if starts - school_now > MAX_AHEAD:
+        raise DomainError(f"{lesson.title} is on {lesson.date:%A} {lesson.date.day} {lesson.date:%B %Y}: notes are "
+                          "written on the day of the lesson, not more than a day ahead. Nothing was saved. If "
+                          "the lesson's date is wrong, change it on the plan.")
+
+
+# --- correcting and deleting one's own notes --------------------------------------------------------------
+
+def own_note(user: User, lesson: ResearchLesson, note_id: int) -> Observation | None:
+    """The user's own saved (not deleted) note of this lesson, else None."""
+    note = db.session.get(Observation, note_id)
+    if note is None or note.lesson_id != lesson.id or note.observer_id != user.id or note.deleted_at is not None:
+        return None
+    return note
+
+
+def _keep_version(note: Observation, now: datetime) -> None:
+    db.session.add(ObservationVersion(observation_id=note.id, kind=note.kind, pupil_id=note.pupil_id,
+                                      stage_id=note.stage_id, rating=note.rating, text=note.text,
+                                      saved_at=note.updated_at, replaced_at=now))
+
+
+def edit_note(user: User, lesson: ResearchLesson, note: Observation, text: str, rating: Rating | None,
+              now: datetime | None = None) -> bool:
+    """The observer corrects the text and the rating of their own note; what it said is kept. Returns
+    False when nothing changed (nothing is written). Commits once."""
+    now = now or utcnow()
+    require_recorder(user, lesson)
+    if note.observer_id != user.id or note.lesson_id != lesson.id or note.deleted_at is not None:
+        raise DomainError("Only its observer corrects a note.")
+    text = (text or "").strip()
+    if len(text) > MAX_NOTE:
+        raise DomainError(f"A note has at most {MAX_NOTE} characters.", "text")
+    if note.kind is not NoteKind.NOTE:
+        rating = None
+    if not text and rating is None:
+        raise DomainError("Write what you saw, or choose how it compared with the prediction.", "text")
+    if (text, rating) == (note.text, note.rating):
+        return False
+    _keep_version(note, now)
+    note.text, note.rating, note.updated_at = text, rating, now
+    db.session.flush()
+    queue_lesson_change(lesson.id, "observation-saved", note=note.id)
+    db.session.commit()
+    return True
+
+
+def delete_note(user: User, lesson: ResearchLesson, note: Observation, now: datetime | None = None) -> None:
+    """The observer deletes their own note: it leaves the grid and the exports; its row and what it
+    said are kept (a version). Commits once."""
+    now = now or utcnow()
+    require_recorder(user, lesson)
+    if note.observer_id != user.id or note.lesson_id != lesson.id:
+        raise DomainError("Only its observer deletes a note.")
+    if note.deleted_at is not None:
+        return
+    _keep_version(note, now)
+    note.deleted_at, note.updated_at = now, now
+    db.session.flush()
+    queue_lesson_change(lesson.id, "observation-saved", note=note.id)
+    db.session.commit()
+
+
+def history_of(note: Observation) -> list[ObservationVersion]:
+    """What the note said before each correction, oldest first."""
+    return list(db.session.scalars(db.select(ObservationVersion).where(
+        ObservationVersion.observation_id == note.id).order_by(ObservationVersion.id)))

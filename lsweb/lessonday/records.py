@@ -7,7 +7,8 @@ saved (an observation's `saved_at`, an answer's `updated_at`, a photo's `created
 lesson's group's. Plan text and the discussion (its findings included) are not pupil-level records and
 are never touched here.
 
-Subject access: a staff member's own observations, the interview answers they recorded, the photos they
+Subject access: a staff member's own observations (deleted ones too, and what each said before a
+correction), the interview answers they recorded, the photos they
 took (the files too), their cover entries (their own classes, and lessons they covered) and their
 protected-time entries.
 
@@ -34,6 +35,7 @@ from ..models import (
     Cycle,
     InterviewAnswer,
     Observation,
+    ObservationVersion,
     Photo,
     ResearchLesson,
     School,
@@ -67,6 +69,25 @@ def _table_purger(name: str, model, when) -> Purger:
     return Purger(name, count, purge)
 
 
+def _expired_notes(school: School, cutoff: datetime):
+    return db.select(Observation.id).where(Observation.lesson_id.in_(_lessons_of(school)),
+                                           Observation.saved_at < cutoff).scalar_subquery()
+
+
+def _count_versions(school: School, cutoff: datetime) -> int:
+    return db.session.scalar(db.select(func.count(ObservationVersion.id)).where(
+        ObservationVersion.observation_id.in_(_expired_notes(school, cutoff)))) or 0
+
+
+def _purge_versions(school: School, cutoff: datetime) -> int:
+    """The earlier versions of the notes purged next (before them: they refer to the notes)."""
+    result = db.session.execute(delete(ObservationVersion).where(
+        ObservationVersion.observation_id.in_(_expired_notes(school, cutoff))).execution_options(
+        synchronize_session=False))
+    return result.rowcount or 0
+
+
+register_purger(Purger("observation_versions", _count_versions, _purge_versions))
 register_purger(_table_purger("observations", Observation, Observation.saved_at))
 _answer_rows = _table_purger("interview_answers", InterviewAnswer, InterviewAnswer.updated_at)
 # Interview documents to drop from the cache once the purge of their school is committed.
@@ -128,12 +149,21 @@ def _where(lesson: ResearchLesson | None) -> dict:
 
 @register_exporter("observations")
 def _observations(user: User) -> list:
-    rows = db.session.scalars(db.select(Observation).where(Observation.observer_id == user.id)
-                              .order_by(Observation.id))
+    rows = list(db.session.scalars(db.select(Observation).where(Observation.observer_id == user.id)
+                                   .order_by(Observation.id)))
+    versions: dict[int, list[ObservationVersion]] = {}
+    for version in db.session.scalars(db.select(ObservationVersion).join(
+            Observation, Observation.id == ObservationVersion.observation_id).where(
+            Observation.observer_id == user.id).order_by(ObservationVersion.id)):
+        versions.setdefault(version.observation_id, []).append(version)
     return [{**_where(db.session.get(ResearchLesson, o.lesson_id)), "kind": o.kind.value,
              "pupil": o.pupil.label if o.pupil else None, "stage": o.stage.position if o.stage else None,
              "rating": o.rating.value if o.rating else None, "text": o.text, "noted_at": _iso(o.noted_at),
-             "saved_at": _iso(o.saved_at)} for o in rows]
+             "saved_at": _iso(o.saved_at), "corrected_at": _iso(o.updated_at) if versions.get(o.id) else None,
+             "deleted_at": _iso(o.deleted_at),
+             "earlier_versions": [{"rating": v.rating.value if v.rating else None, "text": v.text,
+                                   "saved_at": _iso(v.saved_at), "replaced_at": _iso(v.replaced_at)}
+                                  for v in versions.get(o.id, [])]} for o in rows]
 
 
 @register_exporter("interview_records")

@@ -4,7 +4,7 @@ from .audit import AuditEntry
 from .coedit import CoeditClient, CoeditSnapshot, CoeditSpell, CoeditUpdate
 from .discussion import BoardGuest, DiscussionBoard, Post, PostReaction, PostRevision
 from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
-from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, Photo, Rating, TimeAllowance,
+from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, ObservationVersion, Photo, Rating, TimeAllowance,
                         TimeEntry, TimeKind)
 from .mail import AccountToken, MailStatus, OutboxMessage, TokenPurpose
 from .people import Installation, JobTitleRole, Role, School, User, UserSession
@@ -16,7 +16,7 @@ from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion
                        text_hash)
 
 __all__ = ["JobTitleRole", "AccountToken", "MailStatus", "OutboxMessage", "TokenPurpose", "AuditEntry", "CoeditClient", "CoeditSnapshot", "CoeditSpell", "CoeditUpdate", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
-           "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation",
+           "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation", "ObservationVersion",
            "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanConflict", "PlanField", "PlanPresence",
            "PlanRevision", "PlanStage", "Post", "PostReaction", "PostRevision", "ProtocolSignature",
            "ProtocolVersion", "Rating", "ResearchLesson", "Role", "School", "SchoolProtocolVersion",

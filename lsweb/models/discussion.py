@@ -51,6 +51,8 @@ class BoardGuest(db.Model):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Removed by the facilitator (not a cancelled open-house registration): registering again does not undo it.
     removed_by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Named by the facilitator as a knowledgeable other: writes the final comments, like the group's own.
+    knowledgeable_other: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     user = relationship("User", foreign_keys=[user_id])
 
@@ -84,9 +86,14 @@ class Post(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Shown again by the facilitator (the last time), with the reason everyone sees.
+    unhidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unhidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    unhidden_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     author = relationship("User", foreign_keys=[author_id])
     hidden_by = relationship("User", foreign_keys=[hidden_by_id])
+    unhidden_by = relationship("User", foreign_keys=[unhidden_by_id])
 
     @property
     def is_removed(self) -> bool:

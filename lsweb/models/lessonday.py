@@ -56,10 +56,30 @@ class Observation(db.Model):
     noted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it was seen
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Deleted by its observer: no longer in the grid or the exports; the row and its history are kept.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     observer = relationship("User")
     pupil = relationship("CasePupil")
     stage = relationship("PlanStage")
+
+
+class ObservationVersion(db.Model):
+    """What a note said before each correction (or before it was deleted): its history."""
+
+    __tablename__ = "observation_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), index=True)
+    kind: Mapped[NoteKind] = mapped_column(_enum(NoteKind, 20))
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("case_pupil.id"))
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("plan_stage.id"))
+    rating: Mapped[Rating | None] = mapped_column(_enum(Rating, 20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)      # when this version was saved
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)   # when it was corrected or deleted
+
+    pupil = relationship("CasePupil")
 
 
 class Photo(db.Model):

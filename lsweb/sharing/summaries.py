@@ -181,7 +181,8 @@ def candidates(cycle: Cycle) -> list[SimpleNamespace]:
     found = []
     for lesson in lessons_of(cycle):
         for note in db.session.scalars(db.select(Observation).where(Observation.lesson_id == lesson.id,
-                                                                    Observation.text != "")
+                                                                    Observation.text != "",
+                                                                    Observation.deleted_at.is_(None))
                                        .order_by(Observation.noted_at)):
             who = note.pupil.label if note.pupil else NoteKind(note.kind).label
             found.append(SimpleNamespace(kind="observation", id=note.id, lesson=lesson.number,

@@ -4,14 +4,14 @@ Existing entries of a lesson take that lesson's group; a member's own entries wi
 without a group (they count in the member's own total, not in any group's hours).
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0016'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -44,8 +44,10 @@ def extend_world(make, world) -> None:
     lesson = (db.session.get(ResearchLesson, world.ids["lesson"]) if "lesson" in world.ids
               else create_lesson(facilitator, cycle))
     post, _ = board_services.add_post(facilitator, lesson, "patterns", POST_TEXT, "matrix-world-post")
+    hidden, _ = board_services.add_post(facilitator, lesson, "patterns", "Hidden in the matrix", "matrix-hidden-post")
+    board_services.hide_post(facilitator, hidden, "Off topic")
     guest = board_services.invite_guest(facilitator, lesson, "bea.birch@birch.example")
-    world.ids.update(lesson=lesson.id, post=post.id, board_guest=guest.id)
+    world.ids.update(lesson=lesson.id, post=post.id, hidden_post=hidden.id, board_guest=guest.id)
     world.texts["a board post"] = POST_TEXT
 
 
@@ -86,6 +88,9 @@ ROWS: list[Row] = [
     Row("POST", "/lessons/{lesson}/board/posts", board(SIGN_FIRST, TO_BOARD, TO_BOARD, TO_BOARD),
         data={"section": "guests", "body": "Guest words", "token": "matrix-token-2"},
         effect=lambda w, actor: _posted_by(actor, "Guest words")),
+    Row("POST", "/lessons/{lesson}/board/posts", board(SIGN_FIRST, 404, 404, 404),
+        data={"section": "final", "body": "Final words", "token": "matrix-token-3"},
+        note="the final comments are written by the knowledgeable other (none in this world)"),
     Row("GET", "/lessons/{lesson}/board/posts/{post}/edit", board(SIGN_FIRST, 404, 200, 404),
         note="only its author (the facilitator) edits a post"),
     Row("POST", "/lessons/{lesson}/board/posts/{post}/edit", board(SIGN_FIRST, 404, TO_BOARD, 404),
@@ -96,6 +101,9 @@ ROWS: list[Row] = [
     Row("POST", "/lessons/{lesson}/board/posts/{post}/hide",
         board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, 404), data={"reason": "Names a pupil"},
         effect=lambda w, actor: _post(w).hidden_reason == "Names a pupil"),
+    Row("POST", "/lessons/{lesson}/board/posts/{hidden_post}/unhide",
+        board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, 404), data={"reason": "Hidden by mistake"},
+        effect=lambda w, actor: db.session.get(Post, w.ids["hidden_post"]).hidden_at is None),
     Row("POST", "/lessons/{lesson}/board/posts/{post}/mark",
         board(SIGN_FIRST, REFUSED_TO_BOARD, TO_BOARD, 404), data={"mark": "finding"},
         effect=lambda w, actor: _post(w).mark == "finding",

@@ -10,7 +10,7 @@ from flask import current_app
 from PIL import Image
 
 from lsweb.extensions import db
-from lsweb.lessonday import cover, uploads
+from lsweb.lessonday import cover, observation, uploads
 from lsweb.models import (
     CasePupil,
     CoverEntry,
@@ -66,7 +66,10 @@ def extend_world(make, world) -> None:
     db.session.add(time_entry)
     db.session.commit()
     world.ids.setdefault("stage", lesson.current_stages[0].id)
-    world.ids.update(photo_pupil=pupil.id, lesson=lesson.id, photo=photo.id, cover_entry=entry.id,
+    # The facilitator's own note (about the second pupil): only they correct or delete it.
+    note = observation.save_note(facilitator, lesson, observation.NoteInput(
+        client_id="facilitatornote1", pupil_id=pupil.id, stage_id=world.ids["stage"], text="Used a number line"))
+    world.ids.update(photo_pupil=pupil.id, lesson=lesson.id, photo=photo.id, cover_entry=entry.id, note=note.id,
                      time_entry=time_entry.id)
 
 
@@ -89,6 +92,13 @@ ROWS: list[Row] = [
               "rating": "better", "text": "Drew a bar model unprompted"},
         effect=lambda w, actor: db.session.scalar(db.select(Observation.observer_id).where(
             Observation.client_id == "matrixnote01")) == actor.id),
+    Row("GET", "/lessons/{lesson}/observe/notes/{note}/edit", group_a(SIGN_FIRST, 404, 200),
+        note="one's own note only: another's answers 404"),
+    Row("POST", "/lessons/{lesson}/observe/notes/{note}/edit", group_a(SIGN_FIRST, 404, TO_OBSERVE),
+        data={"text": "Used a number line to 20", "rating": ""},
+        effect=lambda w, actor: db.session.get(Observation, w.ids["note"]).text == "Used a number line to 20"),
+    Row("POST", "/lessons/{lesson}/observe/notes/{note}/delete", group_a(SIGN_FIRST, 404, TO_OBSERVE), data={},
+        effect=lambda w, actor: db.session.get(Observation, w.ids["note"]).deleted_at is not None),
     Row("POST", "/lessons/{lesson}/photos", group_a(SIGN_FIRST, TO_OBSERVE, TO_OBSERVE), data=_photo_upload,
         effect=lambda w, actor: _count(Photo) == 2),
     Row("GET", "/lessons/{lesson}/photos/{photo}", group_a(404, 200, 200),
