@@ -93,6 +93,8 @@ class Settings:
     ldap_name_attribute: str = "displayName"
     ldap_email_attribute: str = "mail"
     ldap_groups: str | None = None  # "group DN -> role @ School name; ..."
+    # Admins must set up two-step sign-in (a code from an authenticator app) before the admin pages.
+    admin_two_step: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> "Settings":

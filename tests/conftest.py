@@ -36,6 +36,9 @@ def _base_config(instance: Path, database_url: str) -> dict:
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASH": FAST_HASH,
         "REDIS_URL": None,
+        # Admins' two-step sign-in (on by default) is tested on its own (tests/views/test_two_step.py);
+        # elsewhere admins sign in with their password alone.
+        "ADMIN_TWO_STEP": False,
         "TESTING": True,
     }
 

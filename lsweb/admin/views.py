@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from .. import mail
+from ..auth import two_step
 from ..auth.services import issue_temporary_password
 from ..errors import DomainError, show_on_form
 from ..extensions import db
@@ -14,7 +15,7 @@ from ..models import AuditEntry, Role, School
 from ..permissions import (assignable_roles, can_manage_any_staff, can_view_audit_log,
                            manageable_schools, school_or_404, staff_member_or_404)
 from ..timezones import default_zone_name
-from ..web import done, form_error, refusals_go_to, render
+from ..web import done, form_error, refusals_go_to, render, see_other
 from . import bp, services
 from .forms import AllowanceForm, EmptyForm, SchoolEditForm, SchoolForm, StaffForm
 
@@ -24,6 +25,10 @@ from .forms import AllowanceForm, EmptyForm, SchoolEditForm, SchoolForm, StaffFo
 def _admins_only():
     if not can_manage_any_staff(current_user):
         abort(404)
+    if two_step.required(current_user) and not two_step.enabled(current_user):
+        flash("Set up two-step sign-in first: admins use the admin pages with it.", "info")
+        return see_other(url_for("auth.two_step_setup"))
+    return None
 
 
 def _current_school() -> School:

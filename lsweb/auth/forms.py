@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -38,3 +38,17 @@ class SetPasswordForm(FlaskForm):
                             validators=[DataRequired("Enter the new password again."),
                                         EqualTo("new_password", "The two passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class TwoStepCodeForm(FlaskForm):
+    code = StringField("The 6-digit code from your authenticator app (or a recovery code)",
+                       validators=[DataRequired("Enter the code your app shows."), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"})
+
+
+class TwoStepOffForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password."), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    code = StringField("A code from your app (or a recovery code)",
+                       validators=[DataRequired("Enter the code your app shows."), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

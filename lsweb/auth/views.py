@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, request, session, url_for
@@ -10,7 +11,7 @@ from .. import audit
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..web import done, render, see_other
-from . import bp, devices, ldap, services, sessions
+from . import bp, devices, ldap, services, sessions, two_step
 from .forms import ChangePasswordForm, LoginForm
 
 FAILED_SIGN_IN = "The email or password is not right."
@@ -88,24 +89,37 @@ def login():
         if user is None and ldap.enabled():
             user = ldap.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session at sign-in
-            session.permanent = True
-            sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "",
-                                   remember=form.remember.data)
-            login_user(user, remember=form.remember.data)
-            if local and not user.must_change_password and services.known_weak(user, form.password.data):
-                user.must_change_password = True
-                flash("Your password is one that is widely known (the demo's, or one of the most common "
-                      "passwords): choose a new one before going on.", "error")
-            audit.record(user, "auth.signed_in", target=user.email)
-            db.session.commit()
-            response = see_other(_safe_next(request.args.get("next")))
-            devices.remember_device(response, user.email)
-            return response
+            weak = local and not user.must_change_password and services.known_weak(user, form.password.data)
+            target = _safe_next(request.args.get("next"))
+            if two_step.enabled(user):  # the password was right: the code from the app comes next
+                session.clear()
+                session["two_step"] = {"user": user.id, "at": time.time(), "remember": bool(form.remember.data),
+                                       "next": target, "weak": weak, "tries": 0}
+                db.session.commit()
+                return see_other(url_for("auth.two_step_sign_in"))
+            return complete_sign_in(user, bool(form.remember.data), target, weak)
         form.password.errors.append(FAILED_SIGN_IN)
         return render("auth/login.html", "form", status=422, form=form)
     status = 422 if form.errors else 200
     return render("auth/login.html", "form", status=status, form=form)
+
+
+def complete_sign_in(user, remember: bool, target: str, weak: bool):
+    """Sign `user` in (a fresh session) once every step has passed."""
+    session.clear()  # a fresh session at sign-in
+    session.permanent = True
+    sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "",
+                           remember=remember)
+    login_user(user, remember=remember)
+    if weak:
+        user.must_change_password = True
+        flash("Your password is one that is widely known (the demo's, or one of the most common "
+              "passwords): choose a new one before going on.", "error")
+    audit.record(user, "auth.signed_in", target=user.email)
+    db.session.commit()
+    response = see_other(target)
+    devices.remember_device(response, user.email)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

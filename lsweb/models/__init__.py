@@ -7,7 +7,7 @@ from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, Group
 from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, ObservationVersion, Photo, Rating, TimeAllowance,
                         TimeEntry, TimeKind)
 from .mail import AccountToken, MailStatus, OutboxMessage, TokenPurpose
-from .people import Installation, JobTitleRole, Role, School, User, UserSession
+from .people import Installation, JobTitleRole, RecoveryCode, Role, School, User, UserSession
 from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanConflict, PlanField,
                        PlanPresence, PlanRevision, PlanStage, ResearchLesson)
 from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouseRegistration, Publication,
@@ -18,7 +18,7 @@ from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion
 __all__ = ["JobTitleRole", "AccountToken", "MailStatus", "OutboxMessage", "TokenPurpose", "AuditEntry", "CoeditClient", "CoeditSnapshot", "CoeditSpell", "CoeditUpdate", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
            "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation", "ObservationVersion",
            "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanConflict", "PlanField", "PlanPresence",
-           "PlanRevision", "PlanStage", "Post", "PostReaction", "PostRevision", "ProtocolSignature",
+           "PlanRevision", "PlanStage", "Post", "RecoveryCode", "PostReaction", "PostRevision", "ProtocolSignature",
            "ProtocolVersion", "Rating", "ResearchLesson", "Role", "School", "SchoolProtocolVersion",
            "SignatureKind", "StudyGroup", "TimeAllowance", "TimeEntry", "TimeKind", "User", "UserSession",
            "text_hash", "CycleSummary", "FairItem", "LearningFair", "OpenHouse", "OpenHouseRegistration",

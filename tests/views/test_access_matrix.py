@@ -58,6 +58,12 @@ CORE_ROWS: list[Row] = [
     Row("POST", "/login", {**everyone(TO_HOME), "anonymous": 422}, data={"email": "", "password": ""}),
     Row("POST", "/logout", {**everyone(SIGNED_OUT), "anonymous": NOTHING_TO_SIGN_OUT},
         effect=lambda w, actor: not open_sessions(actor)),
+    Row("GET", "/login/two-step", everyone(Redirect(303, "/login")), note="nothing pending: the password first"),
+    Row("POST", "/login/two-step", everyone(Redirect(303, "/login")), data={"code": "123456"}),
+    Row("GET", "/account/two-step", signed_in(200)),
+    Row("POST", "/account/two-step", signed_in(422), data={"code": "abcdef"}),
+    Row("POST", "/account/two-step/off", signed_in(Redirect(303, "/account/two-step")),
+        data={"password": "", "code": ""}, note="not set up: nothing to switch off"),
     Row("GET", "/account/password", signed_in(200)),
     Row("POST", "/account/password", signed_in(422), data={"current_password": ""}),
     # one's own signed-in sessions, never anyone else's
