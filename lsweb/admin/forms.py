@@ -36,6 +36,9 @@ class SchoolEditForm(SchoolForm):
     retention_days = IntegerField(
         "Keep pupil-level records for (days)",
         validators=[Optional(), NumberRange(min=0, max=3650, message="Enter a number of days from 0 to 3650.")])
+    photo_grace_days = IntegerField(
+        "Keep the photos of a pupil whose photo consent is withdrawn for (days)",
+        validators=[Optional(), NumberRange(min=0, max=365, message="Enter a number of days from 0 to 365.")])
     timezone = StringField("Time zone", validators=[Optional(), Length(max=64, message="At most 64 characters.")])
 
 

@@ -81,10 +81,14 @@ def add_school(admin: User, name: str) -> School:
 MAX_RETENTION_DAYS = 3650
 
 
+MAX_PHOTO_GRACE_DAYS = 365
+
+
 def rename_school(admin: User, school: School, name: str, retention_days: int | None = None,
-                  timezone: str | None = None) -> None:
-    """Rename a school and (when given) set how many days its pupil-level records are kept and its time
-    zone ("" goes back to the installation's, LSWEB_TIMEZONE)."""
+                  timezone: str | None = None, photo_grace_days: int | None = None) -> None:
+    """Rename a school and (when given) set how many days its pupil-level records are kept, how long the
+    photos of a pupil whose photo consent is withdrawn are kept (hidden) before they are deleted, and its
+    time zone ("" goes back to the installation's, LSWEB_TIMEZONE)."""
     if not can_manage_staff(admin, school):
         raise NotAllowed("You cannot change this school.")
     name = clean_name(name, "name")
@@ -94,6 +98,8 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
         raise DomainError("There is already a school with that name.", "name")
     if retention_days is not None and not 0 <= retention_days <= MAX_RETENTION_DAYS:
         raise DomainError(f"Enter a number of days from 0 to {MAX_RETENTION_DAYS}.", "retention_days")
+    if photo_grace_days is not None and not 0 <= photo_grace_days <= MAX_PHOTO_GRACE_DAYS:
+        raise DomainError(f"Enter a number of days from 0 to {MAX_PHOTO_GRACE_DAYS}.", "photo_grace_days")
     zone = (check_zone_name(timezone) if timezone.strip() else None) if timezone is not None else None
     old = school.name
     school.name = name
@@ -102,6 +108,10 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
         audit.record(admin, "school.retention_changed", target=name, school_id=school.id,
                      details=f"{school.retention_days} → {retention_days} days")
         school.retention_days = retention_days
+    if photo_grace_days is not None and photo_grace_days != school.photo_grace_days:
+        audit.record(admin, "school.photo_grace_changed", target=name, school_id=school.id,
+                     details=f"{school.photo_grace_days} → {photo_grace_days} days")
+        school.photo_grace_days = photo_grace_days
     if timezone is not None and zone != school.timezone:
         audit.record(admin, "school.timezone_changed", target=name, school_id=school.id,
                      details=f"{school.timezone or 'the installation’s'} → {zone or 'the installation’s'}")

@@ -192,7 +192,7 @@ def edit_school(school_id: int):
     if form.validate_on_submit():
         try:
             services.rename_school(current_user, school, form.name.data, form.retention_days.data,
-                                   form.timezone.data or "")
+                                   form.timezone.data or "", photo_grace_days=form.photo_grace_days.data)
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)

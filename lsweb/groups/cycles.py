@@ -9,6 +9,7 @@ from ..errors import DomainError, NotAllowed
 from ..channels import queue_group_change
 from ..extensions import db
 from ..models import CasePupil, Cycle, CycleStatus, StudyGroup, User
+from ..models.base import utcnow
 from ..permissions import has_signed_current, is_facilitator
 from ..protocol.services import require_gate
 
@@ -111,12 +112,21 @@ def save_pupil(member: User, cycle: Cycle, pupil: CasePupil | None, label: str, 
         for key, value in values.items():
             setattr(pupil, key, value)
         action = "pupil.edited"
+    withdrawn = False
     if photo_consent is not None:
+        withdrawn = pupil.photo_consent and not photo_consent
+        if withdrawn:  # the photos are hidden from now on and deleted after the school's grace period
+            pupil.photo_consent_withdrawn_at = utcnow()
+        elif photo_consent:
+            pupil.photo_consent_withdrawn_at = None
         pupil.photo_consent = bool(photo_consent)
     # The audit log (read by admins) names no pupil: labels stay inside the group.
     db.session.flush()
     audit.record(member, action, target=group.name, details=f"cycle {cycle.number}: case pupil #{pupil.id}",
                  school_id=group.school_id)
+    if withdrawn:
+        audit.record(member, "pupil.photo_consent_withdrawn", target=group.name,
+                     details=f"cycle {cycle.number}: case pupil #{pupil.id}", school_id=group.school_id)
     queue_group_change(group.id)
     db.session.commit()
     return pupil

@@ -45,5 +45,8 @@ class PupilForm(FlaskForm):
     attainment = TextAreaField("Current attainment in the focus", validators=[Length(max=500)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
     not_a_name = BooleanField("This label is not the pupil's real name")
-    photo_consent = BooleanField("The school holds consent for photos of this pupil's work",
-                                 description="Without it, observers cannot upload photos of the pupil's work.")
+    photo_consent = BooleanField(
+        "The school holds consent for photos of this pupil's work",
+        description="Without it, observers cannot upload photos of the pupil's work. Unticking it hides the "
+                    "photos already taken at once; they are deleted after the school's grace period (ticking "
+                    "it again before then keeps them).")

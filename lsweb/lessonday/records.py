@@ -4,12 +4,13 @@ Retention (`lsweb purge`): observations, pupil interview answers and photos of p
 files) older than their school's retention period are deleted (the interview answers with the
 co-edited document they were typed in, its history included). The age of a record is when it was
 saved (an observation's `saved_at`, an answer's `updated_at`, a photo's `created_at`); the school is the
-lesson's group's. Plan text and the discussion (its findings included) are not pupil-level records and
-are never touched here.
+lesson's group's. Photos of a pupil whose photo consent was withdrawn (hidden from then on) are deleted
+once the school's grace period (`photo_grace_days`) has passed since the withdrawal. Plan text and the
+discussion (its findings included) are not pupil-level records and are never touched here.
 
 Subject access: a staff member's own observations (deleted ones too, and what each said before a
-correction), the interview answers they recorded, the photos they
-took (the files too), their cover entries (their own classes, and lessons they covered) and their
+correction), the interview answers they recorded, the photos they took (the files too; not those
+hidden by a withdrawn consent), their cover entries (their own classes, and lessons they covered) and their
 protected-time entries.
 
 Account deletion: their time entries go (they concern only them); observations, answers and photos stay
@@ -18,7 +19,7 @@ with the group's record, shown as by "Former member".
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -27,6 +28,7 @@ from sqlalchemy import delete, func, or_
 from ..coedit import store
 from ..extensions import db
 from ..models import (
+    CasePupil,
     CoeditClient,
     CoeditSnapshot,
     CoeditSpell,
@@ -45,7 +47,7 @@ from ..models import (
 )
 from ..operations.privacy import Export, register_eraser, register_exporter
 from ..operations.retention import Purger, register_purger
-from .uploads import photo_folder
+from .uploads import photo_folder, shown
 
 
 def _lessons_of(school: School):
@@ -121,7 +123,7 @@ _photo_rows = _table_purger("photos", Photo, Photo.created_at)
 
 
 def _purge_photos(school: School, cutoff: datetime) -> int:
-    _PHOTO_FILES[school.id] = list(db.session.scalars(db.select(Photo.stored_name).where(
+    _PHOTO_FILES.setdefault(school.id, []).extend(db.session.scalars(db.select(Photo.stored_name).where(
         Photo.lesson_id.in_(_lessons_of(school)), Photo.created_at < cutoff)))
     return _photo_rows.purge(school, cutoff)
 
@@ -133,6 +135,31 @@ def _remove_photo_files(school: School, cutoff: datetime) -> None:
 
 
 register_purger(Purger("photos", _photo_rows.count, _purge_photos, after_commit=_remove_photo_files))
+
+
+# Photos of pupils whose photo consent was withdrawn more than the school's grace period ago (hidden since
+# the withdrawal). Those also past the retention period are the "photos" purger's.
+def _withdrawn(school: School, cutoff: datetime):
+    now = cutoff + timedelta(days=school.retention_days)  # the purge's moment (retention.plan)
+    pupils = db.select(CasePupil.id).where(
+        CasePupil.photo_consent.is_(False),
+        CasePupil.photo_consent_withdrawn_at < now - timedelta(days=school.photo_grace_days))
+    return (Photo.lesson_id.in_(_lessons_of(school)), Photo.created_at >= cutoff, Photo.pupil_id.in_(pupils))
+
+
+def _count_withdrawn(school: School, cutoff: datetime) -> int:
+    return db.session.scalar(db.select(func.count(Photo.id)).where(*_withdrawn(school, cutoff))) or 0
+
+
+def _purge_withdrawn(school: School, cutoff: datetime) -> int:
+    where = _withdrawn(school, cutoff)
+    _PHOTO_FILES.setdefault(school.id, []).extend(db.session.scalars(db.select(Photo.stored_name).where(*where)))
+    result = db.session.execute(delete(Photo).where(*where).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+register_purger(Purger("photos_without_consent", _count_withdrawn, _purge_withdrawn,
+                       after_commit=_remove_photo_files))
 
 
 # --- subject access ---------------------------------------------------------------------------------
@@ -176,7 +203,8 @@ def _interviews(user: User) -> list:
 
 @register_exporter("photos")
 def _photos(user: User) -> Export:
-    rows = list(db.session.scalars(db.select(Photo).where(Photo.uploaded_by_id == user.id).order_by(Photo.id)))
+    rows = list(db.session.scalars(db.select(Photo).where(Photo.uploaded_by_id == user.id, shown())
+                                   .order_by(Photo.id)))  # a withdrawn consent's photos are not handed out
     folder = photo_folder(current_app.instance_path)
     files = [(p.stored_name, folder / p.stored_name) for p in rows if (folder / p.stored_name).is_file()]
     data = [{**_where(db.session.get(ResearchLesson, p.lesson_id)), "pupil": p.pupil.label,

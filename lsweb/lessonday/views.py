@@ -143,6 +143,12 @@ def upload_photo(lesson_id: int):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
+            if isinstance(error, uploads.PhotoRefused):  # the file itself: say so with a 4xx (or 503)
+                response = render("lessonday/observe.html", status=error.status,
+                                  **observe_context(lesson, request.args.get("pupil", type=int)))
+                if error.status == 503:
+                    response.headers["Retry-After"] = "30"
+                return response
         else:
             flash(f"The photo of {pupil.label}'s work is saved.", "success")
     else:
@@ -155,7 +161,8 @@ def upload_photo(lesson_id: int):
 def photo(lesson_id: int, photo_id: int):
     lesson = lesson_or_404(current_user, lesson_id)
     item = db.session.get(Photo, photo_id)
-    if item is None or item.lesson_id != lesson.id or not can_see_lesson(current_user, lesson):
+    if (item is None or item.lesson_id != lesson.id or not can_see_lesson(current_user, lesson)
+            or not uploads.is_shown(item)):
         abort(404)
     path = uploads.photo_path(item, current_app.instance_path)
     if not path.is_file():

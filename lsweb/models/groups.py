@@ -136,5 +136,8 @@ class CasePupil(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Photos of this pupil's work may be taken only when the school holds consent for it.
     photo_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # When consent was withdrawn: the pupil's photos are hidden at once and deleted by `lsweb purge` once
+    # the school's grace period (School.photo_grace_days) has passed. None while consent holds.
+    photo_consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cycle: Mapped[Cycle] = relationship(back_populates="pupils")

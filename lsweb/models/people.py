@@ -53,6 +53,9 @@ class School(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Days pupil-level records (observations, interviews, photos) are kept; `lsweb purge` deletes older.
     retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    # Days the photos of a pupil whose photo consent was withdrawn are kept (hidden) before `lsweb purge`
+    # deletes them: a consent unticked by mistake can be ticked again meanwhile.
+    photo_grace_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     # The school's time zone (IANA name); None: the installation's (LSWEB_TIMEZONE, else the server's).
     timezone: Mapped[str | None] = mapped_column(String(64))
 

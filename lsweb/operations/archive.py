@@ -152,7 +152,10 @@ def _safe_name(name: str) -> bool:
 
 def read_archive(archive_path: Path, into: Path, progress) -> dict:
     """Check an archive completely and unpack it into `into`; returns its manifest. Anything else than a
-    complete lsweb backup (truncated, damaged, foreign, tampered) raises OperationError."""
+    complete lsweb backup (truncated, damaged, foreign, tampered) raises OperationError. Nothing beyond the
+    manifest's sizes is ever written: their total must fit on the disk first, and a member whose size in
+    the archive differs from the manifest's is refused before any of it is written (a small archive can
+    inflate a thousandfold)."""
     name = archive_path.name
     not_lsweb = f"{name} is not an lsweb backup (no lsweb manifest in it). Nothing was changed."
     try:
@@ -169,21 +172,33 @@ def read_archive(archive_path: Path, into: Path, progress) -> dict:
             if not isinstance(manifest.get("format_version"), int) or manifest["format_version"] > FORMAT_VERSION:
                 raise OperationError(f"{name} was written by a newer lsweb (backup format "
                                      f"{manifest.get('format_version')}). Upgrade lsweb first. Nothing was changed.")
-            expected = manifest.get("members") or {}
+            expected = _expected_members(manifest, name)
+            _check_room(expected, into, name)
             seen = set()
             while (member := archive.next()) is not None:
-                if member.name not in expected or not member.isfile() or not _safe_name(member.name):
+                if (member.name not in expected or member.name in seen or not member.isfile()
+                        or member.issparse() or not _safe_name(member.name)):
                     raise OperationError(f"{name} holds an unexpected entry {member.name!r}: it is not an "
                                          "unchanged lsweb backup. Nothing was changed.")
+                size = expected[member.name]["size"]
+                if member.size != size:  # refused before a byte of it is written
+                    raise OperationError(f"{name}: {member.name} is {member.size:,} bytes in the archive but "
+                                         f"{size:,} in the manifest: it is not an unchanged lsweb backup. "
+                                         "Nothing was changed.")
                 progress(f"Checking {member.name}")
                 target = into / member.name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 digest = hashlib.sha256()
+                written = 0
                 with archive.extractfile(member) as source, open(target, "wb") as out:
-                    while chunk := source.read(CHUNK):
+                    while chunk := source.read(min(CHUNK, size - written + 1)):
+                        written += len(chunk)
+                        if written > size:
+                            raise OperationError(f"{name}: {member.name} is larger than its manifest says. "
+                                                 "Nothing was changed.")
                         digest.update(chunk)
                         out.write(chunk)
-                if digest.hexdigest() != expected[member.name].get("sha256"):
+                if digest.hexdigest() != expected[member.name]["sha256"]:
                     raise OperationError(f"{name}: {member.name} does not match its SHA-256 in the manifest "
                                          "(the file was damaged or changed). Nothing was changed.")
                 seen.add(member.name)
@@ -196,6 +211,33 @@ def read_archive(archive_path: Path, into: Path, progress) -> dict:
         raise OperationError(f"{name} is damaged or truncated ({type(error).__name__}: {error}); it cannot be "
                              "restored. Nothing was changed.") from None
     return manifest
+
+
+def _expected_members(manifest: dict, name: str) -> dict[str, dict]:
+    """The manifest's members, each with a whole size and a SHA-256; anything else is refused."""
+    members = manifest.get("members")
+    refused = OperationError(f"{name} has a damaged manifest (members without a size or SHA-256). Nothing was "
+                             "changed.")
+    if not isinstance(members, dict):
+        raise refused
+    for entry in members.values():
+        if (not isinstance(entry, dict) or type(entry.get("size")) is not int or entry["size"] < 0
+                or not isinstance(entry.get("sha256"), str)):
+            raise refused
+    return members
+
+
+ROOM_TO_SPARE = 64 * CHUNK  # left free on the instance's disk after unpacking
+
+
+def _check_room(expected: dict[str, dict], into: Path, name: str) -> None:
+    """Unpacking writes exactly the manifest's sizes (no member may differ): they must fit before any is."""
+    needed = sum(entry["size"] for entry in expected.values())
+    free = shutil.disk_usage(into).free
+    if needed + ROOM_TO_SPARE > free:
+        raise OperationError(f"{name} says it unpacks to {needed:,} bytes; {into.parent} has {free:,} bytes free. "
+                             "Free some space (or check the archive: it may not be an lsweb backup). Nothing was "
+                             "changed.")
 
 
 def replace_folder(new: Path | None, current: Path) -> None:

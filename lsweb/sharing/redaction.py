@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..errors import DomainError
 from ..extensions import db
 from ..groups.cycles import LABEL_WORDS, looks_like_a_name
-from ..models import Cycle, CycleSummary, Photo, RedactionDecision, ResearchLesson, User
+from ..models import CasePupil, Cycle, CycleSummary, Photo, RedactionDecision, ResearchLesson, User
 from . import names
 from .summaries import evidence_of, require_editor, summary_of, texts
 from .summaries import label as field_label
@@ -65,7 +65,9 @@ def items(cycle: Cycle, summary: CycleSummary | None = None) -> list[Item]:
     found: dict[str, Item] = {}
     lessons = db.session.scalars(db.select(ResearchLesson.id).where(ResearchLesson.cycle_id == cycle.id)).all()
     if lessons:
-        for photo in db.session.scalars(db.select(Photo).where(Photo.lesson_id.in_(lessons)).order_by(Photo.id)):
+        consented = db.select(CasePupil.id).where(CasePupil.photo_consent.is_(True))  # withdrawn: hidden
+        for photo in db.session.scalars(db.select(Photo).where(Photo.lesson_id.in_(lessons),
+                                                               Photo.pupil_id.in_(consented)).order_by(Photo.id)):
             key = f"photo:{photo.id}"
             found[key] = Item(key, "photo", f"Photo of {photo.pupil.label}'s work"
                               + (f" (“{photo.caption}”)" if photo.caption else ""),

@@ -2,7 +2,7 @@
 others; hidden posts shown again by the facilitator with a reason
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-02 06:20:00
 
 Existing notes stay as they are (none deleted, no earlier versions); existing guests are not knowledgeable
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

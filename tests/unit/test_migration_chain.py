@@ -167,3 +167,34 @@ def test_temporary_passwords_issued_before_the_upgrade_expire_72_hours_after_it(
         assert timedelta(hours=71) < users[2].temporary_password_expires_at - utcnow() <= timedelta(hours=72)
         assert users[3].temporary_password_expires_at is None
         assert db.session.get(UserSession, "s1").remember is False
+
+
+def test_photos_of_a_pupil_without_consent_before_the_upgrade_count_as_withdrawn_at_it(make_app, empty_database_url):
+    from datetime import timedelta
+
+    from lsweb.models.base import utcnow
+
+    app = make_app(DATABASE_URL=empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0016")
+        with db.engine.begin() as connection:
+            _insert(connection, FIRST_SCHEMA_ROWS)
+            _insert(connection, GROUP_ROWS)
+            _insert(connection, {
+                "case_pupil": [{"id": 2, "cycle_id": 1, "label": "Pupil B", "represents": "", "attainment": "",
+                                "notes": "", "position": 1, "photo_consent": True},
+                               {"id": 3, "cycle_id": 1, "label": "Pupil C", "represents": "", "attainment": "",
+                                "notes": "", "position": 2, "photo_consent": False}],
+                "research_lesson": [{"id": 1, "cycle_id": 1, "number": 1, "duration_minutes": 60, "class_name": "4B",
+                                     "room": "", "status": "taught", "details_version": 1, "created_at": AT}]})
+            _insert(connection, {"observation_photo": [
+                {"id": n, "lesson_id": 1, "pupil_id": pupil, "uploaded_by_id": 2, "stored_name": f"p{n}.jpg",
+                 "content_type": "image/jpeg", "size": 10, "caption": "", "created_at": AT}
+                for n, pupil in ((1, 1), (2, 2))]})
+        upgrade(directory=MIGRATIONS_DIR, revision="0017")
+        pupils = {p.id: p for p in db.session.scalars(select(CasePupil))}
+        # Pupil A has photos and no consent: withdrawn at the upgrade; B has consent; C has no photos.
+        assert timedelta(0) <= utcnow() - pupils[1].photo_consent_withdrawn_at < timedelta(minutes=5)
+        assert pupils[2].photo_consent_withdrawn_at is None and pupils[3].photo_consent_withdrawn_at is None
+        assert [s.photo_grace_days for s in db.session.scalars(select(School))] == [30, 30]
+        db.session.remove()

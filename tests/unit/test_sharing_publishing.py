@@ -37,6 +37,7 @@ def test_redaction_lists_names_photos_and_labels_and_publishing_waits_for_them(f
     team = written_summary(factories)
     summaries.save_field(team.lead, team.cycle, "learning", LEARNING + " Jayden helped Pupil B with NCETM tasks.", 1)
     team.pupils[2].label = "Jamie"
+    team.pupils[0].photo_consent = True  # a photo is only taken (and listed) with consent
     db.session.add(Photo(lesson_id=team.lesson.id, pupil_id=team.pupils[0].id, uploaded_by_id=team.lead.id,
                          stored_name="x.jpg", content_type="image/jpeg", size=10, caption="Folded strips"))
     db.session.commit()

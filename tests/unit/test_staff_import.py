@@ -154,7 +154,7 @@ def test_empty_or_binary_files_are_explained(head):
 def test_more_rows_than_the_limit_are_refused(head):
     data = csv_bytes(*(f"P{n},p{n}@hillside.example,teacher" for n in range(11)))
     preview = preview_csv(data, head, 10)
-    assert preview.file_error == ("The file has 11 rows; at most 10 can be imported at once. "
+    assert preview.file_error == ("The file has more than 10 rows; at most 10 can be imported at once. "
                                   "Split it into smaller files.")
     assert preview.rows == []
     assert preview_csv(data, head, 11).file_error is None
