@@ -52,6 +52,8 @@ class ConfirmImportForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     school_id = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
     skip_bad = BooleanField("Import only the rows without errors and leave out the others")
+    invite = BooleanField("E-mail each person an invitation to choose their password (the link works once, for "
+                          "a limited time)", default=True)
 
 
 class EmptyForm(FlaskForm):

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, request, url_for
 from flask_login import current_user
 
+from .. import mail
 from ..errors import DomainError
 from ..extensions import db
 from ..inputs import accepts
@@ -69,7 +70,7 @@ def import_staff():
         return form_error("admin/import.html", "form", form=form)
     _upload_path(token).write_bytes(data)
     confirm = ConfirmImportForm(token=token, school_id=str(school.id))
-    return render("admin/import_preview.html", school=school, preview=preview, confirm=confirm)
+    return render("admin/import_preview.html", school=school, preview=preview, confirm=confirm, mail_on=mail.mail_is_on())
 
 
 @bp.route("/staff/import/confirm", methods=["POST"])
@@ -86,15 +87,20 @@ def confirm_import():
     preview = preview_csv(path.read_bytes(), current_user, current_app.config["LSWEB"]["IMPORT_MAX_ROWS"],
                           school_id=school.id, choices=_saved_choices(path))
     try:
-        added = apply_import(current_user, school, preview, skip_bad=confirm.skip_bad.data)
+        invite = bool(confirm.invite.data) and mail.mail_is_on()
+        added = apply_import(current_user, school, preview, skip_bad=confirm.skip_bad.data, invite=invite)
     except DomainError as error:
         db.session.rollback()
-        return render("admin/import_preview.html", status=422, school=school, preview=preview,
+        return render("admin/import_preview.html", status=422, school=school, preview=preview, mail_on=mail.mail_is_on(),
                       confirm=confirm, refusal=error.message)
     path.unlink(missing_ok=True)
     path.with_suffix(".json").unlink(missing_ok=True)
-    flash(f"{added} staff imported into {school.name}. Use “Reset password” to give each a temporary "
-          "password.", "success")
+    if invite:
+        flash(f"{added} staff imported into {school.name}, each invited by e-mail to choose a password "
+              "(the staff list shows who has accepted).", "success")
+    else:
+        flash(f"{added} staff imported into {school.name}. Use “Invite” (or “Reset password”) to give each a "
+              "way to sign in.", "success")
     return done(url_for("admin.staff", school=school.id))
 
 
@@ -146,4 +152,4 @@ def map_import_columns():
         return _mapping_page(school, preview, mapping, status=422)
     path.with_suffix(".json").write_text(json.dumps({"found": choices.found, "default_role": default_role}))
     confirm = ConfirmImportForm(token=mapping.token.data, school_id=str(school.id))
-    return render("admin/import_preview.html", school=school, preview=preview, confirm=confirm)
+    return render("admin/import_preview.html", school=school, preview=preview, confirm=confirm, mail_on=mail.mail_is_on())

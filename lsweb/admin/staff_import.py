@@ -159,8 +159,10 @@ def _mark_existing(preview: ImportPreview) -> None:
 
 
 def apply_import(admin: User | None, school: School, preview: ImportPreview, skip_bad: bool,
-                 progress: Callable[[int], None] | None = None) -> int:
-    """Write the good rows in one transaction. With bad rows, refuse unless told to skip them.
+                 progress: Callable[[int], None] | None = None, invite: bool = False) -> int:
+    """Write the good rows in one transaction. With bad rows, refuse unless told to skip them. With
+    `invite`, every person added is e-mailed an invitation to choose their password (queued in the
+    same transaction: all of them or, when the import fails, none).
 
     `admin` None means the command line, run by whoever looks after the server.
     """
@@ -185,5 +187,13 @@ def apply_import(admin: User | None, school: School, preview: ImportPreview, ski
             progress(len(values))
     audit.record(admin, "staff.imported", target=school.name, school_id=school.id,
                  details=f"{len(good)} added, {len(preview.bad)} rows skipped")
+    if invite and admin is not None:
+        from ..auth.links import queue_invitation
+
+        emails = [row.email for row in good]
+        for start in range(0, len(emails), batch):
+            for member in db.session.scalars(db.select(User).where(User.school_id == school.id,
+                                                                   User.email.in_(emails[start:start + batch]))):
+                queue_invitation(admin, member)
     db.session.commit()
     return len(good)

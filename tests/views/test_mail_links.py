@@ -180,3 +180,26 @@ def test_the_invitation_says_when_it_expires_in_the_schools_own_time(app, client
     tokyo = expires.astimezone(ZoneInfo("Asia/Tokyo"))
     assert tokyo.strftime("%d %B %Y, %H:%M JST") in mail.text
     assert "UTC" not in mail.text
+
+
+def test_importing_staff_can_invite_each_person_by_email(app, client, login, admin, school, smtp_server):  # noqa: F811
+    import io
+    import re
+
+    login(admin)
+    csv = "Forename,Surname,Work Email,Job Title\nIda,Import,ida.import@alder.example,Class Teacher\n" \
+          "Joe,Import,joe.import@alder.example,HLTA\n"
+    preview = client.post("/admin/staff/import", content_type="multipart/form-data",
+                          data={"school_id": str(school.id), "file": (io.BytesIO(csv.encode()), "staff.csv")})
+    assert preview.status_code == 200 and "invitation to choose their password" in preview.text
+    token = re.search(r'name="token"[^>]*value="([^"]+)"', preview.text).group(1)
+    done = client.post("/admin/staff/import/confirm", data={"token": token, "school_id": str(school.id),
+                                                              "invite": "y"})
+    assert done.status_code == 303
+    assert sorted(m.envelope_to[0] for m in smtp_server.received) == ["ida.import@alder.example",
+                                                                      "joe.import@alder.example"]
+    assert "invited by e-mail" in client.get(f"/admin/staff?school={school.id}").text
+    client.post("/logout")
+    ida = next(m for m in smtp_server.received if m.envelope_to == ["ida.import@alder.example"])
+    assert client.post(_path(ida.link), data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 303
+    assert login("ida.import@alder.example", NEW_PASSWORD).status_code == 303
