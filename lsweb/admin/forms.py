@@ -40,6 +40,9 @@ class SchoolEditForm(SchoolForm):
         "Keep the photos of a pupil whose photo consent is withdrawn for (days)",
         validators=[Optional(), NumberRange(min=0, max=365, message="Enter a number of days from 0 to 365.")])
     timezone = StringField("Time zone", validators=[Optional(), Length(max=64, message="At most 64 characters.")])
+    local_passwords = SelectField("How the school's staff sign in", choices=[
+        ("on", "With an lsweb password (and the school's directory, when it is set up)"),
+        ("off", "Only through the school's directory (LDAP / Active Directory)")], validators=[Optional()])
 
 
 class ImportForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func
 
 from .. import audit
@@ -85,7 +86,8 @@ MAX_PHOTO_GRACE_DAYS = 365
 
 
 def rename_school(admin: User, school: School, name: str, retention_days: int | None = None,
-                  timezone: str | None = None, photo_grace_days: int | None = None) -> None:
+                  timezone: str | None = None, photo_grace_days: int | None = None,
+                  local_passwords: bool | None = None) -> None:
     """Rename a school and (when given) set how many days its pupil-level records are kept, how long the
     photos of a pupil whose photo consent is withdrawn are kept (hidden) before they are deleted, and its
     time zone ("" goes back to the installation's, LSWEB_TIMEZONE)."""
@@ -101,6 +103,9 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
     if photo_grace_days is not None and not 0 <= photo_grace_days <= MAX_PHOTO_GRACE_DAYS:
         raise DomainError(f"Enter a number of days from 0 to {MAX_PHOTO_GRACE_DAYS}.", "photo_grace_days")
     zone = (check_zone_name(timezone) if timezone.strip() else None) if timezone is not None else None
+    if local_passwords is False and school.local_passwords and not current_app.config["LSWEB"].get("LDAP_URL"):
+        raise DomainError("Set up sign-in with the school's directory first (LSWEB_LDAP_URL): without it, "
+                          "nobody at the school could sign in.", "local_passwords")
     old = school.name
     school.name = name
     audit.record(admin, "school.renamed", target=name, details=f"from {old}", school_id=school.id)
@@ -112,6 +117,10 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
         audit.record(admin, "school.photo_grace_changed", target=name, school_id=school.id,
                      details=f"{school.photo_grace_days} → {photo_grace_days} days")
         school.photo_grace_days = photo_grace_days
+    if local_passwords is not None and local_passwords != school.local_passwords:
+        audit.record(admin, "school.local_passwords_changed", target=name, school_id=school.id,
+                     details="lsweb passwords on" if local_passwords else "directory sign-in only")
+        school.local_passwords = local_passwords
     if timezone is not None and zone != school.timezone:
         audit.record(admin, "school.timezone_changed", target=name, school_id=school.id,
                      details=f"{school.timezone or 'the installation’s'} → {zone or 'the installation’s'}")

@@ -189,10 +189,13 @@ def schools():
 def edit_school(school_id: int):
     school = school_or_404(current_user, school_id)
     form = SchoolEditForm(obj=school)
+    if request.method == "GET":
+        form.local_passwords.data = "on" if school.local_passwords else "off"
     if form.validate_on_submit():
         try:
             services.rename_school(current_user, school, form.name.data, form.retention_days.data,
-                                   form.timezone.data or "", photo_grace_days=form.photo_grace_days.data)
+                                   form.timezone.data or "", photo_grace_days=form.photo_grace_days.data,
+                                   local_passwords={"on": True, "off": False}.get(form.local_passwords.data))
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)

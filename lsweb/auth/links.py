@@ -25,7 +25,7 @@ from ..models import AccountToken, TokenPurpose, User
 from ..models.base import utcnow
 from ..permissions import can_manage_staff
 from ..timezones import local, zone_of
-from .services import check_new_password, hash_password, normalise_email
+from .services import check_new_password, hash_password, local_passwords_allowed, normalise_email
 from .sessions import end_other_sessions
 
 SALT = "lsweb-account-link"
@@ -81,6 +81,9 @@ def queue_invitation(admin: User, member: User) -> AccountToken:
         raise NotAllowed("You cannot invite this person.")
     if not member.active:
         raise DomainError(f"{member.display_name} is deactivated: reactivate them before inviting them.")
+    if not local_passwords_allowed(member):
+        raise DomainError(f"{member.school.name} signs in through its directory only: {member.display_name} "
+                          "has no lsweb password to choose.")
     days = current_app.config["LSWEB"]["INVITATION_DAYS"]
     token, raw = _new_token(member, TokenPurpose.INVITATION, timedelta(days=days), admin)
     token.link_token = raw  # (not stored) for the CLI and tests
@@ -95,7 +98,7 @@ def queue_invitation(admin: User, member: User) -> AccountToken:
 def request_reset(email: str) -> None:
     """E-mail a reset link when an active account has this address; do nothing visible otherwise."""
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)[:254]))
-    if user is None or not user.active:
+    if user is None or not user.active or not local_passwords_allowed(user):
         return
     hours = current_app.config["LSWEB"]["RESET_HOURS"]
     token, raw = _new_token(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=hours), None)

@@ -56,7 +56,14 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.get(User, row.id)
     if user is None or not user.active or user.password_hash != row.password_hash:
         return None  # changed in between
+    if not local_passwords_allowed(user):
+        return None  # the school signs in through its directory only (which the sign-in page tries next)
     return user
+
+
+def local_passwords_allowed(user: User) -> bool:
+    """Whether lsweb's own password may sign this person in (their school may allow only its directory)."""
+    return user.school is None or user.school.local_passwords
 
 
 def known_weak(user: User, password: str) -> bool:

@@ -56,6 +56,9 @@ class School(db.Model):
     # Days the photos of a pupil whose photo consent was withdrawn are kept (hidden) before `lsweb purge`
     # deletes them: a consent unticked by mistake can be ticked again meanwhile.
     photo_grace_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # False: the school's staff sign in only through its directory (LDAP / Active Directory); lsweb
+    # passwords, invitations and password resets are off for them.
+    local_passwords: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     # The school's time zone (IANA name); None: the installation's (LSWEB_TIMEZONE, else the server's).
     timezone: Mapped[str | None] = mapped_column(String(64))
 

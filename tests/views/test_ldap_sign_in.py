@@ -91,3 +91,42 @@ def test_group_rules_are_read_and_bad_ones_named():
     assert (rule.group_dn, rule.role, rule.school) == ("cn=staff,dc=x", Role.SUPPORT, "Birch Academy")
     with pytest.raises(ValueError, match="is not"):
         parse_groups("cn=staff,dc=x = teacher")
+
+
+def test_a_school_signing_in_through_its_directory_only_refuses_lsweb_passwords(app, client, login, school,
+                                                                                factories):
+    from ..conftest import TEST_PASSWORD
+
+    admin = factories.user(school, Role.SCHOOL_ADMIN, email="head@alder.example", name="Hana Head")
+    local = factories.user(school, Role.TEACHER, email="local.teacher@alder.example", name="Lola Local")
+    assert _sign_in(client, "ana.silva@alder.example", PASSWORDS["ana"]).status_code == 303  # in the directory
+    client.post("/logout")
+    login(admin)
+    response = client.post(f"/admin/schools/{school.id}/edit", data={
+        "name": "Alder Primary", "retention_days": "365", "photo_grace_days": "30", "timezone": "",
+        "local_passwords": "off"})
+    assert response.status_code == 303
+    assert db.session.scalar(db.select(AuditEntry.id).where(AuditEntry.action == "school.local_passwords_changed"))
+    client.post("/logout")
+    refused = _sign_in(client, local.email, TEST_PASSWORD)
+    assert refused.status_code == 422 and "The email or password is not right." in refused.text
+    invite = factories.user(None, Role.NETWORK_ADMIN, email="network@alder.example", name="Nia Network")
+    login(invite)
+    page = client.post(f"/admin/staff/{local.id}/invite", follow_redirects=True)
+    assert "signs in through its directory only" in page.text
+    client.post("/logout")
+    assert _sign_in(client, "ana.silva@alder.example", PASSWORDS["ana"]).status_code == 303  # the directory still
+
+
+def test_lsweb_passwords_cannot_be_switched_off_without_a_directory(make_app, factories):
+    from lsweb.admin import services
+    from lsweb.errors import DomainError
+
+    app = make_app()
+    with app.app_context():
+        school = factories.school("Birch Primary")
+        admin = factories.user(school, Role.SCHOOL_ADMIN, name="Bea Admin")
+        with pytest.raises(DomainError, match="directory first"):
+            services.rename_school(admin, school, "Birch Primary", local_passwords=False)
+        db.session.rollback()
+        assert db.session.get(type(school), school.id).local_passwords is True
