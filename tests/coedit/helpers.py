@@ -7,6 +7,23 @@ import base64
 from pycrdt import Doc, Map, Text
 
 
+def signed_in_client(app, login, user):
+    """A test client of its own (its own session, its own flask.g), signed in as `user`."""
+    the_client = app.test_client()
+    login(user, the_client=the_client)
+    return the_client
+
+
+def fresh_team(factories):
+    """A planning team (tests/plans.py) with the co-edited documents' cache emptied first."""
+    from lsweb.coedit import store
+
+    from ..plans import planning_team
+
+    store.clear_cache()
+    return planning_team(factories)
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 

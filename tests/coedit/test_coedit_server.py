@@ -9,18 +9,9 @@ from lsweb.models.base import utcnow
 from pycrdt import Map, Text
 
 from ..plans import planning_team
-from .helpers import Replica
+from .helpers import Replica, fresh_team, signed_in_client
 
 
-def _team(factories):
-    store.clear_cache()
-    return planning_team(factories)
-
-
-def _client(app, login, user):
-    the_client = app.test_client()
-    login(user, the_client=the_client)
-    return the_client
 
 
 def _updates(name: str) -> int:
@@ -28,7 +19,7 @@ def _updates(name: str) -> int:
 
 
 def test_an_update_is_stored_derived_and_seen_by_another_page(app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ana)
     name = f"plan-{team.lesson.id}"
     ana = Replica(client, name)
@@ -46,7 +37,7 @@ def test_an_update_is_stored_derived_and_seen_by_another_page(app, client, login
 
 
 def test_stage_added_in_the_document_gets_a_row_and_its_text(app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ben)
     page = Replica(client, f"plan-{team.lesson.id}")
     page.sync()
@@ -67,22 +58,22 @@ def test_stage_added_in_the_document_gets_a_row_and_its_text(app, client, login,
 
 def test_outsider_and_unsigned_member_and_another_lessons_doc_are_refused_and_nothing_stored(
         app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     name = f"plan-{team.lesson.id}"
     login(team.ana)
     Replica(client, name).sync()
     outsider = factories.user(team.school, name="Olga Outsider")
-    client = _client(app, login, outsider)
+    client = signed_in_client(app, login, outsider)
     page = Replica(client, name)
     assert client.post(f"/coedit/{name}/sync", json={"sv": "AA=="}).status_code == 404
     assert page.edit(lambda r: r.doc.get("texts", type=Map).__setitem__("aspect", Text("x")))[0] == 404
     other_team = planning_team(factories)
-    assert Replica(_client(app, login, other_team.ana), name).send(b"\x00\x00")[0] == 404
+    assert Replica(signed_in_client(app, login, other_team.ana), name).send(b"\x00\x00")[0] == 404
     assert _updates(name) == 0
 
 
 def test_over_limit_update_is_refused_whole(app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ana)
     page = Replica(client, f"plan-{team.lesson.id}")
     page.sync()
@@ -108,13 +99,13 @@ def test_over_limit_update_is_refused_whole(app, client, login, factories):
 
 
 def test_a_client_id_belongs_to_its_first_user(app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     name = f"plan-{team.lesson.id}"
     login(team.ana)
     ana = Replica(client, name, client_id=4242)
     ana.sync()
     assert ana.edit(lambda r: r.text("aspect").insert(0, "A"))[0] == 200
-    ben = Replica(_client(app, login, team.ben), name, client_id=4242)
+    ben = Replica(signed_in_client(app, login, team.ben), name, client_id=4242)
     ben.sync()
     assert ben.edit(lambda r: r.text("aspect").insert(1, "B"))[0] == 403
 
@@ -122,7 +113,7 @@ def test_a_client_id_belongs_to_its_first_user(app, client, login, factories):
 def test_a_taught_lesson_is_locked(app, client, login, factories):
     from lsweb.models import LessonStatus
 
-    team = _team(factories)
+    team = fresh_team(factories)
     lesson = db.session.get(ResearchLesson, team.lesson.id)
     lesson.status = LessonStatus.TAUGHT
     db.session.commit()
@@ -133,7 +124,7 @@ def test_a_taught_lesson_is_locked(app, client, login, factories):
 
 
 def test_details_and_observers_are_validated_and_derived(app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ana)
     page = Replica(client, f"plan-{team.lesson.id}")
     page.sync()
@@ -155,7 +146,7 @@ def test_details_and_observers_are_validated_and_derived(app, client, login, fac
 
 
 def test_summary_document_writes_the_summary_text(app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ana)
     page = Replica(client, f"summary-{team.cycle.id}")
     page.sync()
@@ -166,7 +157,7 @@ def test_summary_document_writes_the_summary_text(app, client, login, factories)
 
 
 def test_a_second_process_sees_updates_it_did_not_store(app, client, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ana)
     a = Replica(client, f"plan-{team.lesson.id}")
     a.sync()
@@ -187,7 +178,7 @@ def test_a_second_process_sees_updates_it_did_not_store(app, client, login, fact
 
 def test_snapshots_compact_the_log_and_loading_stays_exact(app, client, login, factories, monkeypatch):
     monkeypatch.setattr(store, "SNAPSHOT_EVERY", 5)
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ana)
     page = Replica(client, f"plan-{team.lesson.id}")
     page.sync()
@@ -204,10 +195,10 @@ def test_a_member_who_has_not_signed_is_refused(app, client, login, factories):
     from lsweb.groups import services as groups
     from lsweb.models import GroupRole
 
-    team = _team(factories)
+    team = fresh_team(factories)
     late = factories.user(team.school, name="Lou Late")
     groups.add_member(team.lead, team.group, late.email, GroupRole.MEMBER)
-    page = Replica(_client(app, login, late), f"plan-{team.lesson.id}")
+    page = Replica(signed_in_client(app, login, late), f"plan-{team.lesson.id}")
     assert page.client.post(f"/coedit/{page.name}/sync", json={"sv": "AA=="}).status_code == 404
     assert page.edit(lambda r: r.doc.get("texts", type=Map).__setitem__("aspect", Text("x")))[0] == 404
     assert _updates(page.name) == 0
@@ -221,7 +212,7 @@ def test_an_update_is_acknowledged_even_when_its_snapshot_cannot_be_written(app,
     from sqlalchemy.exc import OperationalError
 
     monkeypatch.setattr(store, "SNAPSHOT_EVERY", 3)
-    team = _team(factories)
+    team = fresh_team(factories)
     login(team.ana)
     page = Replica(client, f"plan-{team.lesson.id}")
     page.sync()

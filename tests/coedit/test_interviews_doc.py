@@ -4,25 +4,16 @@ replace it), every earlier version is in the history, and the rule of the page d
 
 from __future__ import annotations
 
-from lsweb.coedit import history, store
+from lsweb.coedit import history
 from lsweb.extensions import db
 from lsweb.lessonday import interviews
-from lsweb.models import CoeditUpdate, Cycle, CycleStatus, InterviewAnswer
+from lsweb.models import CoeditUpdate, Cycle, CycleStatus, InterviewAnswer, PlanField
 from pycrdt import Map, Text
 
 from ..plans import planning_team
-from .helpers import Replica
+from .helpers import Replica, fresh_team, signed_in_client
 
 
-def _team(factories):
-    store.clear_cache()
-    return planning_team(factories)
-
-
-def _client(app, login, user):
-    the_client = app.test_client()
-    login(user, the_client=the_client)
-    return the_client
 
 
 def _answer(lesson, pupil, position=0) -> str | None:
@@ -41,11 +32,11 @@ def _page(client, lesson):
 
 
 def test_two_recorders_typing_into_one_answer_keep_both(app, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     name = f"interviews-{team.lesson.id}"
     pupil = team.pupils[0]
-    ana = Replica(_client(app, login, team.ana), name)
-    ben = Replica(_client(app, login, team.ben), name)
+    ana = Replica(signed_in_client(app, login, team.ana), name)
+    ben = Replica(signed_in_client(app, login, team.ben), name)
     ana.sync(), ben.sync()
     key = f"answer-{pupil.id}-0"
     assert ana.edit(lambda r: r.text(key).insert(0, "The bars helped."))[0] == 200
@@ -58,9 +49,9 @@ def test_two_recorders_typing_into_one_answer_keep_both(app, login, factories):
 
 
 def test_a_stale_form_save_keeps_the_other_recorders_words(app, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     pupil = team.pupils[0]
-    ana, ben = _client(app, login, team.ana), _client(app, login, team.ben)
+    ana, ben = signed_in_client(app, login, team.ana), signed_in_client(app, login, team.ben)
     _, ben_seq = _page(ben, team.lesson)  # Ben opens the page (no JavaScript) ...
     _, ana_seq = _page(ana, team.lesson)
     saved = ana.post(f"/lessons/{team.lesson.id}/interviews/{pupil.id}",
@@ -86,9 +77,9 @@ def test_a_stale_form_save_keeps_the_other_recorders_words(app, login, factories
 
 
 def test_every_earlier_version_is_in_the_history(app, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     pupil = team.pupils[1]
-    ana = _client(app, login, team.ana)
+    ana = signed_in_client(app, login, team.ana)
     for words in ("Fractions are", "Fractions are bits of a whole"):
         _, seq = _page(ana, team.lesson)
         ana.post(f"/lessons/{team.lesson.id}/interviews/{pupil.id}", data={"answer": [words], "rendered_seq": seq})
@@ -99,14 +90,12 @@ def test_every_earlier_version_is_in_the_history(app, login, factories):
 
 
 def test_the_answers_are_written_where_print_and_exports_read_them(app, login, factories):
-    team = _team(factories)
-    db.session.add(team.lesson)
-    from lsweb.models import PlanField
+    team = fresh_team(factories)
     db.session.add(PlanField(lesson_id=team.lesson.id, key="interview", kind="interview",
                              text="What was tricky?\nWhat helped?"))
     db.session.commit()
     pupil = team.pupils[0]
-    page = Replica(_client(app, login, team.ana), f"interviews-{team.lesson.id}")
+    page = Replica(signed_in_client(app, login, team.ana), f"interviews-{team.lesson.id}")
     page.sync()
     assert page.edit(lambda r: r.text(f"answer-{pupil.id}-1").insert(0, "  The wall  "))[0] == 200
     db.session.expire_all()
@@ -115,16 +104,16 @@ def test_the_answers_are_written_where_print_and_exports_read_them(app, login, f
 
 
 def test_who_may_write_and_limits(app, login, factories):
-    team = _team(factories)
+    team = fresh_team(factories)
     name = f"interviews-{team.lesson.id}"
     pupil = team.pupils[0]
     outsider = factories.user(team.school, name="Olga Outsider")
-    stranger = Replica(_client(app, login, outsider), name)
+    stranger = Replica(signed_in_client(app, login, outsider), name)
     assert stranger.edit(lambda r: r.doc.get("texts", type=Map).__setitem__(f"answer-{pupil.id}-0",
                                                                             Text("x")))[0] == 404
     other = planning_team(factories)
-    assert Replica(_client(app, login, other.ana), name).send(b"\x00\x00")[0] == 404
-    page = Replica(_client(app, login, team.ana), name)
+    assert Replica(signed_in_client(app, login, other.ana), name).send(b"\x00\x00")[0] == 404
+    page = Replica(signed_in_client(app, login, team.ana), name)
     page.sync()
     status, body = page.edit(lambda r: r.text(f"answer-{pupil.id}-0").insert(0, "x" * 5001))
     assert status == 422 and "5,000" in body["error"] and body["box"] == f"answer-{pupil.id}-0"
@@ -132,7 +121,7 @@ def test_who_may_write_and_limits(app, login, factories):
     cycle = db.session.get(Cycle, team.cycle.id)
     cycle.status = CycleStatus.CLOSED
     db.session.commit()
-    page = Replica(_client(app, login, team.ana), name)
+    page = Replica(signed_in_client(app, login, team.ana), name)
     page.sync()
     status, body = page.edit(lambda r: r.text(f"answer-{pupil.id}-0").insert(0, "late"))
     assert status == 423 and "closed" in body["error"]
@@ -145,11 +134,11 @@ def test_retention_purges_the_words_from_the_document_too(app, login, factories)
     from lsweb.models import CoeditSpell
     from lsweb.models.base import utcnow
 
-    team = _team(factories)
+    team = fresh_team(factories)
     pupil = team.pupils[0]
     name = f"interviews-{team.lesson.id}"
-    page = Replica(_client(app, login, team.ana), name)
-    ben = _client(app, login, team.ben)
+    page = Replica(signed_in_client(app, login, team.ana), name)
+    ben = signed_in_client(app, login, team.ben)
     lesson_id = team.lesson.id
     page.sync()
     assert page.edit(lambda r: r.text(f"answer-{pupil.id}-0").insert(0, "Sam helped me"))[0] == 200

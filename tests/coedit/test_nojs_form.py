@@ -10,15 +10,10 @@ from lsweb.extensions import db
 from lsweb.models import PlanField, PlanStage
 
 from ..plans import planning_team
-from .helpers import Replica
+from .helpers import Replica, signed_in_client
 
 SEQ = re.compile(r'name="rendered_seq" value="(\d+)"')
 
-
-def _client(app, login, user):
-    the_client = app.test_client()
-    login(user, the_client=the_client)
-    return the_client
 
 
 def _text(lesson, key):
@@ -29,10 +24,10 @@ def _text(lesson, key):
 def test_form_post_merges_with_what_others_typed_meanwhile(app, login, factories):
     store.clear_cache()
     team = planning_team(factories)
-    ben = Replica(_client(app, login, team.ben), f"plan-{team.lesson.id}")
+    ben = Replica(signed_in_client(app, login, team.ben), f"plan-{team.lesson.id}")
     ben.sync()
     assert ben.edit(lambda r: r.text("aspect").insert(0, "Comparing fractions."))[0] == 200
-    ana = _client(app, login, team.ana)
+    ana = signed_in_client(app, login, team.ana)
     page = ana.get(f"/lessons/{team.lesson.id}").get_data(as_text=True)
     rendered = SEQ.search(page)[1]
     assert 'data-coedit-doc="plan-%d"' % team.lesson.id in page
@@ -47,7 +42,7 @@ def test_form_post_merges_with_what_others_typed_meanwhile(app, login, factories
 def test_form_post_over_the_limit_saves_nothing(app, login, factories):
     store.clear_cache()
     team = planning_team(factories)
-    ana = _client(app, login, team.ana)
+    ana = signed_in_client(app, login, team.ana)
     answer = ana.post(f"/lessons/{team.lesson.id}/plan", data={"f:criteria": "fine", "f:aspect": "x" * 5001,
                                                                "rendered_seq": "0"})
     assert answer.status_code == 422
@@ -58,7 +53,7 @@ def test_form_post_over_the_limit_saves_nothing(app, login, factories):
 def test_stage_actions_without_javascript_go_through_the_document(app, login, factories):
     store.clear_cache()
     team = planning_team(factories)
-    ana = _client(app, login, team.ana)
+    ana = signed_in_client(app, login, team.ana)
     first = team.stages[0]
     assert ana.post(f"/lessons/{team.lesson.id}/stages", data={}).status_code == 303
     db.session.expire_all()
@@ -82,12 +77,12 @@ def test_history_groups_a_spell_and_restore_is_a_new_change(app, login, factorie
 
     store.clear_cache()
     team = planning_team(factories)
-    ana_client = _client(app, login, team.ana)
+    ana_client = signed_in_client(app, login, team.ana)
     ana = Replica(ana_client, f"plan-{team.lesson.id}")
     ana.sync()
     for word in ("Place ", "value ", "first"):
         assert ana.edit(lambda r, word=word: r.text("aspect").insert(len(str(r.text("aspect")).encode()), word))[0] == 200
-    ben = Replica(_client(app, login, team.ben), ana.name)
+    ben = Replica(signed_in_client(app, login, team.ben), ana.name)
     ben.sync()
     assert ben.edit(lambda r: r.text("aspect").insert(0, "Ben: "))[0] == 200
     spells = db.session.scalars(db.select(CoeditSpell).where(CoeditSpell.doc == ana.name,

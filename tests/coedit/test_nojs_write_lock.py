@@ -14,7 +14,7 @@ from lsweb.coedit import edits, store
 from lsweb.extensions import db
 
 from ..plans import planning_team
-from .helpers import Replica
+from .helpers import Replica, signed_in_client
 
 SEQ = re.compile(r'name="rendered_seq" value="(\d+)"')
 BOXES = ["aspect", "intentions", "criteria", "resources", "interview"]
@@ -25,20 +25,15 @@ def _essay(seed: int, words: int = 330) -> str:  # two of them merged stay under
     return " ".join(WORDS[(i * seed + i // 3) % len(WORDS)] for i in range(words))
 
 
-def _client(app, login, user):
-    the_client = app.test_client()
-    login(user, the_client=the_client)
-    return the_client
-
 
 def test_a_stale_whole_plan_post_diffs_outside_the_write_lock(app, login, factories, monkeypatch):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the write lock measured is SQLite's (PostgreSQL locks rows, not the database)")
     store.clear_cache()
     team = planning_team(factories)
-    ben = Replica(_client(app, login, team.ben), f"plan-{team.lesson.id}")
+    ben = Replica(signed_in_client(app, login, team.ben), f"plan-{team.lesson.id}")
     ben.sync()
-    ana = _client(app, login, team.ana)
+    ana = signed_in_client(app, login, team.ana)
     rendered = SEQ.search(ana.get(f"/lessons/{team.lesson.id}").get_data(as_text=True))[1]
     for number, key in enumerate(BOXES, start=2):  # while Ana's form is open, Ben writes every box
         assert ben.edit(lambda r, key=key, number=number: r.text(key).insert(0, _essay(number)))[0] == 200
@@ -77,7 +72,7 @@ def test_a_stale_whole_plan_post_diffs_outside_the_write_lock(app, login, factor
         "a character diff ran while the request held SQLite's write lock"
     assert statements and max(statements) <= 10 + 4 * len(BOXES), statements
     # and nothing was lost: Ben's essays and Ana's are both in every box
-    fresh = Replica(_client(app, login, team.lead), f"plan-{team.lesson.id}")
+    fresh = Replica(signed_in_client(app, login, team.lead), f"plan-{team.lesson.id}")
     fresh.sync()
     for number, key in enumerate(BOXES, start=2):
         text = str(fresh.text(key))
