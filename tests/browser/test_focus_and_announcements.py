@@ -9,6 +9,8 @@ Sign-in: a refused sign-in shows an error summary that has the focus."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -105,21 +107,56 @@ def test_focus_and_announcements_after_board_actions(lesson_id, new_context):
     page.wait_for_function("() => window.__announced.some(t => t.includes('Mark saved'))")
 
 
-def test_signing_the_protocol_focuses_the_result_and_announces_it(live_server, new_context):
+def _sign_the_demo_protocol(live_server, new_context, answer_delay=0.0, timeline=None):
+    """Maria Lopez (who has not signed) signs; the answer to her submit is held back answer_delay
+    seconds, long enough for the live event of her own signature to reach the page first. timeline
+    (a list) gets ("submit", t) just before the click, ("refresh", t) for each request of the text
+    region and ("answer", t) when the held answer is let through."""
     with live_server.app.app_context():
         seed_demo()
         group_id = db.session.scalar(db.select(StudyGroup.id).where(StudyGroup.name == "Reception early writing"))
         db.session.remove()
     context = new_context()
     context.add_init_script(RECORDER)
-    page = sign_in(context, "support1@demo.local")  # Maria Lopez has not signed
+    page = sign_in(context, "support1@demo.local")
     page.goto(f"/groups/{group_id}/protocol")
+    if answer_delay:
+        def slow_answer(route):
+            response = route.fetch()
+            time.sleep(answer_delay)
+            timeline.append(("answer", time.monotonic()))
+            route.fulfill(response=response)
+        page.route(f"**/groups/{group_id}/protocol/sign", slow_answer)
+        page.on("request", lambda r: timeline.append(("refresh", time.monotonic())) if r.url.endswith("/protocol/text") or "/protocol/text?" in r.url else None)
     page.get_by_label("I have read the whole protocol above and agree to it").check()
     page.get_by_label("Type your name to sign").fill("Maria Lopez")
+    if timeline is not None:
+        timeline.append(("submit", time.monotonic()))
     page.get_by_role("button", name="Sign version 1").click()
+    return page
+
+
+def test_signing_the_protocol_focuses_the_result_and_announces_it(live_server, new_context):
+    page = _sign_the_demo_protocol(live_server, new_context)
     expect(page.locator("#signed-note")).to_have_text("You have signed version 1.")
     expect(page.locator("#signed-note")).to_be_focused()
     page.wait_for_function("() => window.__announced.some(t => t.includes('your signature is recorded'))")
+
+
+def test_the_live_refresh_of_ones_own_signature_does_not_take_the_focus_away(live_server, new_context):
+    """The signature's live event reaches the page before the answer to the submit. Were the region
+    re-fetched then, the refresh could land in the few milliseconds between the answer's swap and its
+    focus (htmx focuses [autofocus] when the swap settles) and replace the focused result: the focus
+    would fall to the page. So the refresh waits for the answer (and then finds nothing new)."""
+    timeline = []
+    page = _sign_the_demo_protocol(live_server, new_context, answer_delay=1.5, timeline=timeline)
+    expect(page.locator("#signed-note")).to_be_focused()
+    page.wait_for_timeout(1000)
+    expect(page.locator("#signed-note")).to_be_focused()
+    submitted = next(t for kind, t in timeline if kind == "submit")
+    answered = next(t for kind, t in timeline if kind == "answer")
+    early = [t for kind, t in timeline if kind == "refresh" and submitted < t < answered]
+    assert not early, f"the region was re-fetched {answered - early[0]:.2f} s before the answer to the submit"
 
 
 def test_a_refused_sign_in_shows_an_error_summary_with_the_focus(new_context):
