@@ -73,6 +73,7 @@ class Settings:
     auto_migrate: bool = False
     # E-mail: smtp://user:pass@host:25, smtp+starttls://...:587 or smtps://...:465; None: mail is off.
     mail_url: str | None = None
+    mail_ca_file: str | None = None  # the CA of a school's own mail server (TLS); None: the system's CAs
     mail_from: str = "lsweb <lsweb@localhost>"
     # The address people reach lsweb at, for links in e-mails (None: the address of the request).
     base_url: str | None = None

@@ -1,5 +1,6 @@
 """Debian's OpenLDAP server (slapd) for the tests: a small directory of one school in a temporary
-folder, on a free port, stopped at the end. Skipped when slapd is missing, unless
+folder, on a free port, stopped at the end; `tls_slapd` also speaks StartTLS and ldaps:// with a
+certificate from tests/tls_certs.py. Skipped when slapd is missing, unless
 LSWEB_REQUIRE_LDAP=1 (CI installs it), which fails instead."""
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {folder}/slapd.pid
-database mdb
+{tls}database mdb
 suffix "{suffix}"
 rootdn "{admin}"
 rootpw {password}
@@ -61,18 +62,25 @@ def _people() -> str:
 
 
 class Slapd:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, certificates=None):
         self.folder = folder
         (folder / "data").mkdir(parents=True)
         conf = folder / "slapd.conf"
-        conf.write_text(CONFIG.format(folder=folder, suffix=SUFFIX, admin=ADMIN_DN, password=ADMIN_PASSWORD))
+        tls = (f"TLSCACertificateFile {certificates.ca}\nTLSCertificateFile {certificates.cert}\n"
+               f"TLSCertificateKeyFile {certificates.key}\n") if certificates else ""
+        conf.write_text(CONFIG.format(folder=folder, suffix=SUFFIX, admin=ADMIN_DN, password=ADMIN_PASSWORD,
+                                      tls=tls))
         ldif = folder / "people.ldif"
         ldif.write_text(_people())
         subprocess.run([SLAPADD, "-f", str(conf), "-l", str(ldif)], check=True, capture_output=True)
         self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        listen = self.url
+        if certificates:
+            self.ldaps_url = f"ldaps://127.0.0.1:{free_port()}"
+            listen = f"{self.url} {self.ldaps_url}"
         self.log = open(folder / "slapd.log", "wb")
-        self.process = subprocess.Popen([SLAPD, "-f", str(conf), "-h", self.url, "-d", "0"],
+        self.process = subprocess.Popen([SLAPD, "-f", str(conf), "-h", listen, "-d", "0"],
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -96,12 +104,25 @@ class Slapd:
         self.log.close()
 
 
-@pytest.fixture
-def slapd(tmp_path):
+def _need_slapd():
     if not Path(SLAPD).exists():
         if os.environ.get("LSWEB_REQUIRE_LDAP") == "1":
             pytest.fail("slapd is missing (LSWEB_REQUIRE_LDAP=1)", pytrace=False)
         pytest.skip("slapd is not installed")
+
+
+@pytest.fixture
+def slapd(tmp_path):
+    _need_slapd()
     server = Slapd(tmp_path / "ldap")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_slapd(tmp_path, certificates):
+    """slapd with the school CA's certificate for 127.0.0.1: StartTLS on `url`, TLS on `ldaps_url`."""
+    _need_slapd()
+    server = Slapd(tmp_path / "ldap", certificates)
     yield server
     server.stop()

@@ -26,8 +26,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def mail_server():
-    url = current_app.config["LSWEB"]["MAIL_URL"]
-    return smtp.MailServer.from_url(url) if url else None
+    settings = current_app.config["LSWEB"]
+    return smtp.MailServer.from_url(settings["MAIL_URL"], settings["MAIL_CA_FILE"]) if settings["MAIL_URL"] else None
 
 
 def _claim(message_id: int) -> bool:

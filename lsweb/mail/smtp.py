@@ -20,9 +20,10 @@ class MailServer:
     port: int
     username: str | None
     password: str | None
+    ca_file: str | None = None  # the CA that signed the server's certificate (None: the system's CAs)
 
     @classmethod
-    def from_url(cls, url: str) -> "MailServer":
+    def from_url(cls, url: str, ca_file: str | None = None) -> "MailServer":
         parts = urlsplit(url)
         if parts.scheme not in DEFAULT_PORTS:
             raise ValueError(f"LSWEB_MAIL_URL must start with smtp://, smtp+starttls:// or smtps:// "
@@ -31,7 +32,7 @@ class MailServer:
             raise ValueError("LSWEB_MAIL_URL names no host")
         return cls(parts.scheme, parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme],
                    unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password else None)
+                   unquote(parts.password) if parts.password else None, ca_file or None)
 
     def describe(self) -> str:
         """For admins: where mail goes, without the password."""
@@ -73,7 +74,7 @@ def _answer(error: smtplib.SMTPResponseException) -> str:
 
 def send(server: MailServer, message: EmailMessage) -> None:
     """Hand the message to the server; raises TemporaryFailure or PermanentFailure with its answer."""
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=server.ca_file)
     try:
         if server.scheme == "smtps":
             client = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT_SECONDS, context=context)
