@@ -71,12 +71,20 @@ def answer(page):
 
 
 def register(app: Flask, page) -> None:
-    """Answer a full disk app-wide; `page()` makes the HTML answer."""
+    """Answer a full disk, and a database that does not answer (lsweb.dbdown), app-wide; `page()`
+    makes the HTML answer to a full disk."""
     from sqlalchemy.exc import DBAPIError
 
+    from . import dbdown
     from .extensions import db
 
     def _disk_full(error: BaseException):
+        if dbdown.is_database_down(error):
+            try:
+                db.session.rollback()
+            except Exception:  # noqa: BLE001  (the connection is gone: nothing to roll back)
+                db.session.close()
+            return dbdown.answer(error)
         if not is_disk_full(error):
             raise error  # not ours: the usual 500 (and its log entry)
         db.session.rollback()

@@ -82,15 +82,17 @@
             return "next";
           });
         }
-        // anything else (507: the server's disk is full, a 5xx, no network): kept here, sent again later
-        throw new Error(response.status === 507 ? "disk full" : "status " + response.status);
+        // anything else (507: the server's disk is full, 503: the database is not answering, a 5xx, no network): kept here, sent again later
+        throw new Error(response.status === 507 ? "disk full" : response.status === 503 ? "database down" : "status " + response.status);
       })
       .then(function () { sending = false; send(); })
       .catch(function (error) {
         sending = false;
         var words = error && error.message === "disk full"
           ? "Not saved yet: the server's disk is full (kept on this device; tell your school's IT technician)"
-          : "Not saved yet";
+          : error && error.message === "database down"
+            ? "Not saved yet: the database is not answering (kept on this device, sent again when it answers)"
+            : "Not saved yet";
         mark(note, "pending", words);
         load().forEach(function (n) { if (!n.error) { mark(n, "pending", words); } });
         summary();
