@@ -76,19 +76,35 @@ def database_url(database, tmp_path):
     """A URL for this test's own empty (migrated) database."""
     if database["kind"] == "postgresql":
         yield database["url"]
-        engine = create_engine(database["url"])
-        with engine.begin() as connection:
-            tables = connection.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )).scalars().all()
-            if tables:
-                names = ", ".join(f'"{t}"' for t in tables)
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        empty_postgres(database["url"])
     else:
         path = tmp_path / "lsweb.db"
         shutil.copyfile(database["template"], path)
         yield f"sqlite:///{path}"
+
+
+def empty_postgres(url: str) -> None:
+    """Empty every table of a PostgreSQL test database and restart its ids, as a fresh copy would be.
+
+    Only the tables that hold rows are emptied, with DELETE and the foreign-key triggers off for the
+    transaction (session_replication_role): a TRUNCATE of all 50-odd tables costs 0.3-1 s on this
+    machine (a new file for each), which, after each of the suite's ~1,500 tests, was a quarter of the
+    PostgreSQL run."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )).scalars().all()
+        probe = " UNION ALL ".join(
+            f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+        full = connection.execute(text(probe)).scalars().all() if tables else []
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in full:
+            connection.execute(text(f'DELETE FROM "{table}"'))
+        connection.execute(text(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'S' AND n.nspname = 'public'"))
+    engine.dispose()
 
 
 @pytest.fixture

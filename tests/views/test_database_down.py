@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from lsweb.coedit import store
 from lsweb.database import upgrade_database
@@ -19,7 +18,7 @@ from lsweb.extensions import db
 from lsweb.models import Observation, PlanField
 
 from ..coedit.helpers import Replica
-from ..conftest import _base_config
+from ..conftest import _base_config, empty_postgres
 from ..lessonday_setup import lesson_day
 from ..pg_cluster import PgCluster
 from ..plans import planning_team
@@ -56,13 +55,7 @@ def database_url(own_server):
     yield own_server.url
     if not own_server.is_up():
         own_server.start()
-    engine = create_engine(own_server.url)
-    with engine.begin() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )).scalars().all()
-        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(own_server.url)
 
 
 def _note(day, text="Pupil A drew a bar model"):
