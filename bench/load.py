@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Load: a staff meeting of 40 people on one plan and one board, plus 200 others browsing, against the
-production server (gunicorn as `lsweb serve` runs it, with its default threads). Reports p95 per page
-and the error rate.
+"""Load: a staff meeting of 40 people co-editing one plan and posting to one board, plus 200 others
+browsing, against the production server (gunicorn as `lsweb serve` runs it, with its default threads).
+Reports p95 per request and the error rate, and with --memory-every the worker's memory over the run.
 
-    .venv/bin/python bench/load.py [--meeting 40] [--browsing 200] [--duration 60]
+    .venv/bin/python bench/load.py [--meeting 40] [--browsing 200] [--duration 60] [--memory-every 60]
 
-- The meeting: each of the 40 holds the plan's live stream open (as their browser does), saves a field
-  of RL1's plan every 2 s (text and base version, as the page's script does: most saves are merged), and
-  every fifth time posts to RL1's board instead.
+- The meeting: each of the 40 holds the plan's live stream open (as their browser does) and, every 2 s,
+  types a burst of 10 characters at random places in a box of RL2's plan and sends it as one co-editing
+  update (as the page's Yjs does); every fifth time it posts to RL1's board instead.
 - The others: each opens a page every 3 s on average (home, the groups list, the group, the cycle, the
   plans of RL1 and RL2, RL1's board and its grid), signed in as one of the group's members.
+- With --memory-every S the gunicorn worker's resident memory is read every S seconds and the curve is
+  printed after the table (the 30-minute run of docs/performance.md: --duration 1800 --memory-every 60).
 Every client has its own session and keep-alive connection. Traffic goes only to 127.0.0.1; the server
 and its temporary folder are removed at the end, also on Ctrl+C.
 """
@@ -27,16 +29,20 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from coediting import KEYS, LESSON_ID, MEMBERS, Editor  # noqa: E402
-from throughput import HOST, BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
+from benchlib import HOST, BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
+from coediting import BOXES, MEMBERS, Browser, Editor, _planned_lesson  # noqa: E402
+from fanout import worker_rss_mb  # noqa: E402
 
+TAUGHT = 1  # RL1 of "Year 4 fractions" in the demo: taught, with its board and grid
 PAGES = {"home": "/", "groups": "/groups/", "group": "/groups/1", "cycle": "/groups/1/cycles/1",
-         "plan RL1": f"/lessons/{LESSON_ID}", "plan RL2": "/lessons/2", "board RL1": f"/lessons/{LESSON_ID}/board",
-         "grid RL1": f"/lessons/{LESSON_ID}/grid"}
+         "plan RL1": f"/lessons/{TAUGHT}", "plan RL2": "/lessons/{planned}", "board RL1": f"/lessons/{TAUGHT}/board",
+         "grid RL1": f"/lessons/{TAUGHT}/grid"}
+BURST = 10  # characters typed between two updates
 
 
 class Recorder:
@@ -63,10 +69,10 @@ def timed(recorder: Recorder, name: str, call) -> None:
     recorder.add(name, time.perf_counter() - started if 200 <= status < 400 else None)
 
 
-def open_stream(port: int, cookie: str, stop: threading.Event) -> None:
+def open_stream(port: int, cookie: str, channel: str, stop: threading.Event) -> None:
     """A browser's live stream of the plan page, read until the end of the run."""
     with socket.create_connection((HOST, port), timeout=5) as sock:
-        sock.sendall(f"GET /live/lesson-{LESSON_ID} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        sock.sendall(f"GET /live/{channel} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
                      f"Accept: text/event-stream\r\nCookie: {cookie}\r\n\r\n".encode())
         sock.settimeout(1)
         while not stop.is_set():
@@ -84,24 +90,27 @@ def meeting_member(editor: Editor, recorder: Recorder, stop: threading.Event, st
     time.sleep(max(0.0, start - time.monotonic()) + random.random() * 2)
     while not stop.is_set():
         if round_number % 5 == 4:
-            body = {"section": "patterns", "token": f"load-{editor.number}-{round_number:05d}",
-                    "body": f"Seen by {editor.number}: most pupils used the bar model.", "mark": ""}
-            timed(recorder, "board post", lambda: editor.request("POST", f"/lessons/{LESSON_ID}/board/posts",
-                                                                 body)[0])
+            body = urlencode({"section": "patterns", "token": f"load-{editor.number}-{round_number:05d}",
+                              "body": f"Seen by {editor.number}: most pupils used the bar model.", "mark": ""})
+            timed(recorder, "board post", lambda: editor.request(
+                "POST", f"/lessons/{TAUGHT}/board/posts", body.encode(), "application/x-www-form-urlencoded")[0])
         else:
-            errors = editor.errors
-            editor.save_once(round_number)
-            recorder.add("plan field save", None if editor.errors > errors else editor.latencies[-1])
+            for _ in range(BURST):
+                editor.type_one()
+            errors, updates = editor.errors, editor.updates
+            editor.send()
+            recorder.add("co-editing update", editor.ack_ms[-1] / 1000 if editor.updates > updates
+                         and editor.errors == errors else None)
         round_number += 1
         stop.wait(2.0)
 
 
-def browser(editor: Editor, recorder: Recorder, stop: threading.Event, start: float) -> None:
+def browser(person: Browser, pages: dict, recorder: Recorder, stop: threading.Event, start: float) -> None:
     time.sleep(max(0.0, start - time.monotonic()) + random.random() * 3)
-    names = list(PAGES)
+    names = list(pages)
     while not stop.is_set():
         name = random.choice(names)
-        timed(recorder, name, lambda: editor.request("GET", PAGES[name])[0])
+        timed(recorder, name, lambda: person.request("GET", pages[name])[0])
         stop.wait(random.uniform(1.5, 4.5))
 
 
@@ -111,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browsing", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--threads", type=int, default=400, help="gunicorn threads (the lsweb serve default)")
+    parser.add_argument("--memory-every", type=float, default=0, help="read the worker's memory every S seconds")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     recorder, stop = Recorder(), threading.Event()
@@ -121,26 +131,31 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print("Preparing a fresh demo database ...", file=sys.stderr)
             prepare_database(workdir, env)
+            planned = _planned_lesson(workdir / "instance" / "lsweb.db")
+            pages = {name: path.format(planned=planned) for name, path in PAGES.items()}
             port = _free_port()
             server = Server(workdir, env, port, 1, args.threads)
             server.wait_ready()
             print(f"Signing in {args.meeting + args.browsing} people ...", file=sys.stderr)
-            meeting = [Editor(n, port, [KEYS[n % len(KEYS)], KEYS[(n + 2) % len(KEYS)]]) for n in range(args.meeting)]
-            others = [Editor(10_000 + n, port, KEYS[:1]) for n in range(args.browsing)]
+            lock, sent = threading.Lock(), {}
+            meeting = [Editor(n, port, f"plan-{planned}", BOXES[n % len(BOXES)], sent, lock)
+                       for n in range(args.meeting)]
+            others = [Browser(port, MEMBERS[n % len(MEMBERS)]) for n in range(args.browsing)]
             for person in meeting + others:
-                person.email = MEMBERS[person.number % len(MEMBERS)]
-                person.sign_in()
+                person.sign_in(f"/lessons/{planned}")
+            for editor in meeting:
+                editor.sync()
             start = time.monotonic() + 1
-            threads = [threading.Thread(target=open_stream, args=(port, _cookie(p), stop), daemon=True)
-                       for p in meeting]
+            threads = [threading.Thread(target=open_stream, daemon=True,
+                                        args=(port, _cookie(p), f"lesson-{planned}", stop)) for p in meeting]
             threads += [threading.Thread(target=meeting_member, args=(p, recorder, stop, start), daemon=True)
                         for p in meeting]
-            threads += [threading.Thread(target=browser, args=(p, recorder, stop, start), daemon=True)
+            threads += [threading.Thread(target=browser, args=(p, pages, recorder, stop, start), daemon=True)
                         for p in others]
             for thread in threads:
                 thread.start()
             print(f"Running for {args.duration:g} s ...", file=sys.stderr)
-            time.sleep(args.duration + 1)
+            memory = watch_memory(server, args, stop)
             stop.set()
             for thread in threads:
                 thread.join(timeout=10)
@@ -152,19 +167,43 @@ def main(argv: list[str] | None = None) -> int:
             if server is not None:
                 server.stop()
     print(report(recorder, args))
+    if memory:
+        print(memory_report(memory))
     problems = [problem for person in meeting for problem in person.problems]
     if problems:
         print("\nErrors seen: " + "; ".join(problems[:5]))
     return 0
 
 
-def _cookie(editor: Editor) -> str:
-    return "; ".join(f"{name}={value}" for name, value in editor.jar.items())
+def watch_memory(server: Server, args, stop: threading.Event) -> list[tuple[float, float]]:
+    """Wait for the run to end; meanwhile (with --memory-every) read the worker's memory."""
+    began, samples = time.monotonic(), []
+    if not args.memory_every:
+        time.sleep(args.duration + 1)
+        return samples
+    samples.append((0.0, worker_rss_mb(server.proc.pid) or 0.0))
+    while time.monotonic() - began < args.duration:
+        stop.wait(min(args.memory_every, args.duration - (time.monotonic() - began)))
+        samples.append((time.monotonic() - began, worker_rss_mb(server.proc.pid) or 0.0))
+        print(f"  {samples[-1][0] / 60:5.1f} min: {samples[-1][1]:.0f} MB", file=sys.stderr)
+    return samples
+
+
+def memory_report(samples: list[tuple[float, float]]) -> str:
+    lines = ["", "| minute | worker RSS MB |", "|---:|---:|"]
+    lines += [f"| {seconds / 60:.1f} | {mb:.0f} |" for seconds, mb in samples]
+    half = [mb for seconds, mb in samples if seconds >= samples[-1][0] / 2]
+    lines.append(f"\nSecond half: {min(half):.0f}-{max(half):.0f} MB (end {samples[-1][1]:.0f} MB).")
+    return "\n".join(lines)
+
+
+def _cookie(person: Browser) -> str:
+    return "; ".join(f"{name}={value}" for name, value in person.jar.items())
 
 
 def report(recorder: Recorder, args) -> str:
     lines = [f"Load, {time.strftime('%Y-%m-%d')}: a meeting of {args.meeting} (each with the plan's live stream "
-             f"open, a save every 2 s, every fifth a board post) and {args.browsing} people browsing (a page "
+             f"open, a burst of {BURST} characters every 2 s, every fifth a board post) and {args.browsing} people browsing (a page "
              f"every 3 s on average), {args.duration:g} s; gunicorn gthread 1 worker x {args.threads} threads.",
              "", "| request | count | p50 ms | p95 ms | errors | error rate |", "|---|---:|---:|---:|---:|---:|"]
     total = errors = 0

@@ -8,18 +8,19 @@ own posts, the form token of their session, a fresh token per reply box) is writ
 as a slot: `slot(name, arg)` in the template puts a marker there, and each request fills the markers
 with its own values (`Fragment.fill`). Filling is a join over a list of strings, no template work.
 
-The cache belongs to the application (one database), is bounded in entries, and is safe across threads.
+The cache belongs to the application (one database), is bounded in bytes (lsweb.bounded), and is safe
+across threads.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import current_app
 from markupsafe import Markup
+
+from .bounded import BoundedCache
 
 # A marker no user text can contain: random for each process, never shown to anyone.
 _MARK = f"\x00{secrets.token_hex(12)}\x00"
@@ -51,32 +52,26 @@ class Fragment:
         return Markup("".join(out))
 
 
-class FragmentCache:
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict[Hashable, Fragment] = OrderedDict()
-        self.lock = threading.Lock()
+def fragment_size(fragment: Fragment) -> int:
+    return sum(len(part) for part in fragment.parts) + 64 * len(fragment.slots)
+
+
+class FragmentCache(BoundedCache[Fragment]):
+    def __init__(self, max_bytes: int):
+        super().__init__(max_bytes, fragment_size)
 
     def get_or_render(self, key: Hashable, render: Callable[[], str | Fragment]) -> Fragment:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-                return found
-        fragment = render()  # outside the lock: two threads may both render, with the same result
-        if not isinstance(fragment, Fragment):
-            fragment = Fragment(fragment)
-        with self.lock:
-            self.items[key] = fragment
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return fragment
+        def make() -> Fragment:
+            fragment = render()
+            return fragment if isinstance(fragment, Fragment) else Fragment(fragment)
+
+        return self.get_or_make(key, make)
 
 
-def cache(name: str, size: int = 256) -> FragmentCache:
-    """The application's cache called `name` (made on first use)."""
+def cache(name: str, max_bytes: int = 16 * 1024 * 1024) -> FragmentCache:
+    """The application's cache called `name` (made on first use), holding at most `max_bytes`."""
     caches = current_app.extensions.setdefault("lsweb.fragments", {})
     found = caches.get(name)
     if found is None:
-        found = caches.setdefault(name, FragmentCache(size))
+        found = caches.setdefault(name, FragmentCache(max_bytes))
     return found

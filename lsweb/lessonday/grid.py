@@ -117,5 +117,5 @@ def grid_html(lesson: ResearchLesson, template: str | None = None, block: str | 
             html = render_block(template, block, grid=the_grid, agenda=rows, lesson=lesson)
         return fragments.Fragment(html, facts=agenda_summary(rows))
 
-    fragment = fragments.cache("grids", 128).get_or_render(key, render)
+    fragment = fragments.cache("grids", 8 * 1024 * 1024).get_or_render(key, render)
     return fragment.fill({}), fragment.facts

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable
@@ -12,6 +10,7 @@ from flask import current_app, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
+from ..bounded import BoundedCache
 from ..inputs import ascii_int
 from ..errors import DomainError
 from ..extensions import db
@@ -63,7 +62,7 @@ class LessonHead:
 
 def frame_urls(lesson) -> SimpleNamespace:
     """The plan page's own links and form addresses (the same for every member), built once per lesson."""
-    cache = current_app.extensions.setdefault(URLS_KEY, {})
+    cache = current_app.extensions.setdefault(URLS_KEY, BoundedCache(URLS_CACHE_BYTES, _urls_size))
     key = (lesson.id, request.script_root)
     urls = cache.get(key)
     if urls is None:
@@ -81,9 +80,7 @@ def frame_urls(lesson) -> SimpleNamespace:
             coedit_sync=url_for("coedit.sync", doc=f"plan-{lesson.id}"),
             coedit_update=url_for("coedit.update", doc=f"plan-{lesson.id}"),
             coedit_awareness=url_for("coedit.awareness_update", doc=f"plan-{lesson.id}"))
-        if len(cache) >= URLS_CACHE_SIZE:
-            cache.clear()
-        cache[key] = urls
+        cache.put(key, urls)
     return urls
 
 
@@ -96,42 +93,22 @@ def current_members(lesson: ResearchLesson) -> list[GroupMember]:
 # --- the structure of the plan, rendered once per change -------------------------------------------------
 # What the structure region shows is the same for every member (nothing in it depends on who looks), so
 # it is rendered once per plan stamp (stamp.py) and kept here; the members' names are part of the key.
-# The cache belongs to the application (one database), bounded in size.
-CACHE_SIZE = 128
+# The cache belongs to the application (one database), bounded in bytes.
+CACHE_BYTES = 8 * 1024 * 1024
 CACHE_KEY = "lsweb.plan_structures"
-URLS_KEY, URLS_CACHE_SIZE = "lsweb.plan_urls", 1024
+URLS_KEY, URLS_CACHE_BYTES = "lsweb.plan_urls", 2 * 1024 * 1024
 
 
-class StructureCache:
-    def __init__(self, size: int = CACHE_SIZE):
-        self.size = size
-        self.items: OrderedDict[tuple, Markup] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> Markup | None:
-        with self.lock:
-            html = self.items.get(key)
-            if html is not None:
-                self.items.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: Markup) -> None:
-        with self.lock:
-            self.items[key] = html
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+def _urls_size(urls: SimpleNamespace) -> int:
+    return sum(len(value) if isinstance(value, str) else 400 for value in vars(urls).values())
 
 
 def structure_html(head, lesson: Callable[[], ResearchLesson], members: Callable[[], list[GroupMember]]) -> Markup:
     """The structure region's HTML, rendered when the plan's stamp has moved since (members' names are
     part of what the stamp covers, see stamp.py); `lesson` and `members` load them only then."""
-    cache = current_app.extensions.setdefault(CACHE_KEY, StructureCache())
-    key = (head.id, head.plan_stamp)
-    html = cache.get(key)
-    if html is None:
-        html = Markup(render_template("planning/_structure.html", **structure_context(lesson(), members())))
-        cache.put(key, html)
-    return html
+    cache = current_app.extensions.setdefault(CACHE_KEY, BoundedCache(CACHE_BYTES))
+    return cache.get_or_make((head.id, head.plan_stamp), lambda: Markup(
+        render_template("planning/_structure.html", **structure_context(lesson(), members()))))
 
 
 def page_context(head, user: User, lesson: Callable[[], ResearchLesson], members: Callable[[], list[GroupMember]],
