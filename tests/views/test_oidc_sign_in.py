@@ -16,9 +16,10 @@ import requests
 
 from lsweb.auth.oidc import parse_domains
 from lsweb.extensions import db
-from lsweb.models import AuditEntry, Role, User
+from lsweb.models import AuditEntry, Role, School, User
 
 from ..browser.conftest import LiveServer
+from ..conftest import TEST_PASSWORD
 from ..factories import Factories
 from ..oidc_provider import CLIENT_ID, CLIENT_SECRET, start_oidc_provider  # noqa: F401  (fixture)
 from ..servers import free_port
@@ -64,10 +65,14 @@ def site(make_app, start_oidc_provider):  # noqa: F811
         pytest.fail("the live server raised:\n" + "\n".join(errors), pytrace=False)
 
 
-def _sign_in(server: LiveServer, email: str, start: str = "/login", change_callback=None):
+def _sign_in(server: LiveServer, email: str, start: str = "/login", change_callback=None, browser=None):
     """Press "Sign in with Alder 365", give the provider `email`, and follow the redirects back.
-    `change_callback(url)` may change the provider's redirect to lsweb's callback on the way."""
-    browser = requests.Session()
+    `change_callback(url)` may change the provider's redirect to lsweb's callback on the way (given the
+    browser instead when `browser` is passed)."""
+    given = browser is not None
+    browser = browser or requests.Session()
+    if given and change_callback:
+        change_callback = change_callback(browser)
     page = browser.get(server.url + start, timeout=10)
     button = re.search(r'id="oidc-sign-in" href="([^"]+)"', page.text)
     assert button, "no “Sign in with Alder 365” on the sign-in page"
@@ -228,3 +233,59 @@ def test_the_domains_setting_reads_like_the_directory_groups():
             parse_domains(bad)
 
 
+
+
+def test_an_admin_with_two_step_sign_in_gives_the_apps_code_next(site):
+    import pyotp
+
+    from lsweb.models.base import utcnow
+
+    server = site()
+    secret = pyotp.random_base32()
+    with server.app.app_context():
+        ana = db.session.scalar(db.select(User).where(User.email == "ana.silva@alder.example"))
+        ana.role, ana.totp_secret, ana.totp_enabled_at = Role.SCHOOL_ADMIN, secret, utcnow()
+        db.session.commit()
+    browser, response = _sign_in(server, "ana.silva@alder.example", start="/login?next=/account/sessions")
+    assert urlsplit(response.url).path == "/login/two-step" and not _signed_in(browser, server)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text)[1]
+    response = browser.post(response.url, data={"csrf_token": token, "code": pyotp.TOTP(secret).now()}, timeout=10)
+    assert response.url == server.url + "/account/sessions" and _signed_in(browser, server)
+
+
+def test_a_school_without_lsweb_passwords_still_signs_in_with_the_provider(site):
+    server = site()
+    with server.app.app_context():
+        db.session.scalar(db.select(School).where(School.name == "Alder Primary")).local_passwords = False
+        db.session.commit()
+    browser = requests.Session()
+    page = browser.get(server.url + "/login", timeout=10)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)[1]
+    refused = browser.post(server.url + "/login", data={"csrf_token": token, "email": "ana.silva@alder.example",
+                                                        "password": TEST_PASSWORD}, timeout=10)
+    assert refused.status_code == 422  # lsweb's own password is off for the school
+    browser, response = _sign_in(server, "ana.silva@alder.example")
+    assert response.url == server.url + "/" and _signed_in(browser, server)
+
+
+def test_an_id_token_for_another_nonce_is_refused(site):
+    """The nonce lsweb keeps in its (signed) session is changed, as if the ID token had been issued for
+    another sign-in: the token's nonce no longer matches and nobody is signed in."""
+    server = site()
+
+    def other_nonce(browser):
+        def change(url):
+            serializer = server.app.session_interface.get_signing_serializer(server.app)
+            cookie = browser.cookies.get("lsweb_session", domain="127.0.0.1")
+            data = serializer.loads(cookie)
+            for key, value in data.items():
+                if key.startswith("_state_"):
+                    value["data"]["nonce"] = "a-nonce-of-another-sign-in"
+            browser.cookies.set("lsweb_session", serializer.dumps(data), domain="127.0.0.1", path="/")
+            return url
+        return change
+
+    browser = requests.Session()
+    browser, response = _sign_in(server, "ana.silva@alder.example", change_callback=other_nonce, browser=browser)
+    _refused_on_the_sign_in_page(server, browser, response, DID_NOT_WORK)
+    assert any("nonce" in details for _, details in _audit(server, "auth.oidc_refused"))
