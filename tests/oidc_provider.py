@@ -21,6 +21,8 @@ from .servers import free_port
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "oidc"
 CLIENT_ID = "lsweb-test-client"
 CLIENT_SECRET = "a client secret only the tests know"
+# another application of the school registered with the same provider (its ID tokens are not lsweb's)
+OTHER_CLIENT_ID, OTHER_CLIENT_SECRET = "the-schools-other-app", "the-other-apps-secret"
 START_SECONDS = 20
 
 
@@ -34,7 +36,7 @@ class OidcProvider:
         self.process = subprocess.Popen(
             [shutil.which("node") or "node", str(TOOL / "server.mjs"), "--port", str(self.port),
              "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--redirect-uri", redirect_uri,
-             "--accounts", json.dumps(accounts)],
+             "--accounts", json.dumps(accounts), "--other-client", f"{OTHER_CLIENT_ID}:{OTHER_CLIENT_SECRET}"],
             cwd=TOOL, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:

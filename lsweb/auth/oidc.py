@@ -116,15 +116,21 @@ def authorization_redirect(redirect_uri: str):
         raise Refused(f"the provider could not be reached: {error}") from None
 
 
+def id_token_checks(metadata: dict) -> dict:
+    """What the ID token must say beyond its signature and nonce (which Authlib checks): our provider
+    issued it, for us (a token issued to another application of the school is refused), and it has
+    not expired."""
+    return {"iss": {"essential": True, "value": metadata["issuer"]},
+            "aud": {"essential": True, "value": current_app.config["LSWEB"]["OIDC_CLIENT_ID"]},
+            "exp": {"essential": True}}
+
+
 def claims_from_callback() -> dict:
     """The checked claims of the person the provider signed in, from the callback's request."""
     provider = client()
     try:
         metadata = _metadata(provider)
-        token = provider.authorize_access_token(claims_options={
-            "iss": {"essential": True, "value": metadata["issuer"]},
-            "aud": {"essential": True, "value": current_app.config["LSWEB"]["OIDC_CLIENT_ID"]},
-            "exp": {"essential": True}})
+        token = provider.authorize_access_token(claims_options=id_token_checks(metadata))
         claims = dict(token.get("userinfo") or {})
         if not claims:
             raise Refused("the provider answered without an ID token")
@@ -153,7 +159,11 @@ def account_for(claims: dict) -> User:
         raise Refused("the provider sent no e-mail address", account=True)
     if "email_verified" in claims and _unverified(claims["email_verified"]):
         raise Refused("the provider says the e-mail address is not verified", email, account=True)
-    rule = parse_domains(current_app.config["LSWEB"].get("OIDC_DOMAINS")).get(email.rsplit("@", 1)[1])
+    try:
+        rule = parse_domains(current_app.config["LSWEB"].get("OIDC_DOMAINS")).get(email.rsplit("@", 1)[1])
+    except ValueError as error:
+        log.error("%s", error)
+        raise Refused(str(error), email) from None
     if rule is None:
         raise Refused("the e-mail domain is not in LSWEB_OIDC_DOMAINS", email, account=True)
     school = db.session.scalar(db.select(School).where(db.func.lower(School.name) == rule.school.lower()))

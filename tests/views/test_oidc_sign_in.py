@@ -7,13 +7,17 @@ provider's own refusal all land on the sign-in page with one message and an audi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
+import secrets
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 import requests
 
+from lsweb.auth import oidc
 from lsweb.auth.oidc import parse_domains
 from lsweb.extensions import db
 from lsweb.models import AuditEntry, Role, School, User
@@ -21,7 +25,8 @@ from lsweb.models import AuditEntry, Role, School, User
 from ..browser.conftest import LiveServer
 from ..conftest import TEST_PASSWORD
 from ..factories import Factories
-from ..oidc_provider import CLIENT_ID, CLIENT_SECRET, start_oidc_provider  # noqa: F401  (fixture)
+from ..oidc_provider import (  # noqa: F401  (start_oidc_provider: a fixture)
+    CLIENT_ID, CLIENT_SECRET, OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, start_oidc_provider)
 from ..servers import free_port
 
 ACCOUNTS = [
@@ -48,6 +53,7 @@ def site(make_app, start_oidc_provider):  # noqa: F811
         server = LiveServer(lambda: make_app(WTF_CSRF_ENABLED=True, OIDC_ISSUER=provider.issuer,
                                              OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET,
                                              OIDC_NAME="Alder 365", OIDC_DOMAINS=domains), port=port).start()
+        server.provider = provider
         servers.append(server)
         with server.app.app_context():
             make = Factories(db)
@@ -289,3 +295,41 @@ def test_an_id_token_for_another_nonce_is_refused(site):
     browser, response = _sign_in(server, "ana.silva@alder.example", change_callback=other_nonce, browser=browser)
     _refused_on_the_sign_in_page(server, browser, response, DID_NOT_WORK)
     assert any("nonce" in details for _, details in _audit(server, "auth.oidc_refused"))
+
+
+def _token_of_the_other_app(issuer: str, redirect_uri: str, email: str, nonce: str) -> dict:
+    """The tokens the provider gives the school's other application for `email` (code flow with PKCE)."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    browser = requests.Session()
+    page = browser.get(f"{issuer}/auth?" + urlencode({
+        "client_id": OTHER_CLIENT_ID, "response_type": "code", "scope": "openid email profile",
+        "redirect_uri": redirect_uri, "state": "its-own-state", "nonce": nonce, "code_challenge": challenge,
+        "code_challenge_method": "S256"}), timeout=10)
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text)[1]
+    response = browser.post(urljoin(page.url, action), data={"login": email}, allow_redirects=False, timeout=10)
+    location = urljoin(response.url, response.headers["Location"])
+    while not location.startswith(redirect_uri):
+        response = browser.get(location, allow_redirects=False, timeout=10)
+        location = urljoin(response.url, response.headers["Location"])
+    code = dict(parse_qsl(urlsplit(location).query))["code"]
+    answer = requests.post(f"{issuer}/token", auth=(OTHER_CLIENT_ID, OTHER_CLIENT_SECRET), timeout=10, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier})
+    assert answer.ok, answer.text
+    return answer.json()
+
+
+def test_an_id_token_the_provider_issued_to_another_application_is_refused(site):
+    """A real ID token from the same provider, for the same person, with the right nonce, but issued to
+    the school's other application: lsweb's checks refuse it for its audience."""
+    from joserfc.errors import InvalidClaimError
+
+    server = site()
+    token = _token_of_the_other_app(server.provider.issuer, f"{server.url}/login/oidc/callback",
+                                    "ana.silva@alder.example", nonce="the-nonce")
+    assert "id_token" in token
+    with server.app.test_request_context("/login/oidc/callback"):
+        provider = oidc.client()
+        checks = oidc.id_token_checks(provider.load_server_metadata())
+        with pytest.raises(InvalidClaimError, match="aud"):
+            provider.parse_id_token(token, nonce="the-nonce", claims_options=checks)

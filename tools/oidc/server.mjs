@@ -5,7 +5,8 @@
 //     --redirect-uri http://127.0.0.1:5000/login/oidc/callback \
 //     --accounts '[{"email": "ana@alder.example", "email_verified": true, "name": "Ana Silva"}]'
 //
-// (or OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URI, OIDC_ACCOUNTS). The login page
+// (or OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URI, OIDC_ACCOUNTS; --other-client
+// id:secret, or OIDC_OTHER_CLIENT, registers a second application with the same redirect URI). The login page
 // (GET /interaction/<uid>) is a plain form with one field, `login` (an account's e-mail); posting it
 // signs the account in and grants what lsweb asked for (no consent page), so a plain HTTP client
 // following redirects completes the flow. An account whose "email_verified" is null sends no such claim.
@@ -24,6 +25,8 @@ const { values: args } = parseArgs({
     'client-secret': { type: 'string', default: process.env.OIDC_CLIENT_SECRET },
     'redirect-uri': { type: 'string', default: process.env.OIDC_REDIRECT_URI },
     accounts: { type: 'string', default: process.env.OIDC_ACCOUNTS || '[]' },
+    // another application of the same school ("id:secret", same redirect URI): its ID tokens are not lsweb's
+    'other-client': { type: 'string', default: process.env.OIDC_OTHER_CLIENT },
   },
 });
 for (const name of ['port', 'client-id', 'client-secret', 'redirect-uri']) {
@@ -37,14 +40,21 @@ const accounts = new Map(JSON.parse(args.accounts).map((account) => [account.ema
 const issuer = `http://127.0.0.1:${args.port}`;
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
+const client = (id, secret) => ({
+  client_id: id,
+  client_secret: secret,
+  redirect_uris: [args['redirect-uri']],
+  response_types: ['code'],
+  grant_types: ['authorization_code'],
+});
+const clients = [client(args['client-id'], args['client-secret'])];
+if (args['other-client']) {
+  const [id, ...secret] = args['other-client'].split(':');
+  clients.push(client(id, secret.join(':')));
+}
+
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: args['client-id'],
-    client_secret: args['client-secret'],
-    redirect_uris: [args['redirect-uri']],
-    response_types: ['code'],
-    grant_types: ['authorization_code'],
-  }],
+  clients,
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'RS256' }] },
   cookies: { keys: [randomBytes(16).toString('hex')] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
