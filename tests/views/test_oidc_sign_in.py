@@ -333,3 +333,15 @@ def test_an_id_token_the_provider_issued_to_another_application_is_refused(site)
         checks = oidc.id_token_checks(provider.load_server_metadata())
         with pytest.raises(InvalidClaimError, match="aud"):
             provider.parse_id_token(token, nonce="the-nonce", claims_options=checks)
+
+
+def test_an_account_of_another_school_than_its_domains_is_refused(site):
+    server = site("alder.example -> teacher @ Alder Primary")
+    with server.app.app_context():
+        make = Factories(db)
+        make.user(make.school("Birch Academy"), Role.TEACHER, email="nia.new@alder.example", name="Nia New")
+    browser, response = _sign_in(server, "nia.new@alder.example")
+    _refused_on_the_sign_in_page(server, browser, response, ACCOUNT_REFUSED)
+    assert ("nia.new@alder.example", "the account belongs to another school than Alder Primary") in _audit(
+        server, "auth.oidc_refused")
+    assert _user(server, "nia.new@alder.example")[2] == "Birch Academy"  # left where it was
