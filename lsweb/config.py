@@ -94,6 +94,16 @@ class Settings:
     ldap_name_attribute: str = "displayName"
     ldap_email_attribute: str = "mail"
     ldap_groups: str | None = None  # "group DN -> role @ School name; ..."
+    # Sign-in with the school's OpenID Connect account (Microsoft Entra ID, Google Workspace, ...);
+    # None: off. Discovery from <issuer>/.well-known/openid-configuration.
+    oidc_issuer: str | None = None  # e.g. https://login.microsoftonline.com/<tenant id>/v2.0
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str = "your school account"  # the button: "Sign in with <name>"
+    # "e-mail domain -> School name" (known staff only) or "domain -> role @ School name" (unknown
+    # people of that domain get an account with that role), separated by ";"
+    oidc_domains: str | None = None
+    oidc_ca_file: str | None = None  # the CA of a school's own provider (TLS); None: the system's CAs
     # Admins must set up two-step sign-in (a code from an authenticator app) before the admin pages.
     admin_two_step: bool = True
 

@@ -42,7 +42,7 @@ class SchoolEditForm(SchoolForm):
     timezone = StringField("Time zone", validators=[Optional(), Length(max=64, message="At most 64 characters.")])
     local_passwords = SelectField("How the school's staff sign in", choices=[
         ("on", "With an lsweb password (and the school's directory, when it is set up)"),
-        ("off", "Only through the school's directory (LDAP / Active Directory)")], validators=[Optional()])
+        ("off", "Only through the school's directory (LDAP / Active Directory, or OpenID Connect)")], validators=[Optional()])
 
 
 class ImportForm(FlaskForm):

@@ -103,9 +103,11 @@ def rename_school(admin: User, school: School, name: str, retention_days: int | 
     if photo_grace_days is not None and not 0 <= photo_grace_days <= MAX_PHOTO_GRACE_DAYS:
         raise DomainError(f"Enter a number of days from 0 to {MAX_PHOTO_GRACE_DAYS}.", "photo_grace_days")
     zone = (check_zone_name(timezone) if timezone.strip() else None) if timezone is not None else None
-    if local_passwords is False and school.local_passwords and not current_app.config["LSWEB"].get("LDAP_URL"):
-        raise DomainError("Set up sign-in with the school's directory first (LSWEB_LDAP_URL): without it, "
-                          "nobody at the school could sign in.", "local_passwords")
+    settings = current_app.config["LSWEB"]
+    directory = settings.get("LDAP_URL") or (settings.get("OIDC_ISSUER") and settings.get("OIDC_CLIENT_ID"))
+    if local_passwords is False and school.local_passwords and not directory:
+        raise DomainError("Set up sign-in with the school's directory first (LSWEB_LDAP_URL or "
+                          "LSWEB_OIDC_ISSUER): without it, nobody at the school could sign in.", "local_passwords")
     old = school.name
     school.name = name
     audit.record(admin, "school.renamed", target=name, details=f"from {old}", school_id=school.id)

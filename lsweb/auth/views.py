@@ -90,18 +90,23 @@ def login():
             user = ldap.authenticate(form.email.data, form.password.data)
         if user is not None:
             weak = local and not user.must_change_password and services.known_weak(user, form.password.data)
-            target = _safe_next(request.args.get("next"))
-            if two_step.enabled(user):  # the password was right: the code from the app comes next
-                session.clear()
-                session["two_step"] = {"user": user.id, "at": time.time(), "remember": bool(form.remember.data),
-                                       "next": target, "weak": weak, "tries": 0}
-                db.session.commit()
-                return see_other(url_for("auth.two_step_sign_in"))
-            return complete_sign_in(user, bool(form.remember.data), target, weak)
+            return first_step_passed(user, bool(form.remember.data), _safe_next(request.args.get("next")), weak)
         form.password.errors.append(FAILED_SIGN_IN)
         return render("auth/login.html", "form", status=422, form=form)
     status = 422 if form.errors else 200
     return render("auth/login.html", "form", status=status, form=form)
+
+
+def first_step_passed(user, remember: bool, target: str, weak: bool):
+    """The password (lsweb's or the directory's) or the school's OpenID Connect provider said yes:
+    the code from the authenticator app comes next when the person has two-step sign-in, else they are in."""
+    if two_step.enabled(user):
+        session.clear()
+        session["two_step"] = {"user": user.id, "at": time.time(), "remember": remember, "next": target,
+                               "weak": weak, "tries": 0}
+        db.session.commit()
+        return see_other(url_for("auth.two_step_sign_in"))
+    return complete_sign_in(user, remember, target, weak)
 
 
 def complete_sign_in(user, remember: bool, target: str, weak: bool):

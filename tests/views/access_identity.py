@@ -41,6 +41,9 @@ ROWS: list[Row] = [
     Row("POST", "/forgot-password", {**everyone(TO_HOME), "anonymous": 422}, data={"email": ""}),
     Row("POST", "/forgot-password", {**everyone(TO_HOME), "anonymous": 200}, data={"email": "nobody@nowhere.example"},
         note="an unknown address: the same answer as a known one, nothing stored"),
+    # Sign in with OpenID Connect: off in the matrix's app (tests/views/test_oidc_sign_in.py plays it on)
+    Row("GET", "/login/oidc", {**everyone(TO_HOME), "anonymous": 404}),
+    Row("GET", "/login/oidc/callback?code=x&state=y", {**everyone(TO_HOME), "anonymous": 404}),
     # A one-time link works for whoever holds it (it is the proof); a changed one for nobody.
     Row("GET", "/password/set/{link_token}", everyone(200)),
     Row("GET", "/password/set/x", everyone(410)),
