@@ -130,8 +130,11 @@ def send_digests(now: datetime) -> int:
             continue
         if row is None:
             db.session.add(NotificationSent(user_id=person.id, kind="board_digest", key=DIGEST_KEY, sent_at=now))
-        else:
-            row.sent_at = now
+        elif db.session.execute(db.update(NotificationSent).where(  # claimed: another run may be at it too
+                NotificationSent.id == row.id, NotificationSent.sent_at == since).values(sent_at=now)
+                .execution_options(synchronize_session=False)).rowcount != 1:
+            db.session.rollback()
+            continue
         total = sum(board["count"] for board in boards)
         queue_mail("board_digest", person, "board_digest",
                    f"{total} new {'post' if total == 1 else 'posts'} on the boards of your lessons",

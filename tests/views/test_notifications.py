@@ -95,3 +95,32 @@ def test_with_mail_off_the_message_is_kept_but_not_sent(make_app, smtp_server): 
         row = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "group_added"))
         assert row.status is MailStatus.HELD and row.to_address == "bea@birch.example"
     assert smtp_server.received == []
+
+
+def test_the_first_publication_of_a_study_is_sent_to_the_staff_of_its_school(app, factories, smtp_server):  # noqa: F811
+    from lsweb.mail.notify import set_choices
+    from lsweb.models import Publication
+    from lsweb.sharing import publishing
+
+    from ..sharing_setup import publish, written_summary
+
+    team = written_summary(factories)
+    colleague = factories.user(team.school, Role.TEACHER, email="cleo@alder.example")
+    quiet = factories.user(team.school, Role.TEACHER, email="quiet@alder.example")
+    set_choices(quiet, [])
+    db.session.commit()
+    factories.user(factories.school(), Role.TEACHER, email="someone@elsewhere.example")
+    smtp_server.received.clear()
+    publication = publish(team, scope="school")
+    received = {m.envelope_to[0]: m for m in smtp_server.received}
+    assert set(received) == {team.ana.email, team.ben.email, "cleo@alder.example"}  # not the lead, nor quiet
+    mail = received["cleo@alder.example"]
+    assert mail.message["Subject"] == "A study is published: Fractions study: cycle 1"
+    assert f"https://lsweb.alder.example/library/studies/{publication.id}" in mail.text
+    assert "our school to read" in mail.text
+    assert "bar models" not in mail.text and "Pupil A" not in mail.text + mail.html  # the title, not the study
+    publishing.withdraw(team.lead, team.cycle)
+    publish(team, scope="school")  # published again: not news
+    assert len(smtp_server.received) == 3
+    assert db.session.get(Publication, publication.id).version == 2
+    assert colleague.active
