@@ -67,14 +67,15 @@ def notify(kind: str, people: Iterable[User | None], actor: User | None, subject
            attachment=None, **context) -> list[User]:
     """Queue `kind`'s message (templates/mail/<kind>.txt/.html) to each of `people` who wants it, in the
     caller's transaction. `attachment` may be a function of the person (their own .ics)."""
-    sent, seen = [], set()
+    people = [p for p in people if p is not None and (actor is None or p.id != actor.id) and p.active and p.email]
+    chosen = dict(db.session.execute(db.select(NotificationChoice.user_id, NotificationChoice.enabled).where(
+        NotificationChoice.kind == kind, NotificationChoice.user_id.in_({p.id for p in people}))).all()) if people else {}
     context.setdefault("settings_link", absolute_url("auth.notifications"))
+    sent, seen = [], set()
     for person in people:
-        if person is None or person.id in seen or (actor is not None and person.id == actor.id):
+        if person.id in seen or not chosen.get(person.id, KINDS[kind].default):
             continue
         seen.add(person.id)
-        if not wants(person, kind):
-            continue
         queue_mail(kind, person, kind, subject, school=school,
                    attachment=attachment(person) if callable(attachment) else attachment, **context)
         sent.append(person)

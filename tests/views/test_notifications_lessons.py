@@ -83,3 +83,47 @@ def test_a_new_teacher_is_told_it_is_scheduled_and_the_old_one_that_it_is_no_lon
     smtp_server.received.clear()
     _change(day, room="Room 4")  # nothing that matters to a calendar changed
     assert smtp_server.received == []
+
+
+def _post_details(client, day, **changes):
+    lesson = day.lesson
+    data = {"date": "2026-03-10", "start_time": "10:00", "duration_minutes": "60", "class_name": "4B",
+            "room": "Room 4", "teacher_id": str(day.teacher.id)}
+    data.update(changes)
+    response = client.post(f"/lessons/{lesson.id}/details", data=data)
+    assert response.status_code == 303, response.text
+
+
+def test_the_plan_pages_details_form_sends_the_move_to_the_teacher_and_observers(day, login, smtp_server):  # noqa: F811
+    from flask import current_app
+
+    client = current_app.test_client()
+    login(day.lead, the_client=client)
+    _post_details(client, day, date="2026-03-12", start_time="10:40")
+    mails = {m.envelope_to[0]: m for m in smtp_server.received}
+    assert set(mails) == {day.teacher.email, day.observer.email, day.observer2.email}
+    assert mails[day.teacher.email].message["Subject"] == "Fractions Study: research lesson RL1 moved to 12 Mar at 10:40"
+    smtp_server.received.clear()
+    _post_details(client, day, date="2026-03-12", start_time="10:40", class_name="4C")  # not a calendar change
+    assert smtp_server.received == []
+
+
+def test_the_plan_pages_observer_form_tells_who_starts_and_who_stops_observing(day, login, smtp_server):  # noqa: F811
+    from flask import current_app
+
+    client = current_app.test_client()
+    login(day.teacher, the_client=client)
+    response = client.post(f"/lessons/{day.lesson.id}/observers",
+                           data={f"watch-{day.pupils[2].id}-all": str(day.lead.id)})
+    assert response.status_code == 303
+    [mail] = smtp_server.received
+    assert mail.envelope_to == [day.lead.email]
+    assert mail.message["Subject"] == "Fractions Study: research lesson RL1 on 10 Mar"
+    assert "RL1 (you observe)" in str(_ics(mail).walk("VEVENT")[0]["summary"])
+    assert "Pupil C" not in mail.text + mail.html
+    smtp_server.received.clear()
+    client.post(f"/lessons/{day.lesson.id}/observers", data={f"watch-{day.pupils[1].id}-all": str(day.lead.id)})
+    [mail] = smtp_server.received  # Otto's only pupil goes to Lena, who already observes
+    assert mail.envelope_to == [day.observer2.email]
+    assert mail.message["Subject"] == "Fractions Study: research lesson RL1 is no longer yours"
+    assert str(_ics(mail).walk("VEVENT")[0]["status"]) == "CANCELLED"
