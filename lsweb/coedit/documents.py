@@ -370,9 +370,13 @@ def _derive_details(lesson: ResearchLesson, details: dict, out: list) -> None:
               "duration_minutes": int(details["duration_minutes"]) if details.get("duration_minutes") else 60,
               "class_name": details.get("class_name") or "", "room": details.get("room") or "",
               "teacher_id": int(details["teacher_id"]) if details.get("teacher_id") is not None else None}
+    changed = False
     for key, value in values.items():
         if getattr(lesson, key) != value:
             shown = (_name(getattr(lesson, key)), _name(value)) if key == "teacher_id" else (
                 str(getattr(lesson, key) or ""), str(value or ""))
             out.append((key, "detail", *shown))
             setattr(lesson, key, value)
+            changed = True
+    if changed:  # calendars see a new SEQUENCE (the feed and the e-mailed .ics)
+        lesson.details_version += 1

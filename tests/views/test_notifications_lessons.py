@@ -103,6 +103,8 @@ def test_the_plan_pages_details_form_sends_the_move_to_the_teacher_and_observers
     mails = {m.envelope_to[0]: m for m in smtp_server.received}
     assert set(mails) == {day.teacher.email, day.observer.email, day.observer2.email}
     assert mails[day.teacher.email].message["Subject"] == "Fractions Study: research lesson RL1 moved to 12 Mar at 10:40"
+    [event] = _ics(mails[day.teacher.email]).walk("VEVENT")
+    assert int(event["sequence"]) == 1  # a calendar replaces the first version of the event with it
     smtp_server.received.clear()
     _post_details(client, day, date="2026-03-12", start_time="10:40", class_name="4C")  # not a calendar change
     assert smtp_server.received == []
