@@ -79,3 +79,11 @@ def test_the_board_digest_gathers_the_new_posts_of_others_in_one_email_once(day,
     assert send_digests(now + timedelta(days=1, hours=2)) == 1
     assert smtp_server.received[-1].message["Subject"] == "1 new post on the boards of your lessons"
     assert len(smtp_server.received) == 2
+
+
+def test_the_queue_runs_the_notifications_every_hour(app):
+    from lsweb.mail.tasks import queue_of
+
+    huey = queue_of(app).huey
+    assert "notifications" in {task.name for task in huey.read_periodic(datetime(2026, 3, 9, 7, 5))}
+    assert "notifications" not in {task.name for task in huey.read_periodic(datetime(2026, 3, 9, 7, 6))}
