@@ -102,7 +102,7 @@ def _init_extensions(app: Flask) -> None:
 def _load_modules() -> None:
     """The modules that register routes on their package's blueprint, or exporters and listeners."""
     from .admin import import_views, job_titles, outbox, views  # noqa: F401
-    from .auth import link_views, oidc_views, two_step_views, views  # noqa: F401,F811
+    from .auth import link_views, notification_views, oidc_views, two_step_views, views  # noqa: F401,F811
     from .discussion import personal_data, views  # noqa: F401,F811
     from .groups import cycle_views, views  # noqa: F401,F811
     from .home import views  # noqa: F401,F811
@@ -189,6 +189,7 @@ def _register_hooks(app: Flask) -> None:
 LAYOUT_URLS = {"home": "home.index", "groups": "groups.index", "library": "sharing.library_index", "staff": "admin.staff", "schools": "admin.schools",
                "audit_log": "admin.audit_log", "outbox": "admin.outbox", "my_time": "lessonday.my_time", "my_data": "operations.my_data",
                "password": "auth.change_password", "two_step": "auth.two_step_setup", "sessions": "auth.my_sessions",
+               "notifications": "auth.notifications",
                "logout": "auth.logout"}
 
 

@@ -210,6 +210,19 @@ def _derive_summary(t, old, new, user_id, now) -> list[tuple]:
 
 
 def _derive_plan(t, old, new, user_id, now) -> list[tuple]:
+    """The plan's rows; when its date, time, room, teacher or observers changed, the e-mails about it."""
+    from ..planning import notices
+
+    calendar = old is not None and user_id is not None and (new.observers != old.observers
+                                                             or new.details != old.details)
+    before = notices.slot_of(t.lesson) if calendar else None
+    out = _derive_plan_rows(t, old, new, user_id, now)
+    if before is not None:
+        notices.tell_change(db.session.get(User, user_id), t.lesson, before)
+    return out
+
+
+def _derive_plan_rows(t, old, new, user_id, now) -> list[tuple]:
     if old is not None and _same_stages(old, new):
         return _derive_plan_edits(t, old, new, user_id, now)
     lesson = t.lesson
@@ -357,9 +370,13 @@ def _derive_details(lesson: ResearchLesson, details: dict, out: list) -> None:
               "duration_minutes": int(details["duration_minutes"]) if details.get("duration_minutes") else 60,
               "class_name": details.get("class_name") or "", "room": details.get("room") or "",
               "teacher_id": int(details["teacher_id"]) if details.get("teacher_id") is not None else None}
+    changed = False
     for key, value in values.items():
         if getattr(lesson, key) != value:
             shown = (_name(getattr(lesson, key)), _name(value)) if key == "teacher_id" else (
                 str(getattr(lesson, key) or ""), str(value or ""))
             out.append((key, "detail", *shown))
             setattr(lesson, key, value)
+            changed = True
+    if changed:  # calendars see a new SEQUENCE (the feed and the e-mailed .ics)
+        lesson.details_version += 1

@@ -100,9 +100,22 @@ def add_member(facilitator: User, group: StudyGroup, email: str, role: GroupRole
         db.session.add(member)
     audit.record(facilitator, "group.member_added", target=group.name,
                  details=f"{user.email} as {role.label}", school_id=group.school_id)
+    _tell_added(facilitator, group, user, role)
     queue_group_change(group.id, "member-changed")
     db.session.commit()
     return member
+
+
+def _tell_added(facilitator: User, group: StudyGroup, user: User, role: GroupRole) -> None:
+    """The "added to a group" e-mail (with the protocol's link: they sign before they see plans)."""
+    from ..mail import absolute_url
+    from ..mail.notify import notify
+
+    current = protocol.current_version(group)
+    notify("group_added", [user], facilitator, f"You are a member of {group.name}", group.school,
+           actor_name=facilitator.display_name, group_name=group.name, role=role.label,
+           link=absolute_url("groups.show", group_id=group.id),
+           protocol_link=absolute_url("protocol.show", group_id=group.id) if current else None)
 
 
 def _facilitators_left(group: StudyGroup, without: GroupMember) -> int:

@@ -152,3 +152,25 @@ def _vtimezone(name: str, first: date, last: date) -> Timezone:
 
     return Timezone.from_tzinfo(ZoneInfo(name), tzid=name, first_date=date(first.year - 1, 1, 1),
                                 last_date=date(last.year + 2, 1, 1))
+
+
+def lesson_invitation(lesson: ResearchLesson, user: User, cancelled: bool, now: datetime) -> str:
+    """One lesson as an .ics for an e-mail: the same UID and SEQUENCE as the person's feed, so a
+    calendar that has both keeps one event (and removes it when cancelled)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//lsweb//Lesson Study//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    zones: dict[str, list[date]] = {}
+    event = _timed_event(lesson, f"lesson-{lesson.id}-{installation_uid()}@lsweb", cancelled, now, zones)
+    if cancelled:
+        event.add("summary", f"Cancelled: {lesson.group.name}: research lesson {lesson.title}")
+    else:
+        event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} ({_role(lesson, user)})")
+        if lesson.room:
+            event.add("location", lesson.room)
+    for name, days in zones.items():
+        calendar.add_component(_vtimezone(name, min(days), max(days)))
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

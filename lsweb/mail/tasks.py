@@ -57,6 +57,16 @@ class TaskQueue:
                 for message_id in due_messages():
                     deliver(message_id)
 
+        @huey.periodic_task(crontab(minute="5"), name="notifications")
+        def notifications() -> None:
+            from ..models.base import utcnow
+            from .reminders import send_digests, send_reminders
+
+            with app.app_context():
+                now = utcnow()
+                send_reminders(now)
+                send_digests(now)
+
         self.send_mail = send_mail
 
     def enqueue(self, message_id: int) -> None:

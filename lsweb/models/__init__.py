@@ -6,7 +6,7 @@ from .discussion import BoardGuest, DiscussionBoard, Post, PostReaction, PostRev
 from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
 from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, ObservationVersion, Photo, Rating, TimeAllowance,
                         TimeEntry, TimeKind)
-from .mail import AccountToken, MailStatus, OutboxMessage, TokenPurpose
+from .mail import AccountToken, MailStatus, NotificationChoice, NotificationSent, OutboxMessage, TokenPurpose
 from .people import Installation, JobTitleRole, RecoveryCode, Role, School, User, UserSession
 from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanConflict, PlanField,
                        PlanPresence, PlanRevision, PlanStage, ResearchLesson)
@@ -15,7 +15,7 @@ from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouse
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
-__all__ = ["JobTitleRole", "AccountToken", "MailStatus", "OutboxMessage", "TokenPurpose", "AuditEntry", "CoeditClient", "CoeditSnapshot", "CoeditSpell", "CoeditUpdate", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
+__all__ = ["JobTitleRole", "AccountToken", "MailStatus", "NotificationChoice", "NotificationSent", "OutboxMessage", "TokenPurpose", "AuditEntry", "CoeditClient", "CoeditSnapshot", "CoeditSpell", "CoeditUpdate", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
            "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation", "ObservationVersion",
            "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanConflict", "PlanField", "PlanPresence",
            "PlanRevision", "PlanStage", "Post", "RecoveryCode", "PostReaction", "PostRevision", "ProtocolSignature",

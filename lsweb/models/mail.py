@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -78,3 +78,29 @@ class AccountToken(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class NotificationChoice(db.Model):
+    """A person's choice for one kind of notification e-mail (lsweb/mail/notify.py KINDS). No row: the
+    kind's default."""
+
+    __tablename__ = "notification_choice"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class NotificationSent(db.Model):
+    """What a periodic notification was sent for, so it is never sent twice: one row per person and
+    `key` (a reminder: "lesson-<id>-<date>"; the board digest: "board-digest", its sent_at the time up
+    to which posts were gathered)."""
+
+    __tablename__ = "notification_sent"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(80))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

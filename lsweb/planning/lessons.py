@@ -13,6 +13,7 @@ from ..models import Cycle, CycleStatus, PlanStage, ResearchLesson, User
 from ..models.base import utcnow
 from ..channels import queue_lesson_change as queue_change
 from ..timezones import wall_clock, zone_of
+from . import notices
 
 MAX_STAGES = 40
 MAX_LESSONS = 12
@@ -91,11 +92,13 @@ def update_details(user: User, lesson: ResearchLesson, details: LessonDetails, b
         if len(value) > limit:
             raise DomainError(f"At most {limit} characters.", name)
         setattr(details, name, value)
+    before = notices.slot_of(lesson)
     for name in ("date", "start_time", "duration_minutes", "class_name", "room", "teacher_id"):
         setattr(lesson, name, getattr(details, name))
     lesson.details_version += 1
     audit.record(user, "lesson.details", target=lesson.group.name,
                  details=f"cycle {lesson.cycle.number}: RL{lesson.number}", school_id=lesson.group.school_id)
+    notices.tell_change(user, lesson, before)
     queue_change(lesson.id)
     db.session.commit()
 

@@ -19,7 +19,7 @@ from ..models import Cycle, PlanStage, ResearchLesson
 from ..permissions import group_or_404
 from ..web import done, html_response, on_refusal, refusals_go_to, render
 from ..coedit import edits
-from . import bp, carry, lessons, observers
+from . import bp, carry, lessons, notices, observers
 from .forms import DetailsForm
 from .page import (
     LessonHead,
@@ -263,6 +263,7 @@ def assign_observers(lesson_id: int):
 
 
 def _assign(lesson: ResearchLesson) -> None:
+    before = notices.slot_of(lesson)  # who observes: the e-mails compare the whole form's outcome
     pupils = {p.id: p for p in lesson.cycle.pupils}
     stages = {s.id: s for s in lesson.current_stages}
     whole: dict[int, int | None] = {}
@@ -279,6 +280,7 @@ def _assign(lesson: ResearchLesson) -> None:
             whole[pupil.id] = chosen
         else:
             observers.set_watcher(current_user, lesson, pupil, stage, chosen, commit=False)
+    notices.tell_change(current_user, lesson, before)
     db.session.commit()
     if whole:
         _in_document(lesson, lambda doc: [edits.set_observer(doc, p, o) for p, o in whole.items()])

@@ -106,6 +106,7 @@ def amend(facilitator: User, group: StudyGroup, raw: str, based_on: int, note: s
     audit.record(facilitator, "protocol.amended", target=group.name,
                  details=f"version {version.number}: {version.note}", school_id=group.school_id)
     queue_group_change(group.id, "protocol-amended", version=version.number)
+    _tell_to_sign(facilitator, group, version)
     try:
         db.session.commit()
     except IntegrityError:  # two amendments at the same instant: the other one won
@@ -113,6 +114,17 @@ def amend(facilitator: User, group: StudyGroup, raw: str, based_on: int, note: s
         raise DomainError("Someone amended the protocol at the same moment. Reload and try again.",
                           "text") from None
     return version
+
+
+def _tell_to_sign(facilitator: User, group: StudyGroup, version: ProtocolVersion) -> None:
+    """Every current member must sign the new version: the "protocol to sign" e-mail."""
+    from ..mail import absolute_url
+    from ..mail.notify import notify
+
+    notify("protocol_to_sign", [m.user for m in group.current_members], facilitator,
+           f"{group.name}: the protocol (version {version.number}) waits for your signature", group.school,
+           actor_name=facilitator.display_name, group_name=group.name, number=version.number,
+           note=version.note, link=absolute_url("protocol.show", group_id=group.id))
 
 
 # --- Signatures -----------------------------------------------------------------------------------

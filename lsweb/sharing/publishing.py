@@ -115,8 +115,25 @@ def publish(user: User, cycle: Cycle, scope: str, phase: str = "", now: datetime
     audit.record(user, "summary.published", target=group.name,
                  details=f"cycle {cycle.number} to {SCOPES[scope].lower()} (v{publication.version})",
                  school_id=group.school_id)
+    if publication.version == 1:
+        _tell_school(user, group, publication)
     db.session.commit()
     return publication
+
+
+def _tell_school(user: User, group, publication: Publication) -> None:
+    """Its first publication: an e-mail to the staff of the group's school (the title, never its text)."""
+    from ..mail import absolute_url
+    from ..mail.notify import notify
+    from ..models import School
+
+    school = db.session.get(School, group.school_id)
+    staff = db.session.scalars(db.select(User).where(User.school_id == school.id, User.active.is_(True))
+                               .order_by(User.id))
+    notify("study_published", staff, user, f"A study is published: {publication.title}", school,
+           actor_name=user.display_name, group_name=group.name, title=publication.title,
+           readers=SCOPES[publication.scope].lower(),
+           link=absolute_url("sharing.study", publication_id=publication.id))
 
 
 def withdraw(user: User, cycle: Cycle, now: datetime | None = None) -> None:

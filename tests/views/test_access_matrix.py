@@ -72,6 +72,10 @@ CORE_ROWS: list[Row] = [
         effect=lambda w, actor: _audited("auth.sessions_ended", actor)),
     Row("POST", "/account/sessions/end", signed_in(303), data={"session": "{target_session}"},
         note="someone else's session: told it is not open, and it stays open"),
+    # one's own notification choices
+    Row("GET", "/account/notifications", signed_in(200)),
+    Row("POST", "/account/notifications", signed_in(Redirect(303, "/account/notifications")),
+        data={"kind": "group_added"}, effect=lambda w, actor: _audited("account.notifications", actor)),
     # staff of a school
     Row("GET", "/admin/staff", admins(200, 200, other_school_admin=200), note="one's own school"),
     Row("GET", "/admin/staff?school={school_a}", admins(200, 200)),
