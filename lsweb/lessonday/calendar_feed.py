@@ -71,11 +71,7 @@ def feed(user: User, now: datetime) -> bytes:
     signed the group's protocol sees none); lessons of groups they left, as cancelled events."""
     from .cover import cover_entries
 
-    calendar = Calendar()
-    calendar.add("prodid", "-//lsweb//Lesson Study//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar = _calendar()
     calendar.add("x-wr-calname", "Research lessons")
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     uid_suffix = installation_uid()
@@ -92,13 +88,8 @@ def feed(user: User, now: datetime) -> bytes:
         cancelled = left_at is not None or lesson.date is None or lesson.start_time is None
         if not access.of_lesson(user, lesson).sees_material and left_at is None:  # signed members only
             continue
-        event = _timed_event(lesson, f"lesson-{lesson.id}-{uid_suffix}@lsweb", cancelled, now, zones)
-        if cancelled:
-            event.add("summary", f"Cancelled: {lesson.group.name}: research lesson {lesson.title}")
-        else:
-            event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} ({_role(lesson, user)})")
-            if lesson.room:
-                event.add("location", lesson.room)
+        event = _lesson_event(lesson, user, uid_suffix, cancelled, now, zones)
+        if not cancelled:
             covers = [e.class_name for e in cover_entries(lesson) if e.user_id == user.id]
             description = f"Class {lesson.class_name}." if lesson.class_name else ""
             if covers:
@@ -124,6 +115,28 @@ def feed(user: User, now: datetime) -> bytes:
     for event in events:
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _calendar() -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//lsweb//Lesson Study//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    return calendar
+
+
+def _lesson_event(lesson: ResearchLesson, user: User, uid_suffix: str, cancelled: bool, now: datetime,
+                  zones: dict) -> Event:
+    """A member's research lesson: its summary says their part in it, or that it is cancelled."""
+    event = _timed_event(lesson, f"lesson-{lesson.id}-{uid_suffix}@lsweb", cancelled, now, zones)
+    if cancelled:
+        event.add("summary", f"Cancelled: {lesson.group.name}: research lesson {lesson.title}")
+    else:
+        event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} ({_role(lesson, user)})")
+        if lesson.room:
+            event.add("location", lesson.room)
+    return event
 
 
 def _timed_event(lesson: ResearchLesson, uid: str, cancelled: bool, now: datetime, zones: dict) -> Event:
@@ -157,19 +170,9 @@ def _vtimezone(name: str, first: date, last: date) -> Timezone:
 def lesson_invitation(lesson: ResearchLesson, user: User, cancelled: bool, now: datetime) -> str:
     """One lesson as an .ics for an e-mail: the same UID and SEQUENCE as the person's feed, so a
     calendar that has both keeps one event (and removes it when cancelled)."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//lsweb//Lesson Study//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar = _calendar()
     zones: dict[str, list[date]] = {}
-    event = _timed_event(lesson, f"lesson-{lesson.id}-{installation_uid()}@lsweb", cancelled, now, zones)
-    if cancelled:
-        event.add("summary", f"Cancelled: {lesson.group.name}: research lesson {lesson.title}")
-    else:
-        event.add("summary", f"{lesson.group.name}: research lesson {lesson.title} ({_role(lesson, user)})")
-        if lesson.room:
-            event.add("location", lesson.room)
+    event = _lesson_event(lesson, user, installation_uid(), cancelled, now, zones)
     for name, days in zones.items():
         calendar.add_component(_vtimezone(name, min(days), max(days)))
     calendar.add_component(event)

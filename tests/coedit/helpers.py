@@ -57,3 +57,14 @@ class Replica:
         answer = self.client.post(f"/coedit/{self.name}/update",
                                   json={"update": b64(update), "client": self.doc.client_id})
         return answer.status_code, answer.get_json(silent=True)
+
+
+def typed_plan_update(app, login, team, box: str, text: str) -> tuple["Replica", bytes]:
+    """Ana's replica of the team's plan, synced, with `text` typed into `box`, and the update that
+    carries it (not sent yet)."""
+    page = Replica(signed_in_client(app, login, team.ana), f"plan-{team.lesson.id}")
+    page.sync()
+    before = page.doc.get_state()
+    with page.doc.transaction():
+        page.text(box).insert(0, text)
+    return page, page.doc.get_update(before)

@@ -12,16 +12,14 @@ import logging
 
 import pytest
 
-from lsweb.coedit import store
 from lsweb.database import upgrade_database
 from lsweb.extensions import db
 from lsweb.models import Observation, PlanField
 
-from ..coedit.helpers import Replica
+from ..coedit.helpers import Replica, fresh_team, typed_plan_update
 from ..conftest import _base_config, empty_postgres
 from ..lessonday_setup import lesson_day
 from ..pg_cluster import PgCluster
-from ..plans import planning_team
 
 JSON = {"Accept": "application/json"}
 DOWN = "The database is not answering"
@@ -102,16 +100,8 @@ def test_a_note_sent_while_postgresql_is_stopped_is_503_and_stored_once_when_it_
 
 def test_a_coedit_update_while_postgresql_is_stopped_is_503_and_applied_once_when_it_is_back(
         app, login, factories, own_server):
-    store.clear_cache()
-    team = planning_team(factories)
-    ana = app.test_client()
-    login(team.ana, the_client=ana)
-    page = Replica(ana, f"plan-{team.lesson.id}")
-    page.sync()
-    before = page.doc.get_state()
-    with page.doc.transaction():
-        page.text("aspect").insert(0, "Comparing fractions on a number line.")
-    update = page.doc.get_update(before)
+    team = fresh_team(factories)
+    page, update = typed_plan_update(app, login, team, "aspect", "Comparing fractions on a number line.")
     app.config["PROPAGATE_EXCEPTIONS"] = False
     lesson_id = team.lesson.id
     db.session.rollback()

@@ -13,7 +13,7 @@ from lsweb.coedit import store
 from lsweb.extensions import db
 from lsweb.models import Observation, PlanField
 
-from ..coedit.helpers import Replica, b64
+from ..coedit.helpers import Replica, fresh_team, typed_plan_update, b64
 from ..disk_full import MESSAGE, disk  # noqa: F401  (disk: a fixture)
 from ..lessonday_setup import lesson_day
 from ..plans import planning_team
@@ -32,16 +32,8 @@ def _plan_text(lesson, key):
 
 def test_a_coedit_update_on_a_full_disk_is_507_and_goes_through_once_there_is_room(app, login, factories, disk,
                                                                                     caplog):
-    store.clear_cache()
-    team = planning_team(factories)
-    ana = app.test_client()
-    login(team.ana, the_client=ana)
-    page = Replica(ana, f"plan-{team.lesson.id}")
-    page.sync()
-    before = page.doc.get_state()
-    with page.doc.transaction():
-        page.text("aspect").insert(0, "Comparing fractions on a number line.")
-    update = page.doc.get_update(before)
+    team = fresh_team(factories)
+    page, update = typed_plan_update(app, login, team, "aspect", "Comparing fractions on a number line.")
     caplog.set_level(logging.INFO)
     with disk.full():
         status, body = page.send(update)
@@ -52,7 +44,7 @@ def test_a_coedit_update_on_a_full_disk_is_507_and_goes_through_once_there_is_ro
     assert "POST /coedit/" in errors[0].getMessage() and app.instance_path in errors[0].getMessage()
     # nothing half kept: neither in the database nor in the server's copy of the document
     assert _plan_text(team.lesson, "aspect") in (None, "")
-    other = Replica(ana, f"plan-{team.lesson.id}")
+    other = Replica(page.client, f"plan-{team.lesson.id}")
     other.sync()
     assert str(other.text("aspect")) == ""
     # the client sends what was not acknowledged again, later: now it is kept

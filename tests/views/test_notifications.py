@@ -11,14 +11,8 @@ from lsweb.groups import services as groups
 from lsweb.models import GroupRole, MailStatus, OutboxMessage, Role
 from lsweb.protocol import services as protocol
 
+from ..mail_app import mail_app  # noqa: F401  (fixture "app": mail on)
 from ..smtp_server import smtp_server  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def app(make_app, smtp_server):  # noqa: F811
-    application = make_app(MAIL_URL=smtp_server.url, TASKS="immediate", BASE_URL="https://lsweb.alder.example/")
-    with application.app_context():
-        yield application
 
 
 @pytest.fixture

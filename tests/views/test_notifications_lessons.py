@@ -11,14 +11,8 @@ from icalendar import Calendar
 from lsweb.planning.lessons import LessonDetails, update_details
 
 from ..lessonday_setup import lesson_day
+from ..mail_app import mail_app  # noqa: F401  (fixture "app": mail on)
 from ..smtp_server import smtp_server  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def app(make_app, smtp_server):  # noqa: F811
-    application = make_app(MAIL_URL=smtp_server.url, TASKS="immediate", BASE_URL="https://lsweb.alder.example/")
-    with application.app_context():
-        yield application
 
 
 @pytest.fixture
