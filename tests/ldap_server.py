@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from .processes import stop_group
 from .servers import free_port
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
@@ -95,12 +95,7 @@ class Slapd:
         raise RuntimeError(f"slapd did not start: {(folder / 'slapd.log').read_text()[-2000:]}")
 
     def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_group(self.process)
         self.log.close()
 
 

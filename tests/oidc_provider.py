@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from .processes import stop_group
 from .servers import free_port
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "oidc"
@@ -52,13 +52,7 @@ class OidcProvider:
         raise RuntimeError(f"oidc-provider did not start: {self.log_path.read_text()[-2000:]}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_group(self.process)
         self._log.close()
 
 
