@@ -6,8 +6,9 @@ Reports p95 per request and the error rate, and with --memory-every the worker's
     .venv/bin/python bench/load.py [--meeting 40] [--browsing 200] [--duration 60] [--memory-every 60]
 
 - The meeting: each of the 40 holds the plan's live stream open (as their browser does) and, every 2 s,
-  types a burst of 10 characters at random places in a box of RL2's plan and sends it as one co-editing
-  update (as the page's Yjs does); every fifth time it posts to RL1's board instead.
+  types a burst of 10 characters at random places in a box of RL2's plan (past 3,000 characters in the
+  box it also deletes 10) and sends it as one co-editing update (as the page's Yjs does); every fifth
+  time it posts to RL1's board instead.
 - The others: each opens a page every 3 s on average (home, the groups list, the group, the cycle, the
   plans of RL1 and RL2, RL1's board and its grid), signed in as one of the group's members.
 - With --memory-every S the gunicorn worker's resident memory is read every S seconds and the curve is
@@ -37,12 +38,14 @@ sys.path.insert(0, str(HERE))
 from benchlib import HOST, BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
 from coediting import BOXES, MEMBERS, Browser, Editor, _planned_lesson  # noqa: E402
 from fanout import worker_rss_mb  # noqa: E402
+from pycrdt import Map  # noqa: E402
 
 TAUGHT = 1  # RL1 of "Year 4 fractions" in the demo: taught, with its board and grid
 PAGES = {"home": "/", "groups": "/groups/", "group": "/groups/1", "cycle": "/groups/1/cycles/1",
          "plan RL1": f"/lessons/{TAUGHT}", "plan RL2": "/lessons/{planned}", "board RL1": f"/lessons/{TAUGHT}/board",
          "grid RL1": f"/lessons/{TAUGHT}/grid"}
 BURST = 10  # characters typed between two updates
+KEEP = 3000  # characters a box holds before each burst also deletes as many (a box holds at most 5,000)
 
 
 class Recorder:
@@ -97,12 +100,25 @@ def meeting_member(editor: Editor, recorder: Recorder, stop: threading.Event, st
         else:
             for _ in range(BURST):
                 editor.type_one()
+            trim(editor)
             errors, updates = editor.errors, editor.updates
             editor.send()
             recorder.add("co-editing update", editor.ack_ms[-1] / 1000 if editor.updates > updates
                          and editor.errors == errors else None)
         round_number += 1
         stop.wait(2.0)
+
+
+def trim(editor: Editor) -> None:
+    """Past KEEP characters the editor also deletes as many as it typed, at a random place: a long
+    meeting rewrites its plan rather than growing it past a box's limit, and the shared document keeps
+    every deletion (as a tombstone), so its memory still grows with the typing."""
+    box = editor.doc.get("texts", type=Map)[editor.box]
+    length = len(str(box))
+    if length > KEEP:
+        at = editor.random.randint(0, length - BURST)
+        with editor.doc.transaction():
+            del box[at:at + BURST]
 
 
 def browser(person: Browser, pages: dict, recorder: Recorder, stop: threading.Event, start: float) -> None:
