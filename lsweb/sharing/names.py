@@ -60,8 +60,19 @@ def first_names() -> dict[str, int]:
     return names
 
 
-@lru_cache(maxsize=50_000)
+# The frequencies looked up are kept for 50,000 words of at most 40 characters (under 12 MB: a word
+# longer than that is no name and is looked up each time), so the cache is bounded in bytes too.
+CACHED_WORD_LENGTH = 40
+
+
 def zipf(word: str) -> float:
+    if len(word) > CACHED_WORD_LENGTH:
+        return zipf_frequency(word, "en", wordlist="small")
+    return _cached_zipf(word)
+
+
+@lru_cache(maxsize=50_000)
+def _cached_zipf(word: str) -> float:
     return zipf_frequency(word, "en", wordlist="small")
 
 
