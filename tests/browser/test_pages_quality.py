@@ -88,7 +88,8 @@ def member_pages(ids: dict) -> list[str]:
             f"/lessons/{lesson}", f"/lessons/{lesson}/board", f"/lessons/{lesson}/grid",
             f"/lessons/{lesson}/observe", f"/lessons/{lesson}/interviews", f"/groups/{g}/cycles/{c}/progress",
             f"/groups/{g}/cycles/{c}/summary", "/library", "/library?q=fractions",
-            f"/library/studies/{ids['study']}", "/me/time", "/account/sessions"]
+            f"/library/studies/{ids['study']}", "/me/time", "/account/sessions",
+            "/account/notifications"]
 
 
 ADMIN_PAGES = ["/admin/staff", "/admin/audit", "/admin/schools"]
