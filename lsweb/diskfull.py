@@ -78,7 +78,7 @@ def register(app: Flask, page) -> None:
     from . import dbdown
     from .extensions import db
 
-    def _disk_full(error: BaseException):
+    def _storage_fault(error: BaseException):
         if dbdown.is_database_down(error):
             try:
                 db.session.rollback()
@@ -95,7 +95,7 @@ def register(app: Flask, page) -> None:
 
     # SQLAlchemy wraps the driver's errors; a commit lsweb makes itself (lsweb.database) raises SQLite's own
     for kind in (DBAPIError, OSError, sqlite3.OperationalError, *_psycopg_errors()):
-        app.register_error_handler(kind, _disk_full)
+        app.register_error_handler(kind, _storage_fault)
 
 
 def _psycopg_errors() -> tuple:
