@@ -121,6 +121,7 @@ class Editor(Browser):
         self.sent_state = b""
         self.sent, self.lock = sent, lock  # b64(update) -> (time sent, editor number), shared
         self.typed = self.pending = self.acknowledged = self.updates = self.errors = 0
+        self.last_status = 0
         self.ack_ms: list[float] = []
         self.problems: list[str] = []
         self.random = random.Random(number)
@@ -158,6 +159,7 @@ class Editor(Browser):
             self.problems.append(f"{error!r} after {time.perf_counter() - started:.1f} s")
             self.conn.close()
             return  # the keystrokes stay pending and go with the next update, as on the page
+        self.last_status = status
         if status != 200:
             self.errors += 1
             self.problems.append(f"{status} {payload[:160]!r}")

@@ -5,10 +5,13 @@ Reports p95 per request and the error rate, and with --memory-every the worker's
 
     .venv/bin/python bench/load.py [--meeting 40] [--browsing 200] [--duration 60] [--memory-every 60]
 
-- The meeting: each of the 40 holds the plan's live stream open (as their browser does) and, every 2 s,
-  types a burst of 10 characters at random places in a box of RL2's plan (past 3,000 characters in the
-  box it also deletes 10) and sends it as one co-editing update (as the page's Yjs does); every fifth
-  time it posts to RL1's board instead.
+- The meeting: each of the 40 holds the plan's live stream open and applies the others' updates from
+  it (as their browser does) and, every 2 s, types a word of 10 characters, one key at a time, at a
+  random place in a box of RL2's plan, and sends it as one co-editing update (as the page's Yjs does).
+  Once the box holds more than 3,000 characters each word also deletes 10 at a random place, so that
+  a long meeting rewrites its plan rather than growing it to a box's 5,000-character limit. Every fifth
+  time it posts to RL1's board instead. An update the server refuses is dropped by its editor, who
+  starts again from the server's document (as the page does after a refusal).
 - The others: each opens a page every 3 s on average (home, the groups list, the group, the cycle, the
   plans of RL1 and RL2, RL1's board and its grid), signed in as one of the group's members.
 - With --memory-every S the gunicorn worker's resident memory is read every S seconds and the curve is
@@ -20,15 +23,19 @@ and its temporary folder are removed at the end, also on Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
+import json
 import random
 import signal
 import socket
+import sqlite3
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,7 +45,7 @@ sys.path.insert(0, str(HERE))
 from benchlib import HOST, BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
 from coediting import BOXES, MEMBERS, Browser, Editor, _planned_lesson  # noqa: E402
 from fanout import worker_rss_mb  # noqa: E402
-from pycrdt import Map  # noqa: E402
+from pycrdt import Doc, Map  # noqa: E402
 
 TAUGHT = 1  # RL1 of "Year 4 fractions" in the demo: taught, with its board and grid
 PAGES = {"home": "/", "groups": "/groups/", "group": "/groups/1", "cycle": "/groups/1/cycles/1",
@@ -72,23 +79,77 @@ def timed(recorder: Recorder, name: str, call) -> None:
     recorder.add(name, time.perf_counter() - started if 200 <= status < 400 else None)
 
 
-def open_stream(port: int, cookie: str, channel: str, stop: threading.Event) -> None:
-    """A browser's live stream of the plan page, read until the end of the run."""
+def open_stream(port: int, cookie: str, channel: str, stop: threading.Event,
+                inbox: deque | None = None) -> None:
+    """A browser's live stream of the plan page, read until the end of the run; with an inbox, the
+    co-editing updates it carries are handed to the editor of that page."""
     with socket.create_connection((HOST, port), timeout=5) as sock:
         sock.sendall(f"GET /live/{channel} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
                      f"Accept: text/event-stream\r\nCookie: {cookie}\r\n\r\n".encode())
         sock.settimeout(1)
+        buffer = b""
         while not stop.is_set():
             try:
-                if not sock.recv(65536):
-                    return
+                chunk = sock.recv(65536)
             except TimeoutError:
                 continue
             except OSError:
                 return
+            if not chunk:
+                return
+            if inbox is None:
+                continue
+            buffer += chunk
+            *messages, buffer = buffer.split(b"\n\n")
+            for message in messages:
+                update = _doc_update(message)
+                if update:
+                    inbox.append(update)
 
 
-def meeting_member(editor: Editor, recorder: Recorder, stop: threading.Event, start: float) -> None:
+def _doc_update(message: bytes) -> bytes | None:
+    lines = dict(line.split(": ", 1) for line in message.decode(errors="replace").splitlines() if ": " in line)
+    if lines.get("event") != "doc-update":
+        return None
+    try:
+        return base64.b64decode(json.loads(lines.get("data", "{}"))["update"])
+    except (ValueError, KeyError):
+        return None
+
+
+class MeetingEditor(Editor):
+    """An editor whose page also applies what the others type (from its live stream)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.inbox: deque[bytes] = deque()
+        self.restarts = 0
+
+    def catch_up(self) -> None:
+        while self.inbox:
+            self.doc.apply_update(self.inbox.popleft())
+
+    def type_word(self) -> None:
+        """BURST keys typed one after another at one place of the box, as a person types a word."""
+        box = self.doc.get("texts", type=Map)[self.box]
+        at = self.random.randint(0, len(str(box)))
+        for offset in range(BURST):
+            with self.doc.transaction():
+                box.insert(at + offset, self.character)
+            self.typed += 1
+            self.pending += 1
+
+    def send(self) -> None:
+        super().send()
+        if 400 <= self.last_status < 500 and self.pending:
+            # Refused whole (over a limit): drop it and start again from the server's document.
+            self.doc, self.sent_state, self.pending, self.last_status = Doc(), b"", 0, 0
+            self.inbox.clear()
+            self.restarts += 1
+            self.sync()
+
+
+def meeting_member(editor: MeetingEditor, recorder: Recorder, stop: threading.Event, start: float) -> None:
     round_number = 0
     time.sleep(max(0.0, start - time.monotonic()) + random.random() * 2)
     while not stop.is_set():
@@ -98,8 +159,8 @@ def meeting_member(editor: Editor, recorder: Recorder, stop: threading.Event, st
             timed(recorder, "board post", lambda: editor.request(
                 "POST", f"/lessons/{TAUGHT}/board/posts", body.encode(), "application/x-www-form-urlencoded")[0])
         else:
-            for _ in range(BURST):
-                editor.type_one()
+            editor.catch_up()
+            editor.type_word()
             trim(editor)
             errors, updates = editor.errors, editor.updates
             editor.send()
@@ -109,7 +170,7 @@ def meeting_member(editor: Editor, recorder: Recorder, stop: threading.Event, st
         stop.wait(2.0)
 
 
-def trim(editor: Editor) -> None:
+def trim(editor: MeetingEditor) -> None:
     """Past KEEP characters the editor also deletes as many as it typed, at a random place: a long
     meeting rewrites its plan rather than growing it past a box's limit, and the shared document keeps
     every deletion (as a tombstone), so its memory still grows with the typing."""
@@ -154,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait_ready()
             print(f"Signing in {args.meeting + args.browsing} people ...", file=sys.stderr)
             lock, sent = threading.Lock(), {}
-            meeting = [Editor(n, port, f"plan-{planned}", BOXES[n % len(BOXES)], sent, lock)
+            meeting = [MeetingEditor(n, port, f"plan-{planned}", BOXES[n % len(BOXES)], sent, lock)
                        for n in range(args.meeting)]
             others = [Browser(port, MEMBERS[n % len(MEMBERS)]) for n in range(args.browsing)]
             for person in meeting + others:
@@ -163,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 editor.sync()
             start = time.monotonic() + 1
             threads = [threading.Thread(target=open_stream, daemon=True,
-                                        args=(port, _cookie(p), f"lesson-{planned}", stop)) for p in meeting]
+                                        args=(port, _cookie(p), f"lesson-{planned}", stop, p.inbox)) for p in meeting]
             threads += [threading.Thread(target=meeting_member, args=(p, recorder, stop, start), daemon=True)
                         for p in meeting]
             threads += [threading.Thread(target=browser, args=(p, pages, recorder, stop, start), daemon=True)
@@ -171,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             for thread in threads:
                 thread.start()
             print(f"Running for {args.duration:g} s ...", file=sys.stderr)
-            memory = watch_memory(server, args, stop)
+            memory = watch_memory(server, args, stop, workdir / "instance" / "lsweb.db", f"plan-{planned}")
             stop.set()
             for thread in threads:
                 thread.join(timeout=10)
@@ -185,30 +246,49 @@ def main(argv: list[str] | None = None) -> int:
     print(report(recorder, args))
     if memory:
         print(memory_report(memory))
+    restarts = sum(editor.restarts for editor in meeting)
+    longest = max((len(editor.text()) for editor in meeting), default=0)
+    print(f"\nUpdates refused whole (the editor started again from the server's document): {restarts}; "
+          f"the longest box at the end, as its editors saw it: {longest} characters.")
     problems = [problem for person in meeting for problem in person.problems]
     if problems:
         print("\nErrors seen: " + "; ".join(problems[:5]))
     return 0
 
 
-def watch_memory(server: Server, args, stop: threading.Event) -> list[tuple[float, float]]:
-    """Wait for the run to end; meanwhile (with --memory-every) read the worker's memory."""
+def watch_memory(server: Server, args, stop: threading.Event, database: Path, doc: str) -> list[tuple]:
+    """Wait for the run to end; meanwhile (with --memory-every) read the worker's memory and the size of
+    the plan's document (its latest snapshot and the updates after it, as a process loads it)."""
     began, samples = time.monotonic(), []
     if not args.memory_every:
         time.sleep(args.duration + 1)
         return samples
-    samples.append((0.0, worker_rss_mb(server.proc.pid) or 0.0))
+
+    def sample() -> None:
+        samples.append((time.monotonic() - began, worker_rss_mb(server.proc.pid) or 0.0,
+                        _document_bytes(database, doc) / 1024))
+
+    sample()
     while time.monotonic() - began < args.duration:
         stop.wait(min(args.memory_every, args.duration - (time.monotonic() - began)))
-        samples.append((time.monotonic() - began, worker_rss_mb(server.proc.pid) or 0.0))
-        print(f"  {samples[-1][0] / 60:5.1f} min: {samples[-1][1]:.0f} MB", file=sys.stderr)
+        sample()
+        print(f"  {samples[-1][0] / 60:5.1f} min: {samples[-1][1]:.0f} MB, document {samples[-1][2]:.0f} kB",
+              file=sys.stderr)
     return samples
 
 
-def memory_report(samples: list[tuple[float, float]]) -> str:
-    lines = ["", "| minute | worker RSS MB |", "|---:|---:|"]
-    lines += [f"| {seconds / 60:.1f} | {mb:.0f} |" for seconds, mb in samples]
-    half = [mb for seconds, mb in samples if seconds >= samples[-1][0] / 2]
+def _document_bytes(database: Path, doc: str) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as connection:
+        return connection.execute(
+            "SELECT coalesce((SELECT length(data) FROM coedit_snapshot WHERE doc = :doc ORDER BY seq DESC LIMIT 1), 0)"
+            " + coalesce((SELECT sum(length(data)) FROM coedit_update WHERE doc = :doc AND seq >"
+            " (SELECT max(seq) FROM coedit_snapshot WHERE doc = :doc)), 0)", {"doc": doc}).fetchone()[0]
+
+
+def memory_report(samples: list[tuple]) -> str:
+    lines = ["", "| minute | worker RSS MB | plan document, encoded kB |", "|---:|---:|---:|"]
+    lines += [f"| {seconds / 60:.1f} | {mb:.0f} | {kb:.0f} |" for seconds, mb, kb in samples]
+    half = [mb for seconds, mb, _kb in samples if seconds >= samples[-1][0] / 2]
     lines.append(f"\nSecond half: {min(half):.0f}-{max(half):.0f} MB (end {samples[-1][1]:.0f} MB).")
     return "\n".join(lines)
 
