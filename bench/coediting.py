@@ -143,10 +143,14 @@ class Editor(Browser):
         self.typed += 1
         self.pending += 1
 
+    def outgoing(self) -> bytes:
+        """What the server lacks of this replica (this editor's typing since its last acknowledged update)."""
+        return self.doc.get_update(self.sent_state)
+
     def send(self) -> None:
         if not self.pending:
             return
-        update, state, count = self.doc.get_update(self.sent_state), self.doc.get_state(), self.pending
+        update, state, count = self.outgoing(), self.doc.get_state(), self.pending
         data = b64(update)
         started = time.perf_counter()
         with self.lock:

@@ -45,7 +45,7 @@ sys.path.insert(0, str(HERE))
 from benchlib import HOST, BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
 from coediting import BOXES, MEMBERS, Browser, Editor, _planned_lesson  # noqa: E402
 from fanout import worker_rss_mb  # noqa: E402
-from pycrdt import Doc, Map  # noqa: E402
+from pycrdt import Doc, Map, merge_updates  # noqa: E402
 
 TAUGHT = 1  # RL1 of "Year 4 fractions" in the demo: taught, with its board and grid
 PAGES = {"home": "/", "groups": "/groups/", "group": "/groups/1", "cycle": "/groups/1/cycles/1",
@@ -118,16 +118,38 @@ def _doc_update(message: bytes) -> bytes | None:
 
 
 class MeetingEditor(Editor):
-    """An editor whose page also applies what the others type (from its live stream)."""
+    """An editor whose page also applies what the others type (from its live stream) and, as the page's
+    script does, sends the updates of its own typing (not a diff against the server's state, which
+    would carry the whole document's deletions every time)."""
 
     def __init__(self, *args):
         super().__init__(*args)
         self.inbox: deque[bytes] = deque()
         self.restarts = 0
+        self._start(self.doc)
+
+    def _start(self, doc: Doc) -> None:
+        self.doc, self.outbox, self.receiving = doc, [], False
+        self._subscription = doc.observe(self._typed)
+
+    def _typed(self, event) -> None:
+        if not self.receiving:
+            self.outbox.append(event.update)
+
+    def sync(self) -> None:
+        self.receiving = True
+        try:
+            super().sync()
+        finally:
+            self.receiving = False
 
     def catch_up(self) -> None:
-        while self.inbox:
-            self.doc.apply_update(self.inbox.popleft())
+        self.receiving = True
+        try:
+            while self.inbox:
+                self.doc.apply_update(self.inbox.popleft())
+        finally:
+            self.receiving = False
 
     def type_word(self) -> None:
         """BURST keys typed one after another at one place of the box, as a person types a word."""
@@ -139,11 +161,19 @@ class MeetingEditor(Editor):
             self.typed += 1
             self.pending += 1
 
+    def outgoing(self) -> bytes:
+        return merge_updates(*self.outbox)
+
     def send(self) -> None:
+        if not self.pending:
+            return
         super().send()
-        if 400 <= self.last_status < 500 and self.pending:
+        if self.last_status == 200:
+            self.outbox = []
+        elif 400 <= self.last_status < 500:
             # Refused whole (over a limit): drop it and start again from the server's document.
-            self.doc, self.sent_state, self.pending, self.last_status = Doc(), b"", 0, 0
+            self._start(Doc())
+            self.sent_state, self.pending, self.last_status = b"", 0, 0
             self.inbox.clear()
             self.restarts += 1
             self.sync()
