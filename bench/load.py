@@ -9,8 +9,11 @@ Reports p95 per request and the error rate, and with --memory-every the worker's
   it (as their browser does) and, every 2 s, types a word of 10 characters, one key at a time, at a
   random place in a box of RL2's plan, and sends it as one co-editing update (as the page's Yjs does).
   Once the box holds more than 3,000 characters each word also deletes 10 at a random place, so that
-  a long meeting rewrites its plan rather than growing it to a box's 5,000-character limit. Every fifth
-  time it posts to RL1's board instead. An update the server refuses is dropped by its editor, who
+  a long meeting rewrites its plan rather than growing it to a box's 5,000-character limit. About
+  once in five minutes (at random, POST_EVERY) it posts to RL1's board instead: eight posts a minute
+  from the meeting, a lively discussion, so that the board a page shows grows as a real one does (at
+  one post every 10 s each, the board passed 1,300 posts in 17 minutes and every view of it rendered
+  them all). An update the server refuses is dropped by its editor, who
   starts again from the server's document (as the page does after a refusal).
 - The others: each opens a page every 3 s on average (home, the groups list, the group, the cycle, the
   plans of RL1 and RL2, RL1's board and its grid), signed in as one of the group's members.
@@ -52,6 +55,8 @@ PAGES = {"home": "/", "groups": "/groups/", "group": "/groups/1", "cycle": "/gro
          "plan RL1": f"/lessons/{TAUGHT}", "plan RL2": "/lessons/{planned}", "board RL1": f"/lessons/{TAUGHT}/board",
          "grid RL1": f"/lessons/{TAUGHT}/grid"}
 BURST = 10  # characters typed between two updates
+ROUND = 2.0  # seconds between two words of one member
+POST_EVERY = 300.0  # seconds between two board posts of one member, on average
 KEEP = 3000  # characters a box holds before each burst also deletes as many (a box holds at most 5,000)
 
 
@@ -183,7 +188,7 @@ def meeting_member(editor: MeetingEditor, recorder: Recorder, stop: threading.Ev
     round_number = 0
     time.sleep(max(0.0, start - time.monotonic()) + random.random() * 2)
     while not stop.is_set():
-        if round_number % 5 == 4:
+        if editor.random.random() < ROUND / POST_EVERY:
             body = urlencode({"section": "patterns", "token": f"load-{editor.number}-{round_number:05d}",
                               "body": f"Seen by {editor.number}: most pupils used the bar model.", "mark": ""})
             timed(recorder, "board post", lambda: editor.request(
@@ -197,7 +202,7 @@ def meeting_member(editor: MeetingEditor, recorder: Recorder, stop: threading.Ev
             recorder.add("co-editing update", editor.ack_ms[-1] / 1000 if editor.updates > updates
                          and editor.errors == errors else None)
         round_number += 1
-        stop.wait(2.0)
+        stop.wait(ROUND)
 
 
 def trim(editor: MeetingEditor) -> None:
@@ -329,7 +334,7 @@ def _cookie(person: Browser) -> str:
 
 def report(recorder: Recorder, args) -> str:
     lines = [f"Load, {time.strftime('%Y-%m-%d')}: a meeting of {args.meeting} (each with the plan's live stream "
-             f"open, a burst of {BURST} characters every 2 s, every fifth a board post) and {args.browsing} people browsing (a page "
+             f"open, a burst of {BURST} characters every 2 s, a board post every {POST_EVERY / 60:g} min on average) and {args.browsing} people browsing (a page "
              f"every 3 s on average), {args.duration:g} s; gunicorn gthread 1 worker x {args.threads} threads.",
              "", "| request | count | p50 ms | p95 ms | errors | error rate |", "|---|---:|---:|---:|---:|---:|"]
     total = errors = 0
