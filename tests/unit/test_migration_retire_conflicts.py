@@ -31,10 +31,11 @@ def _plan_rows() -> dict:
                              "room": "", "status": "planned", "details_version": 1, "created_at": AT}],
         "plan_field": [{"id": 1, "lesson_id": 1, "key": "aspect", "kind": "aspect", "text": V2, "version": 2,
                         "updated_at": AT, "updated_by_id": 2}],
+        # (revisions without ids: PostgreSQL numbers them, as it did for a school)
         "plan_revision": [
-            {"id": 1, "lesson_id": 1, "field_id": 1, "version": 1, "kind": "edit", "user_id": 2, "at": AT,
+            {"lesson_id": 1, "field_id": 1, "version": 1, "kind": "edit", "user_id": 2, "at": AT,
              "before": "", "after": V1},
-            {"id": 2, "lesson_id": 1, "field_id": 1, "version": 2, "kind": "edit", "user_id": 2, "at": AT,
+            {"lesson_id": 1, "field_id": 1, "version": 2, "kind": "edit", "user_id": 2, "at": AT,
              "before": V1, "after": V2}],
         "plan_conflict": [
             {"id": 1, "lesson_id": 1, "field_id": 1, "user_id": 3, "reason": "conflict", "text": CLASHED,
@@ -47,7 +48,7 @@ def _plan_rows() -> dict:
         "cycle_summary": [{"id": 1, "cycle_id": 1, "created_at": AT}],
         "summary_field": [{"id": 1, "summary_id": 1, "key": "learning", "text": "Bar models helped.",
                            "version": 1, "updated_at": AT, "updated_by_id": 2}],
-        "summary_revision": [{"id": 1, "summary_id": 1, "field_id": 1, "version": 1, "kind": "edit",
+        "summary_revision": [{"summary_id": 1, "field_id": 1, "version": 1, "kind": "edit",
                               "user_id": 2, "at": AT, "before": "", "after": "Bar models helped."}],
         "summary_conflict": [{"id": 1, "summary_id": 1, "field_id": 1, "user_id": 3, "text": SUMMARY_CLASH,
                               "base_version": 0, "created_at": LATER, "resolved_at": None}],
