@@ -51,7 +51,7 @@ def test_concurrent_plan_saves_of_one_cycle_never_answer_an_error(app, factories
                 else:  # as the page's script sends a change of the box
                     page = Replica(client, f"plan-{lesson_id}")
                     page.sync()
-                    status = page.edit(lambda r: r.text("aspect").insert(0, text))[0]
+                    status = page.edit(lambda r, typed=text: r.text("aspect").insert(0, typed))[0]
                 answers.append((f"{'plan' if whole_plan else 'document'} {lesson_id}", status))
         except Exception:  # noqa: BLE001  (reported in the test's thread)
             failures.append(traceback.format_exc())
