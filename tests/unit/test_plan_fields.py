@@ -31,12 +31,13 @@ def stored(team) -> dict[str, str]:
     return {key: field.text for key, field in fields.fields_of(team.lesson).items()}
 
 
-def test_a_save_goes_into_the_document_and_two_peoples_words_both_stay(team):
+def test_a_stale_save_goes_into_the_document_and_loses_nothing_typed_meanwhile(team):
     key = key_of(team)
     assert fields.save_field(team.ana, team.lesson, key, BASE).text == BASE
-    # Ben's page showed BASE too: his change and Ana's later one are both changes of the document.
-    fields.save_texts(team.ben, team.lesson, {key: BASE.replace("halves", "halves and quarters")})
-    assert stored(team)[key] == "Pupils fold paper strips into halves and quarters."
+    seen = store.last_seq(f"plan-{team.lesson.id}")  # what Ben's page showed
+    fields.save_field(team.ana, team.lesson, key, "Most " + BASE[0].lower() + BASE[1:])
+    fields.save_texts(team.ben, team.lesson, {key: BASE.replace("halves", "halves and quarters")}, seen)
+    assert stored(team)[key] == "Most pupils fold paper strips into halves and quarters."
     assert db.session.scalar(db.select(db.func.count()).select_from(PlanRevision)) == 0  # spells, not revisions
 
 
