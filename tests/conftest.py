@@ -155,6 +155,16 @@ def app(make_app):
 
 
 @pytest.fixture(autouse=True)
+def fresh_coedit_cache():
+    """Every test starts with no co-edited document cached: each test's database numbers its lessons and
+    cycles from 1, so a document cached by an earlier test ("plan-1") would stand for another plan."""
+    from lsweb.coedit import store
+
+    store.clear_cache()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def fresh_request_globals():
     """A fresh `flask.g` for every test request, as in production.
 

@@ -201,11 +201,11 @@ def _derive_summary(t, old, new, user_id, now) -> list[tuple]:
     for key, text in changed.items():
         row = rows.get(key)
         if row is None:
-            row = SummaryField(summary_id=summary.id, key=key, text="", version=0)
+            row = SummaryField(summary_id=summary.id, key=key, text="")
             db.session.add(row)
         if row.text != text:
             out.append((key, "text", row.text, text))
-            row.text, row.version, row.updated_at, row.updated_by_id = text, (row.version or 0) + 1, now, user_id
+            row.text, row.updated_at, row.updated_by_id = text, now, user_id
     return out
 
 
@@ -326,11 +326,11 @@ class _Boxes:
                 continue
             if row is None:
                 row = PlanField(lesson_id=lesson.id, key=key, kind=kind, stage_id=stage_id, pupil_id=pupil_id,
-                                text="", version=0)
+                                text="")
                 db.session.add(row)
             if row.text != text:
                 out.append((key, "text", row.text, text))
-                row.text, row.version, row.updated_at, row.updated_by_id = text, (row.version or 0) + 1, now, user_id
+                row.text, row.updated_at, row.updated_by_id = text, now, user_id
 
 
 def _derive_observers(t, new, user_id, out) -> None:

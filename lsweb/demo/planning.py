@@ -56,30 +56,32 @@ def seed_planning(cycle: Cycle) -> tuple[ResearchLesson, ResearchLesson]:
     lessons.update_details(hannah, rl1, lessons.LessonDetails(
         date=date.today() - timedelta(days=2), start_time=time(10, 40), duration_minutes=50, class_name="4B",
         room="Room 12", teacher_id=samuel.id), rl1.details_version)
-    for index, (key, text) in enumerate(AIMS.items()):
-        fields.save_field(writers[index % 3], rl1, key, text, 0)
     pupils = cycle.pupils
+    # The stages, details and observers first: the texts go into the plan's co-edited document, which is
+    # built from them at the first text.
+    for pupil, observer in zip(pupils, [hannah, grace, maria]):
+        observers.set_watcher(hannah, rl1, pupil, None, observer.id)
+    for index, (key, text) in enumerate(AIMS.items()):
+        fields.save_field(writers[index % 3], rl1, key, text)
     for pupil, text in zip(pupils, CRITERIA):
-        fields.save_field(grace, rl1, fields.pupil_key(pupil.id), text, 0)
+        fields.save_field(grace, rl1, fields.pupil_key(pupil.id), text)
     for stage, (when, activity, resources, predictions) in zip(rl1.current_stages, STAGES):
-        fields.save_field(hannah, rl1, fields.stage_key(stage.id, "time"), when, 0)
-        fields.save_field(samuel, rl1, fields.stage_key(stage.id, "activity"), activity, 0)
-        fields.save_field(grace, rl1, fields.stage_key(stage.id, "resources"), resources, 0)
+        fields.save_field(hannah, rl1, fields.stage_key(stage.id, "time"), when)
+        fields.save_field(samuel, rl1, fields.stage_key(stage.id, "activity"), activity)
+        fields.save_field(grace, rl1, fields.stage_key(stage.id, "resources"), resources)
         for index, (pupil, text) in enumerate(zip(pupils, predictions)):
-            fields.save_field(writers[index], rl1, fields.prediction_key(stage.id, pupil.id), text, 0)
+            fields.save_field(writers[index], rl1, fields.prediction_key(stage.id, pupil.id), text)
     # A later refinement by another member: a second revision of the same field.
     first = rl1.current_stages[0]
     key = fields.stage_key(first.id, "activity")
     current = fields.fields_of(rl1)[key]
-    fields.save_field(grace, rl1, key, current.text + " Pupils record on whiteboards.", current.version)
-    for pupil, observer in zip(pupils, [hannah, grace, maria]):
-        observers.set_watcher(hannah, rl1, pupil, None, observer.id)
+    fields.save_field(grace, rl1, key, current.text + " Pupils record on whiteboards.")
     rl2 = carry.carry_forward(hannah, rl1)
-    key = fields.stage_key(rl2.current_stages[2].id, "activity")
-    current = fields.fields_of(rl2)[key]
-    fields.save_field(samuel, rl2, key, current.text.replace("three fractions", "four fractions")
-                      + " Pairs use number lines as well as walls.", current.version)
     lessons.update_details(hannah, rl2, lessons.LessonDetails(
         date=date.today() + timedelta(days=12), start_time=time(10, 40), duration_minutes=50, class_name="4C",
         room="Room 14", teacher_id=grace.id), rl2.details_version)
+    key = fields.stage_key(rl2.current_stages[2].id, "activity")
+    current = fields.fields_of(rl2)[key]
+    fields.save_field(samuel, rl2, key, current.text.replace("three fractions", "four fractions")
+                      + " Pairs use number lines as well as walls.")
     return rl1, rl2

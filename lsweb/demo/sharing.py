@@ -68,9 +68,9 @@ def _closed_study(school: School, lead: User, members: list[User], details, text
             create_lesson(lead, cycle)
         cycles.move_cycle(lead, cycle, status)
     for key, text in texts.items():
-        summaries.save_field(lead, cycle, key, text, 0)
+        summaries.save_field(lead, cycle, key, text)
     for pupil, text in zip(pupils, progress):
-        summaries.save_field(members[0], cycle, summaries.progress_key(pupil.id), text, 0)
+        summaries.save_field(members[0], cycle, summaries.progress_key(pupil.id), text)
     pending = [item.key for item in redaction.unresolved(cycle)]
     if pending:
         redaction.confirm(lead, cycle, pending)

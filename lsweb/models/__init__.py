@@ -8,19 +8,19 @@ from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, Obse
                         TimeEntry, TimeKind)
 from .mail import AccountToken, MailStatus, NotificationChoice, NotificationSent, OutboxMessage, TokenPurpose
 from .people import Installation, JobTitleRole, RecoveryCode, Role, School, User, UserSession
-from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanConflict, PlanField,
-                       PlanPresence, PlanRevision, PlanStage, ResearchLesson)
+from .planning import (LessonStatus, ObserverAssignment, PlanChecklistTick, PlanField,
+                       PlanRevision, PlanStage, ResearchLesson)
 from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouseRegistration, Publication,
-                      RedactionDecision, SummaryConflict, SummaryPresence, SummaryEvidence, SummaryField, SummaryRevision)
+                      RedactionDecision, SummaryEvidence, SummaryField, SummaryRevision)
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
 __all__ = ["JobTitleRole", "AccountToken", "MailStatus", "NotificationChoice", "NotificationSent", "OutboxMessage", "TokenPurpose", "AuditEntry", "CoeditClient", "CoeditSnapshot", "CoeditSpell", "CoeditUpdate", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
            "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation", "ObservationVersion",
-           "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanConflict", "PlanField", "PlanPresence",
+           "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanField",
            "PlanRevision", "PlanStage", "Post", "RecoveryCode", "PostReaction", "PostRevision", "ProtocolSignature",
            "ProtocolVersion", "Rating", "ResearchLesson", "Role", "School", "SchoolProtocolVersion",
            "SignatureKind", "StudyGroup", "TimeAllowance", "TimeEntry", "TimeKind", "User", "UserSession",
            "text_hash", "CycleSummary", "FairItem", "LearningFair", "OpenHouse", "OpenHouseRegistration",
-           "Publication", "RedactionDecision", "SummaryConflict", "SummaryPresence", "SummaryEvidence", "SummaryField",
+           "Publication", "RedactionDecision", "SummaryEvidence", "SummaryField",
            "SummaryRevision"]

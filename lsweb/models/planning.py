@@ -1,10 +1,10 @@
 """Research lessons and their plans: the plan is also the observation sheet.
 
-A plan is made of fields, each a piece of plain text with a version: the plan's own fields (the aspect
-of learning studied, learning intentions, success criteria, resources, interview questions), each case
-pupil's success criterion for the lesson, each stage's time, activity and resources, and one prediction
-per stage and case pupil. Fields are what people co-edit: every save carries the version it was based
-on and appends a revision; a save that cannot be merged is kept as a conflict for its author.
+A plan is made of fields, each a piece of plain text: the plan's own fields (the aspect of learning
+studied, learning intentions, success criteria, resources, interview questions), each case pupil's
+success criterion for the lesson, each stage's time, activity and resources, and one prediction per
+stage and case pupil. People co-edit them as one CRDT document (lsweb/coedit/); PlanField holds the
+plain text derived from it, which print, exports, search and dashboards read.
 """
 
 from __future__ import annotations
@@ -121,7 +121,6 @@ class PlanField(db.Model):
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("plan_stage.id"), index=True)
     pupil_id: Mapped[int | None] = mapped_column(ForeignKey("case_pupil.id"), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, default=0)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("plan_field.id"))
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -132,7 +131,10 @@ class PlanField(db.Model):
 
 
 class PlanRevision(db.Model):
-    """Every save of a field: who, when, the text before and after. Never changed or removed."""
+    """A field's text from before the plan was co-edited as a document (and each copy made by carrying a
+    plan forward): who, when, the text before and after. Never changed or removed. `kind` "kept": a
+    text its author saved that never reached the plan (kept aside when a save met someone else's
+    change, carried here by migration 0023), `before` being the text that author's page showed."""
 
     __tablename__ = "plan_revision"
     __table_args__ = (UniqueConstraint("field_id", "version"),)
@@ -141,31 +143,11 @@ class PlanRevision(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("research_lesson.id"), index=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("plan_field.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # edit | merge | restore | carry
+    kind: Mapped[str] = mapped_column(String(20))  # edit | merge | restore | carry | kept
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     before: Mapped[str] = mapped_column(Text, default="")
     after: Mapped[str] = mapped_column(Text, default="")
-
-    field = relationship("PlanField")
-    user = relationship("User")
-
-
-class PlanConflict(db.Model):
-    """A save that could not go into the field: its author's text, kept and shown until they resolve
-    it. `reason`: "conflict" (the merge was not clean) or "removed" (the stage was removed meanwhile)."""
-
-    __tablename__ = "plan_conflict"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    lesson_id: Mapped[int] = mapped_column(ForeignKey("research_lesson.id"), index=True)
-    field_id: Mapped[int] = mapped_column(ForeignKey("plan_field.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(20), default="conflict")
-    text: Mapped[str] = mapped_column(Text)
-    base_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     field = relationship("PlanField")
     user = relationship("User")
@@ -184,19 +166,6 @@ class ObserverAssignment(db.Model):
 
     observer = relationship("User")
     pupil = relationship("CasePupil")
-
-
-class PlanPresence(db.Model):
-    """Who has the plan open, and which field they are editing (refreshed by a heartbeat)."""
-
-    __tablename__ = "plan_presence"
-
-    lesson_id: Mapped[int] = mapped_column(ForeignKey("research_lesson.id"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
-    field_key: Mapped[str] = mapped_column(String(60), default="")
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    user = relationship("User")
 
 
 class PlanChecklistTick(db.Model):

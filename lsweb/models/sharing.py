@@ -1,8 +1,8 @@
 """Sharing what was learned: a cycle's co-edited summary, its redaction decisions, the published snapshot
 in the network's library, open-house lessons with their registrations, and learning fairs.
 
-The summary is co-edited like the plan: fields with versions, an append-only revision per save, conflicts
-kept for their authors. What the library shows is a Publication: a snapshot (JSON) taken when the group
+The summary is co-edited like the plan, as one CRDT document (lsweb/coedit/); SummaryField holds the
+plain text derived from it. SummaryRevision keeps the saves from before that (append-only). What the library shows is a Publication: a snapshot (JSON) taken when the group
 publishes; later edits of the summary change nothing in it until the group publishes again.
 The full-text index (FTS5 on SQLite, a GIN expression index on PostgreSQL) is made by migration 0008
 only: it is not part of these models (lsweb/sharing/search.py).
@@ -39,7 +39,6 @@ class SummaryField(db.Model):
     summary_id: Mapped[int] = mapped_column(ForeignKey("cycle_summary.id"), index=True)
     key: Mapped[str] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -52,7 +51,7 @@ class SummaryRevision(db.Model):
     summary_id: Mapped[int] = mapped_column(ForeignKey("cycle_summary.id"), index=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("summary_field.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # edit | merge | restore
+    kind: Mapped[str] = mapped_column(String(20))  # edit | merge | restore | kept (see PlanRevision)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     before: Mapped[str] = mapped_column(Text, default="")
@@ -60,34 +59,6 @@ class SummaryRevision(db.Model):
 
     field = relationship("SummaryField")
     user = relationship("User")
-
-
-class SummaryPresence(db.Model):
-    """Who has the summary open, and which box each person is editing (as PlanPresence for a plan)."""
-
-    __tablename__ = "summary_presence"
-
-    summary_id: Mapped[int] = mapped_column(ForeignKey("cycle_summary.id"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
-    field_key: Mapped[str] = mapped_column(String(60), default="")
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    user = relationship("User")
-
-
-class SummaryConflict(db.Model):
-    __tablename__ = "summary_conflict"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    summary_id: Mapped[int] = mapped_column(ForeignKey("cycle_summary.id"), index=True)
-    field_id: Mapped[int] = mapped_column(ForeignKey("summary_field.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    base_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    field = relationship("SummaryField")
 
 
 class SummaryEvidence(db.Model):

@@ -34,7 +34,7 @@ def carry_forward(user: User, source: ResearchLesson) -> ResearchLesson:
         if field.stage_id is not None and field.stage_id not in stage_ids:
             continue  # a removed stage stays behind
         key = _rekey(field.key, stage_ids)
-        copy = PlanField(lesson_id=lesson.id, key=key, kind=field.kind, text=field.text, version=1,
+        copy = PlanField(lesson_id=lesson.id, key=key, kind=field.kind, text=field.text,
                          stage_id=stage_ids.get(field.stage_id), pupil_id=field.pupil_id,
                          copied_from_id=field.id, updated_at=now, updated_by_id=user.id)
         db.session.add(copy)

@@ -1,30 +1,20 @@
-"""The co-edited fields of a plan: saving with version checks, three-way merges, conflicts, restores.
+"""The text boxes of a plan: their keys and labels, the plain text stored for each (derived from the
+plan's co-edited document, lsweb/coedit/), and putting text into them from the server's side.
 
-Every save carries the version of the field it was based on (the rule itself is versioned.py's, shared
-with the cycle summary):
-- the same version as stored: the text is saved (version + 1);
-- an older version: three-way merge (merge.py) of the text at that version, the stored text and the
-  saved text; a clean merge is saved and returned to its author, an unclean one is kept as a conflict
-  (PlanConflict) shown to its author beside the field;
-- a field whose stage was removed meanwhile: the text is kept as a conflict ("removed") and offered back.
-Every change appends a revision (who, when, before, after). Nothing a person saved is dropped.
+Every change goes into the plan's document (lsweb/coedit/edits.py) as the changes from the text it
+was made against, so what others typed meanwhile stays; the document then writes the boxes' plain text
+into PlanField. PlanRevision keeps the saves from before the plan was a document.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-
 
 from ..errors import DomainError
-from ..database import retrying_in_savepoint
 from ..extensions import db
-from ..models import CasePupil, PlanConflict, PlanField, PlanRevision, PlanStage, ResearchLesson, User
-from ..models.base import utcnow
-from ..channels import queue_lesson_change as queue_change
+from ..models import CasePupil, PlanField, PlanRevision, PlanStage, ResearchLesson, User
 from .lessons import require_plan_editor
-from .versioned import SaveResult, Store, clean_text, save_text
 
 MAX_TEXT = 5_000
 PLAN_FIELDS = {
@@ -42,6 +32,10 @@ _PREDICTION_KEY = re.compile(r"prediction-(\d+)-(\d+)\Z")
 
 class FieldNotFound(DomainError):
     """No such field in this plan (a made-up key, or a pupil or stage of another lesson)."""
+
+
+class TextRefused(DomainError):
+    """A text breaks a limit of the document (its `field`: the key of the box); nothing was saved."""
 
 
 @dataclass
@@ -102,114 +96,63 @@ def fields_of(lesson: ResearchLesson) -> dict[str, PlanField]:
         db.select(PlanField).where(PlanField.lesson_id == lesson.id))}
 
 
-def state(lesson: ResearchLesson) -> dict[str, dict]:
-    """{key: {"text", "version"}} of every stored field: what a page catches up with after a reconnect."""
-    return {key: {"text": field.text, "version": field.version} for key, field in fields_of(lesson).items()}
+def clean_text(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _locked_field(lesson: ResearchLesson, spec: FieldSpec) -> PlanField:
-    field = db.session.scalar(db.select(PlanField).where(PlanField.lesson_id == lesson.id,
-                                                         PlanField.key == spec.key).with_for_update())
-    if field is None:
-        field = PlanField(lesson_id=lesson.id, key=spec.key, kind=spec.kind, text="", version=0,
-                          stage_id=spec.stage.id if spec.stage else None,
-                          pupil_id=spec.pupil.id if spec.pupil else None)
-        db.session.add(field)
-        db.session.flush()
-    return field
+def box_key(key: str, spec: FieldSpec) -> str:
+    """The box's key in the plan's co-edited document (stages by their document key, not their row id)."""
+    if spec.stage is None:
+        return key
+    stage = spec.stage.key or f"s{spec.stage.id}"
+    if spec.kind == "prediction":
+        return f"prediction-{stage}-{spec.pupil.id}"
+    return f"stage-{stage}-{spec.kind.removeprefix('stage_')}"
 
 
-def write(field: PlanField, text: str, user: User | None, kind: str, now: datetime) -> PlanRevision:
-    revision = PlanRevision(lesson_id=field.lesson_id, field_id=field.id, version=field.version + 1,
-                            kind=kind, user_id=user.id if user else None, at=now, before=field.text, after=text)
-    field.text, field.version = text, field.version + 1
-    field.updated_at, field.updated_by_id = now, user.id if user else None
-    db.session.add(revision)
-    return revision
+@dataclass
+class Saved:
+    """A box's text as stored after a save."""
+
+    key: str
+    text: str
 
 
-def _keep_as_conflict(field: PlanField, user: User, text: str, base_version: int, now: datetime,
-                      reason: str = "conflict") -> PlanConflict:
-    conflict = PlanConflict(lesson_id=field.lesson_id, field_id=field.id, user_id=user.id, reason=reason,
-                            text=text, base_version=base_version, created_at=now)
-    db.session.add(conflict)
-    return conflict
+def save_texts(user: User, lesson: ResearchLesson, texts: dict[str, str], rendered_seq: int | None = None) -> None:
+    """Put `texts` ({field key: text}) into the plan's document as the changes from the text at
+    `rendered_seq` (None: the current text), all or none. Keys of parts that no longer exist are
+    skipped. TextRefused when a text breaks a limit; DomainError when the plan is locked."""
+    from ..coedit import documents, edits, shape
 
-
-def open_conflicts(lesson: ResearchLesson, user: User) -> list[PlanConflict]:
-    return list(db.session.scalars(db.select(PlanConflict).where(
-        PlanConflict.lesson_id == lesson.id, PlanConflict.user_id == user.id,
-        PlanConflict.resolved_at.is_(None)).order_by(PlanConflict.id)))
-
-
-_STORE = Store(revisions=PlanRevision, conflicts=PlanConflict, write=write, keep_conflict=_keep_as_conflict)
-
-
-def check_length(spec: FieldSpec, text: str) -> None:
-    limit = 200 if spec.kind == "stage_time" else MAX_TEXT
-    if len(text) > limit:
-        raise DomainError(f"{label(spec)}: at most {limit:,} characters ({len(text):,} now). "
-                          "Your text is still here: shorten it and it saves.", spec.key)
-
-
-def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_version: int,
-               base_text: str | None = None, now: datetime | None = None, commit: bool = True) -> SaveResult:
-    """Save one field. `base_text`, when given, is the text the author's edit started from (the page
-    sends it after a merge came back while its author went on typing); else the text at base_version.
-
-    Each attempt runs in a savepoint: when two first saves of one field
-    meet on PostgreSQL, only this field's attempt is undone and read again, never the other fields a
-    whole-plan post saved before it in the same transaction."""
-    when = now or utcnow()
-
-    def attempt() -> SaveResult:
-        return _save(user, lesson, key, clean_text(text), base_version, base_text, when)
-
-    result = retrying_in_savepoint(db, attempt)
-    if result.stored:
-        queue_change(lesson.id, "field-saved", key=result.key, version=result.version, text=result.text,
-                     by=user.display_name if user is not None else "")
-    if commit:
-        db.session.commit()
-    return result
-
-
-def _save(user: User, lesson: ResearchLesson, key: str, text: str, base_version: int,
-          base_text: str | None, now: datetime) -> SaveResult:
     require_plan_editor(user, lesson)
-    spec = parse_key(lesson, key)
-    check_length(spec, text)
-    field = _locked_field(lesson, spec)
-    if spec.stage is not None and spec.stage.removed_at is not None:
-        if text == field.text:
-            return SaveResult("unchanged", key, field.text, field.version)
-        conflict = _keep_as_conflict(field, user, text, base_version, now, reason="removed")
-        db.session.flush()
-        return SaveResult("removed", key, field.text, field.version, conflict)
-    return save_text(_STORE, field, user, key, text, base_version, base_text, now)
+    boxes = {}
+    for key, text in texts.items():
+        try:
+            spec = parse_key(lesson, key)
+        except FieldNotFound:
+            continue  # a pupil or stage that no longer exists at all: nothing to save it into
+        boxes[box_key(key, spec)] = (key, clean_text(text))
+    if not boxes:
+        return
+    target = documents.target(documents.name_of_plan(lesson), user)
+    try:
+        edits.edit_texts(target, user.id, {box: text for box, (_, text) in boxes.items()}, rendered_seq)
+    except shape.Refused as refused:
+        db.session.rollback()
+        raise TextRefused(refused.message, boxes.get(refused.box, (refused.box,))[0] or None) from None
+    except documents.Locked:
+        db.session.rollback()
+        raise DomainError("This plan is locked: the lesson has been taught or the cycle is closed.") from None
 
 
-def dismiss_conflict(user: User, conflict: PlanConflict) -> None:
-    """The author keeps the field as it is; their text stays in the conflict's record."""
-    if conflict.user_id != user.id:
-        raise FieldNotFound("That conflict is not yours.")
-    conflict.resolved_at = conflict.resolved_at or utcnow()
-    queue_change(conflict.lesson_id)
-    db.session.commit()
-
-
-def restore_revision(user: User, lesson: ResearchLesson, revision: PlanRevision,
-                     now: datetime | None = None) -> PlanRevision:
-    """The field takes the text it had after `revision`; that is a new revision, history is kept."""
-    require_plan_editor(user, lesson)
-    field = db.session.scalar(db.select(PlanField).where(PlanField.id == revision.field_id).with_for_update())
-    if field is None or field.lesson_id != lesson.id:
-        raise FieldNotFound("That revision is not part of this plan.")
-    new = write(field, revision.after, user, "restore", now or utcnow())
-    queue_change(lesson.id, "field-saved", key=field.key, version=new.version, text=new.after,
-                 by=user.display_name)
-    db.session.commit()
-    return new
+def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_version: int | None = None) -> Saved:
+    """One box's whole text, put into the plan's document as the changes from its current text (the
+    demo, the benchmarks' seeding and tests). `base_version` is accepted and ignored: boxes have no
+    versions any more (callers from before still pass one)."""
+    parse_key(lesson, key)  # FieldNotFound for a made-up key
+    save_texts(user, lesson, {key: text})
+    field = fields_of(lesson).get(key)
+    return Saved(key, field.text if field else "")
 
 
 def history(lesson: ResearchLesson, user_id: int | None = None, key: str | None = None,

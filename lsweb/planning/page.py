@@ -12,14 +12,13 @@ from sqlalchemy.orm import joinedload
 
 from ..bounded import BoundedCache
 from ..inputs import ascii_int
-from ..errors import DomainError
 from ..extensions import db
-from ..models import GroupMember, PlanConflict, ResearchLesson, User
-from . import carry, fields, lessons, observers, presence
-from .fields import PLAN_FIELDS, STAGE_PARTS, FieldSpec, SaveResult
+from ..models import GroupMember, ResearchLesson, User
+from . import carry, fields, lessons, observers
+from .fields import PLAN_FIELDS, STAGE_PARTS, FieldSpec, box_key
 from .forms import DetailsForm
 
-FIELD_PREFIX, VERSION_PREFIX = "f:", "v:"
+FIELD_PREFIX = "f:"
 # The parts of lsweb that belong to a lesson (its lesson day, its discussion board), linked from the plan
 # page: functions lesson -> [(label, url)].
 def _lesson_day_and_board(lesson) -> list[tuple[str, str]]:
@@ -72,9 +71,8 @@ def frame_urls(lesson) -> SimpleNamespace:
         urls = SimpleNamespace(
             cycle=url_for("groups.cycle", group_id=lesson.group.id, number=lesson.cycle.number),
             print_sheet=at("planning.print_sheet"), history=at("planning.history"),
-            stream=url_for("live.stream", channel=f"lesson-{lesson.id}"), presence=at("planning.presence_region"),
-            save_plan=at("planning.save_plan"), save_field=at("planning.save_field", key="KEY"),
-            field_state=at("planning.field_state"), structure=at("planning.structure"),
+            stream=url_for("live.stream", channel=f"lesson-{lesson.id}"),
+            save_plan=at("planning.save_plan"), structure=at("planning.structure"),
             sse_js=url_for("static", filename="vendor/htmx-ext-sse-2.2.4.min.js"),
             coedit_js=url_for("static", filename="js/coedit/main.js"), links=lesson_links(lesson),
             coedit_sync=url_for("coedit.sync", doc=f"plan-{lesson.id}"),
@@ -111,36 +109,19 @@ def structure_html(head, lesson: Callable[[], ResearchLesson], members: Callable
         render_template("planning/_structure.html", **structure_context(lesson(), members()))))
 
 
-def page_context(head, user: User, lesson: Callable[[], ResearchLesson], members: Callable[[], list[GroupMember]],
-                 has_conflicts: bool = True) -> dict:
-    """The plan page: the cached structure, and what belongs to this user (their kept conflicts). `head`
-    is a LessonHead or the lesson itself; `lesson` loads the lesson only when it is needed."""
+def page_context(head, lesson: Callable[[], ResearchLesson], members: Callable[[], list[GroupMember]]) -> dict:
+    """The plan page: its frame and the cached structure. `head` is a LessonHead or the lesson itself;
+    `lesson` loads the lesson only when the structure must be rendered again."""
     return {"lesson": head, "group": head.group, "cycle": head.cycle, "urls_of_plan": frame_urls(head),
-            "structure_html": structure_html(head, lesson, members),
-            "conflicts": conflicts_of(lesson(), user) if has_conflicts else [], "present": None}
+            "structure_html": structure_html(head, lesson, members)}
 
 
-def conflicts_of(lesson: ResearchLesson, user: User) -> list:
-    return [(c, fields.label(fields.spec_of(lesson, c.field))) for c in fields.open_conflicts(lesson, user)]
-
-
-def plan_context(lesson: ResearchLesson, user: User, posted: dict | None = None,
-                 errors: dict | None = None, members: list[GroupMember] | None = None) -> dict:
+def plan_context(lesson: ResearchLesson, posted: dict | None = None, errors: dict | None = None,
+                 members: list[GroupMember] | None = None) -> dict:
     """Everything the plan page and the printed sheet show, rendered afresh. `posted` and `errors` (by
     field key): a refused whole-form post shows what was typed, with the message beside the field."""
     members = members if members is not None else current_members(lesson)
-    return {**structure_context(lesson, members, posted, errors), "urls_of_plan": frame_urls(lesson),
-            "conflicts": conflicts_of(lesson, user), "present": presence.present(lesson)}
-
-
-def box_key(key: str, spec: FieldSpec) -> str:
-    """The box's key in the plan's co-edited document (stages by their document key, not their row id)."""
-    if spec.stage is None:
-        return key
-    stage = spec.stage.key or f"s{spec.stage.id}"
-    if spec.kind == "prediction":
-        return f"prediction-{stage}-{spec.pupil.id}"
-    return f"stage-{stage}-{spec.kind.removeprefix('stage_')}"
+    return {**structure_context(lesson, members, posted, errors), "urls_of_plan": frame_urls(lesson)}
 
 
 def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted: dict | None = None,
@@ -153,8 +134,7 @@ def structure_context(lesson: ResearchLesson, members: list[GroupMember], posted
         field = stored.get(key)
         text = posted[key] if key in posted else (field.text if field else "")
         return SimpleNamespace(key=key, box=box_key(key, spec), label=fields.label(spec), text=text,
-                               error=errors.get(key),
-                               version=field.version if field else 0, kind=spec.kind,
+                               error=errors.get(key), kind=spec.kind,
                                limit=200 if spec.kind == "stage_time" else fields.MAX_TEXT)
 
     plan_cells = [cell(key, FieldSpec(key, key)) for key in PLAN_FIELDS]
@@ -202,46 +182,21 @@ class PostedFieldsRefused(Exception):
         self.posted, self.errors = posted, errors
 
 
-def save_posted_fields(user: User, lesson: ResearchLesson, form) -> list[SaveResult]:
+def save_posted_fields(user: User, lesson: ResearchLesson, form) -> None:
     """Every "f:<key>" of a form post (the plan without JavaScript) goes into the plan's document as
     changes against the text the form was rendered from ("rendered_seq"), so what others typed since
     stays; all of them or, when one breaks a limit, none (PostedFieldsRefused carries the texts and the
     message). Nothing is stored for a field whose text did not change."""
-    from ..coedit import documents, edits, shape
-
-    posted, boxes = {}, {}
-    for name, text in form.items():
-        if not name.startswith(FIELD_PREFIX):
-            continue
-        key = name[len(FIELD_PREFIX):]
-        posted[key] = fields.clean_text(text)
-        try:
-            spec = fields.parse_key(lesson, key)
-        except fields.FieldNotFound:
-            continue  # a pupil or stage that no longer exists at all: nothing to save it into
-        boxes[box_key(key, spec)] = (key, posted[key])
-    if not boxes:
-        return []
+    posted = {name[len(FIELD_PREFIX):]: fields.clean_text(text) for name, text in form.items()
+              if name.startswith(FIELD_PREFIX)}
+    if not posted:
+        return
     seq_text = form.get("rendered_seq", "")
     rendered = ascii_int(seq_text)
     if seq_text and rendered is None:  # never read as 0: the merge would add the text again
         raise PostedFieldsRefused(posted, {"": "This page is out of date (the version it was made from cannot "
                                                "be read): your texts are kept below; save again."})
-    target = documents.target(documents.name_of_plan(lesson), user)
     try:
-        edits.edit_texts(target, user.id, {box: text for box, (_, text) in boxes.items()}, rendered)
-    except shape.Refused as refused:
-        db.session.rollback()
-        key = boxes.get(refused.box, (refused.box,))[0]
-        raise PostedFieldsRefused(posted, {key or "": refused.message}) from None
-    except documents.Locked:
-        db.session.rollback()
-        raise DomainError("This plan is locked: the lesson has been taught or the cycle is closed.") from None
-    return []
-
-
-def open_conflict_or_none(lesson: ResearchLesson, user: User, conflict_id: int) -> PlanConflict | None:
-    conflict = db.session.get(PlanConflict, conflict_id)
-    if conflict is None or conflict.lesson_id != lesson.id or conflict.user_id != user.id:
-        return None
-    return conflict
+        fields.save_texts(user, lesson, posted, rendered)
+    except fields.TextRefused as refused:
+        raise PostedFieldsRefused(posted, {refused.field or "": refused.message}) from None

@@ -1,8 +1,9 @@
 """The plan page of a research lesson, and the actions that change its shape (details, stages,
 observers, carrying it forward). Text fields are saved by field_views.py.
 
-Every POST from the plan form first saves the text fields it carries (with their version checks), so a
-browser without JavaScript that presses "Move up" or "Save the details" loses nothing it typed."""
+Every POST from the plan form first saves the text fields it carries (into the plan's co-edited
+document, against the text the form was rendered from), so a browser without JavaScript that presses
+"Move up" or "Save the details" loses nothing it typed."""
 
 from __future__ import annotations
 
@@ -39,12 +40,6 @@ def _signed_in():
     return None
 
 
-# Whether the person has texts kept as conflicts in this plan (the page then loads and shows them):
-# answered by the lesson's access query.
-access.lesson_flag("plan_conflicts", "EXISTS (SELECT 1 FROM plan_conflict k WHERE k.lesson_id = l.id "
-                                     "AND k.user_id = :user AND k.resolved_at IS NULL)")
-
-
 def visible_head(lesson_id: int) -> LessonHead:
     """What the plan page's frame shows of the lesson, for a member who has signed; a member who has not
     is sent to sign (SignFirst); anyone else gets 404 (lsweb/access.py decides, in one query)."""
@@ -53,7 +48,6 @@ def visible_head(lesson_id: int) -> LessonHead:
         abort(404)
     if not standing.signed:
         raise SignFirst(standing.group_id)
-    g.plan_has_conflicts = standing.flag("plan_conflicts")
     number, plan_stamp, cycle_number, group_name = standing.frame
     return LessonHead(id=lesson_id, number=number, plan_stamp=plan_stamp, group_id=standing.group_id,
                       group_name=group_name, cycle_number=cycle_number)
@@ -71,8 +65,8 @@ def _load_lesson(lesson_id: int) -> ResearchLesson:
 
 
 def page_of(lesson: ResearchLesson | LessonHead) -> dict:
-    """What the plan page (or one of its regions) shows this user. Given a LessonHead, the lesson is
-    loaded only when the structure must be rendered again or the user has texts kept as conflicts."""
+    """What the plan page (or one of its regions) shows. Given a LessonHead, the lesson is loaded only
+    when the structure must be rendered again."""
     if isinstance(lesson, ResearchLesson):
         def load():
             return lesson
@@ -81,8 +75,7 @@ def page_of(lesson: ResearchLesson | LessonHead) -> dict:
             if "plan_lesson" not in g:
                 g.plan_lesson = _load_lesson(lesson.id)
             return g.plan_lesson
-    return page_context(lesson, current_user, load, lambda: plan_members(load()),
-                        g.get("plan_has_conflicts", True))
+    return page_context(lesson, load, lambda: plan_members(load()))
 
 
 def plan_members(lesson: ResearchLesson) -> list:
@@ -135,26 +128,18 @@ def structure(lesson_id: int):
 def refused_page(lesson: ResearchLesson, refused: PostedFieldsRefused):
     """A whole-form post with a field refused: the page again, with what was typed and why (422)."""
     flash("Nothing was saved: " + " ".join(refused.errors.values()), "error")
-    return render(PAGE, status=422, **plan_context(lesson, current_user, refused.posted, refused.errors,
-                                                   plan_members(lesson)))
+    return render(PAGE, status=422, **plan_context(lesson, refused.posted, refused.errors, plan_members(lesson)))
 
 
 def _plan_action(lesson: ResearchLesson, action, message, anchor: str = ""):
     """Save the text fields the post carries (nothing is lost), then do `action()`; answer with the plan."""
     on_refusal(lambda error: _after(lesson, error, anchor=anchor), flashes=True)
     try:
-        notes = _posted_fields_first(lesson)
+        save_posted_fields(current_user, lesson, request.form)
         outcome = action()
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
-    text = message(outcome) if callable(message) else message
-    return _after(lesson, message=" ".join(filter(None, [text, *notes])), anchor=anchor)
-
-
-def _posted_fields_first(lesson: ResearchLesson) -> list[str]:
-    """Save the text fields a plain form post carries; returns messages about merges and conflicts."""
-    outcomes = save_posted_fields(current_user, lesson, request.form)
-    return [result.message for result in outcomes if result.status in ("conflict", "removed")]
+    return _after(lesson, message=message(outcome) if callable(message) else message, anchor=anchor)
 
 
 @bp.route("/lessons/<int:lesson_id>/details", methods=["POST"])
@@ -291,7 +276,7 @@ def carry_forward(lesson_id: int):
     lesson = visible_lesson(lesson_id)
     on_refusal(lambda error: _after(lesson, error), flashes=True)
     try:
-        _posted_fields_first(lesson)
+        save_posted_fields(current_user, lesson, request.form)
         new = carry.carry_forward(current_user, lesson)
     except PostedFieldsRefused as refused:
         return refused_page(lesson, refused)
@@ -312,4 +297,4 @@ def tick(lesson_id: int, item_key: str):
 def print_sheet(lesson_id: int):
     """The observation sheet: A3 landscape, stages as rows, predicted and observed columns per pupil."""
     lesson = visible_lesson(lesson_id)
-    return render("planning/print.html", **plan_context(lesson, current_user, members=plan_members(lesson)))
+    return render("planning/print.html", **plan_context(lesson, members=plan_members(lesson)))

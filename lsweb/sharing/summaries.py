@@ -1,22 +1,19 @@
 """The co-edited summary of a cycle: what we learned about these pupils' learning, about teaching it, what
 we will change, each case pupil's progress across the lessons, and the key evidence.
 
-Fields are saved by the same rule as the plan's (lsweb/planning/versioned.py): a save carries the version
-it was based on; a stale save is merged three ways or kept as a conflict for its author; every change
-appends a revision. Nothing anyone saved is dropped.
+The summary is one co-edited document, as a plan is (lsweb/coedit/): every change goes into it, against
+the text it was made from, so what others typed meanwhile stays; the document writes each box's plain
+text into SummaryField. SummaryRevision keeps the saves from before that.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
 from types import SimpleNamespace
 
-
 from .. import access
-from ..channels import queue_summary_change
 from ..errors import DomainError, NotAllowed
-from ..database import retrying_in_savepoint
 from ..extensions import db
 from ..models import (
     CasePupil,
@@ -27,14 +24,11 @@ from ..models import (
     Observation,
     Post,
     ResearchLesson,
-    SummaryConflict,
     SummaryEvidence,
     SummaryField,
     SummaryRevision,
     User,
 )
-from ..models.base import utcnow
-from ..planning.versioned import SaveResult, Store, clean_text, save_text
 
 MAX_TEXT = 8_000
 SECTIONS = {
@@ -87,14 +81,10 @@ def fields_of(summary: CycleSummary) -> dict[str, SummaryField]:
     return {f.key: f for f in db.session.scalars(db.select(SummaryField).where(SummaryField.summary_id == summary.id))}
 
 
-def state(summary: CycleSummary) -> dict[str, dict]:
-    return {k: {"text": f.text, "version": f.version} for k, f in fields_of(summary).items()}
-
-
 def cells(cycle: Cycle, summary: CycleSummary) -> list[SimpleNamespace]:
     stored = fields_of(summary)
     return [SimpleNamespace(key=key, box=key, label=label(cycle, key), text=stored[key].text if key in stored else "",
-                            version=stored[key].version if key in stored else 0, error=None, limit=MAX_TEXT)
+                            error=None, limit=MAX_TEXT)
             for key in keys_of(cycle)]
 
 
@@ -103,65 +93,40 @@ def texts(cycle: Cycle, summary: CycleSummary) -> dict[str, str]:
     return {key: stored[key].text if key in stored else "" for key in keys_of(cycle)}
 
 
-def _write(field: SummaryField, text: str, user: User | None, kind: str, now: datetime) -> None:
-    db.session.add(SummaryRevision(summary_id=field.summary_id, field_id=field.id, version=field.version + 1,
-                                   kind=kind, user_id=user.id if user else None, at=now, before=field.text,
-                                   after=text))
-    field.text, field.version, field.updated_at = text, field.version + 1, now
-    field.updated_by_id = user.id if user else None
+@dataclass
+class Saved:
+    """A box's text as stored after a save."""
+
+    key: str
+    text: str
 
 
-def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int, base_text: str | None = None,
-               now: datetime | None = None, commit: bool = True) -> SaveResult:
-    """Save one field of the summary, as lsweb.planning.fields.save_field saves a plan's: each attempt in
-    a savepoint, so a retried first save never undoes the other fields of a whole-summary post."""
-    result = retrying_in_savepoint(db, lambda: _save(user, cycle, key, clean_text(text), base_version, base_text,
-                                                     now or utcnow()))
-    if result.stored:
-        queue_summary_change(cycle.id, "field-saved", key=result.key, version=result.version, text=result.text,
-                             by=user.display_name)
-    if commit:
-        db.session.commit()
-    return result
+def save_texts(user: User, cycle: Cycle, texts: dict[str, str], rendered_seq: int | None = None) -> None:
+    """Put `texts` ({box key: text}) into the summary's document as the changes from the text at
+    `rendered_seq` (None: the current text), all or none; DomainError (its `field` the box) when a text
+    breaks a limit or the cycle is closed."""
+    from ..coedit import documents, edits, shape
 
-
-def _save(user, cycle, key, text, base_version, base_text, now) -> SaveResult:
     require_editor(user, cycle)
-    name = label(cycle, key)
-    if len(text) > MAX_TEXT:
-        raise DomainError(f"{name}: at most {MAX_TEXT:,} characters ({len(text):,} now).", key)
-    summary = summary_of(cycle)
-    field = db.session.scalar(db.select(SummaryField).where(SummaryField.summary_id == summary.id,
-                                                            SummaryField.key == key).with_for_update())
-    if field is None:
-        field = SummaryField(summary_id=summary.id, key=key, text="", version=0)
-        db.session.add(field)
-        db.session.flush()
-    return save_text(_STORE, field, user, key, text, base_version, base_text, now)
+    target = documents.target(documents.name_of_summary(cycle), user)
+    try:
+        edits.edit_texts(target, user.id, texts, rendered_seq)
+    except shape.Refused as refused:
+        db.session.rollback()
+        raise DomainError(refused.message, refused.box) from None
+    except documents.Locked:
+        db.session.rollback()
+        raise DomainError("This cycle is closed: its summary is kept as it is.") from None
 
 
-def _keep_as_conflict(field: SummaryField, user: User, text: str, base_version: int,
-                      now: datetime) -> SummaryConflict:
-    conflict = SummaryConflict(summary_id=field.summary_id, field_id=field.id, user_id=user.id, text=text,
-                               base_version=base_version, created_at=now)
-    db.session.add(conflict)
-    return conflict
-
-
-_STORE = Store(revisions=SummaryRevision, conflicts=SummaryConflict, write=_write, keep_conflict=_keep_as_conflict)
-
-
-def open_conflicts(summary: CycleSummary, user: User) -> list[SummaryConflict]:
-    return list(db.session.scalars(db.select(SummaryConflict).where(
-        SummaryConflict.summary_id == summary.id, SummaryConflict.user_id == user.id,
-        SummaryConflict.resolved_at.is_(None)).order_by(SummaryConflict.id)))
-
-
-def dismiss_conflict(user: User, conflict: SummaryConflict) -> None:
-    if conflict.user_id != user.id:
-        raise FieldNotFound("That conflict is not yours.")
-    conflict.resolved_at = conflict.resolved_at or utcnow()
-    db.session.commit()
+def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int | None = None) -> Saved:
+    """One box's whole text, put into the summary's document as the changes from its current text (the
+    demo, the benchmarks' seeding and tests). `base_version` is accepted and ignored: boxes have no
+    versions any more."""
+    label(cycle, key)  # FieldNotFound for a made-up key
+    save_texts(user, cycle, {key: text})
+    field = fields_of(summary_of(cycle)).get(key)
+    return Saved(key, field.text if field else "")
 
 
 def history(summary: CycleSummary, limit: int = 200) -> list[SummaryRevision]:

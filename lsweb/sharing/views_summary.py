@@ -1,18 +1,15 @@
-"""The cycle summary page (co-edited with static/js/coedit.js), its key evidence, the redaction check and
+"""The cycle summary page (co-edited with static/js/coedit/), its key evidence, the redaction check and
 publishing; the group's own exports of its draft."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, request, url_for
+from flask import Response, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from ..inputs import ascii_int
 from ..errors import DomainError, SignFirst
-from ..planning.autosave import autosave
-from ..planning.presence import leave_in, present_in, touch_in
-from ..channels import SUMMARY
 from ..extensions import db
-from ..models import Cycle, SummaryConflict, SummaryPresence
+from ..models import Cycle
 from ..permissions import group_or_404, has_signed_current, is_facilitator
 from ..web import done, on_refusal, refusals_go_to, render
 from . import bp, exports, publishing, redaction, summaries
@@ -44,13 +41,11 @@ def summary_url(cycle: Cycle, endpoint: str = "sharing.summary") -> str:
 def context(cycle: Cycle, publish_form=None, pending=None) -> dict:
     summary = summaries.summary_of(cycle)
     db.session.commit()
-    conflicts = summaries.open_conflicts(summary, current_user)
     return {"group": cycle.group, "cycle": cycle, "summary": summary, "cells": summaries.cells(cycle, summary),
-            "conflicts": [(c, summaries.label(cycle, c.field.key)) for c in conflicts],
             "evidence": summaries.evidence_of(summary), "candidates": summaries.candidates(cycle),
             "publication": publishing.publication_of(cycle), "facilitator": is_facilitator(current_user, cycle.group),
             "publish_form": publish_form or PublishForm(formdata=None), "evidence_form": EvidenceForm(formdata=None),
-            "pending": pending, "kinds": summaries.EVIDENCE_KINDS, "scopes": publishing.SCOPES, "present": None,
+            "pending": pending, "kinds": summaries.EVIDENCE_KINDS, "scopes": publishing.SCOPES,
             "coedit_seq": _coedit_seq(cycle)}
 
 
@@ -66,66 +61,11 @@ def summary(group_id: int, number: int):
     return render(PAGE, **context(cycle))
 
 
-@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields/<key>", methods=["POST"])
-def save_field(group_id: int, number: int, key: str):
-    cycle = visible_cycle(group_id, number)
-
-    def save(text, version, base_text):
-        summaries.label(cycle, key)  # FieldNotFound for a made-up key
-        _into_document(cycle, {key: text}, None)
-        field = summaries.fields_of(summaries.summary_of(cycle)).get(key)
-        return summaries.SaveResult("saved", key, field.text if field else "", field.version if field else 0)
-
-    return autosave(save, summaries.FieldNotFound, summaries.MAX_TEXT * 2)
-
-
-def _into_document(cycle: Cycle, texts: dict[str, str], rendered_seq: int | None) -> None:
-    """Texts of the summary's boxes put into its co-edited document (changes against the text at
-    `rendered_seq`, or the current text); DomainError with the message when a limit is broken."""
-    from ..coedit import documents, edits, shape
-
-    target = documents.target(documents.name_of_summary(cycle), current_user)
-    try:
-        edits.edit_texts(target, current_user.id, texts, rendered_seq)
-    except shape.Refused as refused:
-        db.session.rollback()
-        raise DomainError(refused.message, refused.box) from None
-    except documents.Locked:
-        db.session.rollback()
-        raise DomainError("This cycle is closed: its summary is kept as it is.") from None
-
-
-@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/fields")
-def field_state(group_id: int, number: int):
-    cycle = visible_cycle(group_id, number)
-    response = jsonify(summaries.state(summaries.summary_of(cycle)))
-    db.session.commit()
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/presence", methods=["GET", "POST"])
-def presence(group_id: int, number: int):
-    """GET: who is on the summary page (a live region). POST: the page's heartbeat and focus changes
-    ("I am here, editing <box>"), "left=1" when it closes."""
-    cycle = visible_cycle(group_id, number)
-    summary = summaries.summary_of(cycle)
-    db.session.commit()
-    if request.method == "POST":
-        changed = (SUMMARY.name(cycle.id), {"summary": summary.id})
-        if request.form.get("left") == "1":
-            leave_in(SummaryPresence, summary.id, current_user, changed)
-        else:
-            touch_in(SummaryPresence, summary.id, current_user, request.form.get("field", ""), changed_event=changed)
-        return "", 204
-    return render(PAGE, "presence", **{**context(cycle), "present": present_in(SummaryPresence, summary.id)})
-
-
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary", methods=["POST"])
 def save_all(group_id: int, number: int):
-    """The whole summary in one post (no JavaScript): "f:<key>" texts with "v:<key>" versions."""
+    """The whole summary in one post (no JavaScript): "f:<key>" texts, put into the summary's document as
+    the changes from the text the form was rendered from ("rendered_seq"), so what others typed since stays."""
     cycle = visible_cycle(group_id, number)
-    kept = 0
     allowed = set(summaries.keys_of(cycle))
     texts = {name[2:]: text for name, text in request.form.items() if name.startswith("f:") and name[2:] in allowed}
     seq_text = request.form.get("rendered_seq", "")
@@ -134,46 +74,13 @@ def save_all(group_id: int, number: int):
             if seq_text and ascii_int(seq_text) is None:
                 raise DomainError("This page is out of date (the version it was made from cannot be read): "
                                   "copy your text, reload the page and paste it again.")
-            _into_document(cycle, texts, ascii_int(seq_text))
+            summaries.save_texts(current_user, cycle, texts, ascii_int(seq_text))
     except DomainError as error:
         db.session.rollback()
         flash("Nothing was saved: " + error.message, "error")
         return render(PAGE, status=422, **context(cycle))
-    flash("Saved, except parts someone else changed at the same place: both texts are kept at the top."
-          if kept else "The summary is saved.", "error" if kept else "success")
+    flash("The summary is saved.", "success")
     return done(summary_url(cycle))
-
-
-def _own_conflict_or_404(cycle: Cycle, conflict_id: int) -> SummaryConflict:
-    conflict = db.session.get(SummaryConflict, conflict_id)
-    summary = summaries.summary_of(cycle)
-    if conflict is None or conflict.summary_id != summary.id or conflict.user_id != current_user.id \
-            or conflict.resolved_at is not None:
-        abort(404)
-    return conflict
-
-
-@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/conflicts/<int:conflict_id>/dismiss",
-          methods=["POST"])
-def dismiss_conflict(group_id: int, number: int, conflict_id: int):
-    cycle = visible_cycle(group_id, number)
-    summaries.dismiss_conflict(current_user, _own_conflict_or_404(cycle, conflict_id))
-    flash("The saved text stays.", "success")
-    return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
-
-
-@bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/conflicts/<int:conflict_id>/use-mine",
-          methods=["POST"])
-def use_mine(group_id: int, number: int, conflict_id: int):
-    """The author's text (or their combination of both) replaces the field, as on the plan page."""
-    cycle = visible_cycle(group_id, number)
-    conflict = _own_conflict_or_404(cycle, conflict_id)
-    on_refusal(lambda error: done(summary_url(cycle), PAGE, "conflicts", **context(cycle)))
-    summaries.save_field(current_user, cycle, conflict.field.key, request.form.get("text", conflict.text),
-                         conflict.field.version)
-    summaries.dismiss_conflict(current_user, conflict)
-    flash("Your text is in the summary now.", "success")
-    return done(summary_url(cycle), PAGE, "conflicts", **context(cycle))
 
 
 @bp.route("/groups/<int:group_id>/cycles/<int:number>/summary/evidence", methods=["POST"])

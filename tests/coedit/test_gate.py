@@ -43,8 +43,9 @@ def test_without_javascript_too_a_new_member_does_not_stop_the_planning(app, cli
     late = factories.user(team.school, name="Lou Late")
     groups.add_member(team.lead, team.group, late.email, GroupRole.MEMBER)
     login(team.ana)
-    answer = client.post(f"/lessons/{team.lesson.id}/fields/aspect", data={"text": "Halves first", "version": "0"})
-    assert answer.status_code == 200 and answer.get_json()["status"] == "saved"
+    answer = client.post(f"/lessons/{team.lesson.id}/plan", data={"f:aspect": "Halves first"})
+    assert answer.status_code == 303
+    assert "Halves first" in client.get(f"/lessons/{team.lesson.id}").text
     stages = len(team.lesson.current_stages)
     lessons.add_stage(team.ana, team.lesson)
     assert len(team.lesson.current_stages) == stages + 1

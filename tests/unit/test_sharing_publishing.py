@@ -10,19 +10,14 @@ from lsweb.sharing import library, publishing, redaction, summaries
 from ..sharing_setup import LEARNING, other_school_teacher, publish, written_summary
 
 
-def test_stale_saves_merge_or_are_kept_as_conflicts(factories):
+def test_saves_go_into_the_summarys_document_and_a_too_long_one_changes_nothing(factories):
     team = written_summary(factories)
-    # Ben saves from version 1 after the lead saved version 2: both additions are kept.
-    summaries.save_field(team.lead, team.cycle, "changes", "Start with a bar model. Then pairs.", 1)
-    merged = summaries.save_field(team.ben, team.cycle, "changes", "Start with a bar model.", 1,
-                                  base_text="Next year we will start every fractions lesson with a bar model.")
-    assert merged.status in ("merged", "conflict")
-    summaries.save_field(team.lead, team.cycle, "learning", LEARNING.replace("bar models", "number lines"), 1)
-    mine = LEARNING.replace("bar models", "fraction walls")
-    clash = summaries.save_field(team.ana, team.cycle, "learning", mine, 1)
-    assert clash.status == "conflict"
-    assert summaries.open_conflicts(summaries.summary_of(team.cycle), team.ana)[0].text == mine
-    assert len(summaries.history(summaries.summary_of(team.cycle))) >= 5
+    saved = summaries.save_field(team.ben, team.cycle, "changes", "Start with a bar model. Then pairs.")
+    assert saved.text == "Start with a bar model. Then pairs."
+    with pytest.raises(DomainError, match="at most 8,000 characters"):  # all or none
+        summaries.save_texts(team.ana, team.cycle, {"teaching": "Fine.", "learning": "x" * 8_001})
+    texts = summaries.texts(team.cycle, summaries.summary_of(team.cycle))
+    assert texts["learning"] == LEARNING and texts["teaching"] != "Fine."
 
 
 def test_outsiders_cannot_write_the_summary(factories):

@@ -1,12 +1,12 @@
 """Access-matrix rows for research lessons and their co-edited plans (lsweb/planning).
 
-The world gets RL1 in group A's cycle, with two stages, a field written by the target member (so there is
-a revision to restore) and a conflict kept for the target (nobody else may resolve it: 404)."""
+The world gets RL1 in group A's cycle, with two stages, a field written by the target member and changed
+by the facilitator, and a revision of it from before co-editing (so there is one to restore)."""
 
 from __future__ import annotations
 
 from lsweb.extensions import db
-from lsweb.models import Cycle, ObserverAssignment, PlanField, PlanPresence, PlanRevision, PlanStage, ResearchLesson, User
+from lsweb.models import Cycle, ObserverAssignment, PlanField, PlanRevision, PlanStage, ResearchLesson, User
 from lsweb.planning import fields, lessons
 
 from .matrix import SIGN_FIRST, SIGNED_MEMBERS, Redirect, Row, group_a
@@ -27,15 +27,14 @@ def extend_world(make, world) -> None:
     lesson = lessons.create_lesson(lead, cycle)
     lessons.add_stage(lead, lesson)
     stage = lesson.current_stages[-1]
-    fields.save_field(target, lesson, "intentions", PLAN_TEXT, 0)
-    fields.save_field(target, lesson, "aspect", ASPECT, 0)
-    fields.save_field(lead, lesson, "aspect", ASPECT.replace("bar models", "fraction walls"), 1)
-    kept = fields.save_field(target, lesson, "aspect", ASPECT.replace("bar models", "number lines"), 1)
-    assert kept.status == "conflict"
-    revision = db.session.scalar(db.select(PlanRevision).join(PlanField).where(
-        PlanField.key == "aspect", PlanRevision.version == 1))
-    world.ids.update(lesson=lesson.id, next_lesson=lesson.id + 1, stage=stage.id, revision=revision.id,
-                     conflict=kept.conflict.id)
+    fields.save_field(target, lesson, "intentions", PLAN_TEXT)
+    fields.save_field(target, lesson, "aspect", ASPECT)
+    fields.save_field(lead, lesson, "aspect", ASPECT.replace("bar models", "fraction walls"))
+    revision = PlanRevision(lesson_id=lesson.id, field_id=fields.fields_of(lesson)["aspect"].id, version=1,
+                            kind="edit", user_id=target.id, before="", after=ASPECT)  # a save from before
+    db.session.add(revision)
+    db.session.commit()
+    world.ids.update(lesson=lesson.id, next_lesson=lesson.id + 1, stage=stage.id, revision=revision.id)
     world.texts["group A's plan"] = PLAN_TEXT
 
 
@@ -84,8 +83,6 @@ ROWS: list[Row] = [
     Row("GET", "/lessons/{lesson}/structure", PLAN_PAGES),
     Row("GET", "/lessons/{lesson}/print", PLAN_PAGES),
     Row("GET", "/lessons/{lesson}/history", PLAN_PAGES),
-    Row("GET", "/lessons/{lesson}/fields", PLAN_PAGES),
-    Row("GET", "/lessons/{lesson}/presence", PLAN_PAGES),
     Row("GET", "/live/lesson-{lesson}", group_a(404, 200, 200)),
     Row("POST", "/lessons/{lesson}/history/999999/restore", group_a(SIGN_FIRST, 404, 404), data={}),
     Row("POST", "/coedit/plan-{lesson}/sync", group_a(404, 200, 200), data={"sv": "AA=="},
@@ -94,12 +91,7 @@ ROWS: list[Row] = [
         effect=lambda w, actor: any(s.key == "matrix" for s in _lesson(w).current_stages)),
     Row("POST", "/coedit/plan-{lesson}/awareness", group_a(404, 204, 204),
         data={"update": "AQEBAnt9"}),
-    Row("POST", "/lessons/{lesson}/presence", group_a(SIGN_FIRST, 204, 204), data={"field": "aspect"},
-        effect=lambda w, actor: db.session.get(PlanPresence, (w.ids["lesson"], actor.id)) is not None),
-    Row("POST", "/lessons/{lesson}/fields/aspect", group_a(SIGN_FIRST, 200, 200),
-        data={"text": "Rewritten aspect", "version": "2"},
-        effect=lambda w, actor: _field(w).text == "Rewritten aspect"),
-    Row("POST", "/lessons/{lesson}/plan", PLAN_ACTION, data={"f:criteria": "I can show 2/4 = 1/2", "v:criteria": "0"},
+    Row("POST", "/lessons/{lesson}/plan", PLAN_ACTION, data={"f:criteria": "I can show 2/4 = 1/2"},
         effect=lambda w, actor: _field(w, "criteria").text == "I can show 2/4 = 1/2"),
     Row("POST", "/lessons/{lesson}/details", PLAN_ACTION,
         data={"based_on": "1", "room": "Room 9", "duration_minutes": "50", "teacher_id": ""},
@@ -120,8 +112,5 @@ ROWS: list[Row] = [
         group_a(SIGN_FIRST, Redirect(303, "/lessons/{next_lesson}"), Redirect(303, "/lessons/{next_lesson}")),
         data={}, effect=lambda w, actor: _lesson_numbered(w, 2)),
     Row("POST", "/lessons/{lesson}/revisions/{revision}/restore", group_a(SIGN_FIRST, TO_HISTORY, TO_HISTORY),
-        data={}, effect=lambda w, actor: _field(w).text == ASPECT and _field(w).version == 3),
-    Row("POST", "/lessons/{lesson}/conflicts/{conflict}/keep-saved", group_a(SIGN_FIRST, 404, 404), data={},
-        note="the conflict is the target member's: nobody else may resolve it"),
-    Row("POST", "/lessons/{lesson}/conflicts/{conflict}/use-mine", group_a(SIGN_FIRST, 404, 404), data={}),
+        data={}, effect=lambda w, actor: _field(w).text == ASPECT),
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lsweb.extensions import db
 from lsweb.groups import cycles as cycle_services
 from lsweb.groups import services as group_services
-from lsweb.models import (SummaryPresence,
+from lsweb.models import (
     Cycle,
     CycleStatus,
     FairItem,
@@ -57,7 +57,7 @@ def _cedar_study(make, school, name: str, scope: str):
     cycle_services.save_pupil(lead, cycle, None, "Pupil A", "", "", "", False)
     cycle_services.move_cycle(lead, cycle, CycleStatus.PLANNING)
     lesson = create_lesson(lead, cycle)
-    summaries.save_field(lead, cycle, "learning", "Place value charts helped pupils explain exchanges.", 0)
+    summaries.save_field(lead, cycle, "learning", "Place value charts helped pupils explain exchanges.")
     return lead, lesson, publishing.publish(lead, cycle, scope)
 
 
@@ -68,7 +68,7 @@ def extend_world(make, world) -> None:
                                                      Cycle.number == world.ids["cycle"]))
     lesson = (db.session.get(ResearchLesson, world.ids["lesson"]) if "lesson" in world.ids
               else create_lesson(facilitator, cycle))
-    summaries.save_field(target, cycle, "learning", SUMMARY_TEXT, 0)
+    summaries.save_field(target, cycle, "learning", SUMMARY_TEXT)
     notes = []
     for number, text in enumerate(("Most pupils folded the strips", "Two pupils compared thirds"), 1):
         note = Observation(client_id=f"matrix-sharing-{number}", lesson_id=lesson.id, observer_id=target.id,
@@ -77,8 +77,6 @@ def extend_world(make, world) -> None:
         notes.append(note)
     db.session.commit()
     evidence = summaries.link_evidence(target, cycle, "observation", notes[1].id)
-    conflict = summaries.save_field(target, cycle, "changes", "", 0)  # nothing yet: no conflict
-    assert conflict.status == "unchanged"
 
     cedar = make.school("Elm Grove School")
     cedar_lead, cedar_lesson, study = _cedar_study(make, cedar, "Cedar place value", "network")
@@ -116,23 +114,13 @@ READERS = signed_in(200)
 ROWS: list[Row] = [
     # group A's summary: members who have signed
     Row("GET", SUMMARY, group_a(SIGN_FIRST, 200, 200)),
-    Row("GET", SUMMARY + "/fields", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", SUMMARY + "/history", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", SUMMARY + "/redaction", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", SUMMARY + "/export.md", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", "/live/summary-{cycle_id}", group_a(404, 200, 200)),
-    Row("POST", SUMMARY + "/presence", group_a(SIGN_FIRST, 204, 204), data={"field": "learning"},
-        effect=lambda w, actor: db.session.scalar(db.select(SummaryPresence.user_id).where(
-            SummaryPresence.user_id == actor.id)) is not None),
-    Row("GET", SUMMARY + "/presence", group_a(SIGN_FIRST, 200, 200)),
-    Row("POST", SUMMARY + "/fields/teaching", group_a(SIGN_FIRST, 200, 200),
-        data={"text": "Talk partners helped", "version": "0"},
-        effect=lambda w, actor: _field(w, "teaching") == "Talk partners helped"),
     Row("POST", SUMMARY, group_a(SIGN_FIRST, TO_SUMMARY, TO_SUMMARY),
-        data={"f:changes": "Start with strips", "v:changes": "0"},
+        data={"f:changes": "Start with strips"},
         effect=lambda w, actor: _field(w, "changes") == "Start with strips"),
-    Row("POST", SUMMARY + "/conflicts/{missing}/dismiss", group_a(SIGN_FIRST, 404, 404), data={}),
-    Row("POST", SUMMARY + "/conflicts/{missing}/use-mine", group_a(SIGN_FIRST, 404, 404), data={"text": "x"}),
     Row("POST", SUMMARY + "/evidence", group_a(SIGN_FIRST, TO_SUMMARY, TO_SUMMARY),
         data={"kind": "observation", "source": "{observation}"}, effect=lambda w, actor: _evidence_count(w) == 2),
     Row("POST", SUMMARY + "/evidence/{evidence}/remove", group_a(SIGN_FIRST, TO_SUMMARY, TO_SUMMARY), data={},

@@ -327,18 +327,20 @@ PLAN_BOX_SAVE_STATEMENTS = 20  # through the shared document (lsweb/coedit): upd
 
 
 def test_the_plan_page_and_a_plan_box_save_cost_no_more_statements(client, login, factories, statements):
+    from ..coedit.helpers import Replica
     from ..plans import planning_team
 
     team = planning_team(factories)
     login(team.ana)
     url = f"/lessons/{team.lesson.id}"
-    assert client.post(f"{url}/fields/aspect", data={"text": "Pupils compare", "version": "0"}).status_code == 200
+    box = Replica(client, f"plan-{team.lesson.id}")  # the page's script: changes of the plan's document
+    box.sync()
+    assert box.edit(lambda r: r.text("aspect").insert(0, "Pupils compare"))[0] == 200
     assert client.get(url).status_code == 200  # renders and caches the plan's structure
     with statements() as page:
         assert client.get(url).status_code == 200
     with statements() as save:
-        answer = client.post(f"{url}/fields/aspect", data={"text": "Pupils compare fractions", "version": "1"})
-    assert answer.status_code == 200 and answer.get_json()["status"] == "saved"
+        assert box.edit(lambda r: r.text("aspect").insert(14, " fractions"))[0] == 200
     print(f"\nplan page: {len(page)} statements; plan-box save: {len(save)} statements")
     assert len(page) <= PLAN_PAGE_STATEMENTS, page
     assert len(save) <= PLAN_BOX_SAVE_STATEMENTS, save

@@ -15,6 +15,7 @@ import traceback
 from lsweb.extensions import db
 from lsweb.planning import lessons
 
+from ..coedit.helpers import Replica
 from ..plans import planning_team
 
 SAVES_EACH = 10
@@ -46,9 +47,12 @@ def test_concurrent_plan_saves_of_one_cycle_never_answer_an_error(app, factories
                 text = f"Person {number} round {round_}: pupils compare fractions on a wall."
                 if whole_plan:
                     answer = client.post(f"/lessons/{lesson_id}/plan", data={"f:aspect": text})
-                else:
-                    answer = client.post(f"/lessons/{lesson_id}/fields/aspect", data={"text": text, "version": "0"})
-                answers.append((f"{'plan' if whole_plan else 'field'} {lesson_id}", answer.status_code))
+                    status = answer.status_code
+                else:  # as the page's script sends a change of the box
+                    page = Replica(client, f"plan-{lesson_id}")
+                    page.sync()
+                    status = page.edit(lambda r, typed=text: r.text("aspect").insert(0, typed))[0]
+                answers.append((f"{'plan' if whole_plan else 'document'} {lesson_id}", status))
         except Exception:  # noqa: BLE001  (reported in the test's thread)
             failures.append(traceback.format_exc())
 

@@ -45,7 +45,7 @@ def group_world(factories):
     lesson = ResearchLesson(cycle_id=cycle.id, number=1, created_by_id=lena.id)
     db.session.add(lesson)
     db.session.flush()
-    field = PlanField(lesson_id=lesson.id, key="aspect", kind="plan", text="Unit fractions", version=1)
+    field = PlanField(lesson_id=lesson.id, key="aspect", kind="plan", text="Unit fractions")
     db.session.add(field)
     db.session.flush()
     db.session.add(PlanRevision(lesson_id=lesson.id, field_id=field.id, version=1, kind="edit", user_id=tom.id,

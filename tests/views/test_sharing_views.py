@@ -17,13 +17,11 @@ def test_summary_page_and_whole_form_save(client, login, factories):
     base = f"/groups/{team.group.id}/cycles/{team.cycle.number}/summary"
     page = client.get(base)
     assert page.status_code == 200 and b"data-coedit" in page.data and b"bar models" in page.data
-    saved = client.post(base, data={"f:changes": "We will change the starter.", "v:changes": "1"})
+    saved = client.post(base, data={"f:changes": "We will change the starter."})
     assert saved.status_code == 303
     assert summaries.texts(team.cycle, summaries.summary_of(team.cycle))["changes"] == "We will change the starter."
-    state = client.get(base + "/fields").get_json()
-    assert state["changes"]["version"] == 2
-    answer = client.post(base + "/fields/learning", data={"text": "New text", "version": "1"}).get_json()
-    assert answer["status"] == "saved" and answer["version"] == 2
+    for gone in ("/fields", "/presence"):  # the old page script's endpoints
+        assert client.get(base + gone).status_code == 404
     assert client.get(base + "/history").status_code == 200
     assert client.get(base + "/export.md").status_code == 200
 
@@ -117,14 +115,14 @@ def test_a_summary_form_post_keeps_what_others_typed_meanwhile(client, login, fa
     login(team.ana)
     page = client.get(base).text
     rendered = re.search(r'name="rendered_seq" value="(\d+)"', page)[1]
-    before = summaries.state(summaries.summary_of(team.cycle))["learning"]["text"]
+    before = summaries.texts(team.cycle, summaries.summary_of(team.cycle))["learning"]
     lead = client.application.test_client()
     login(team.lead, the_client=lead)
-    assert lead.post(base + "/fields/learning", data={"text": "Walls. " + before, "version": "0"}).status_code == 200
+    assert lead.post(base, data={"f:learning": "Walls. " + before}).status_code == 303
     assert client.post(base, data={"f:learning": before + " Number lines too.",
                                    "rendered_seq": rendered}).status_code == 303
     db.session.expire_all()
-    assert summaries.state(summaries.summary_of(team.cycle))["learning"]["text"] == \
+    assert summaries.texts(team.cycle, summaries.summary_of(team.cycle))["learning"] == \
         "Walls. " + before + " Number lines too."
 
 def test_a_fair_gathers_the_studies_published_in_its_school_year(client, login, factories):
