@@ -121,6 +121,8 @@ ROWS: list[Row] = [
     Row("GET", SUMMARY + "/redaction", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", SUMMARY + "/export.md", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", "/live/summary-{cycle_id}", group_a(404, 200, 200)),
+    Row("GET", "/coedit/summary-{cycle_id}/who-wrote-what", group_a(404, 200, 200),
+        note="like the co-editing endpoints: a member who has not signed gets 404"),
     Row("POST", SUMMARY + "/presence", group_a(SIGN_FIRST, 204, 204), data={"field": "learning"},
         effect=lambda w, actor: db.session.scalar(db.select(SummaryPresence.user_id).where(
             SummaryPresence.user_id == actor.id)) is not None),
