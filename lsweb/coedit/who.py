@@ -28,7 +28,8 @@ class Box:
     key: str
     label: str
     parts: list[Part]
-    authors: list[str]
+    authors: list[str]  # the people, in the order their parts come (not EARLIER)
+    earlier: bool  # some of the text is from before authors were recorded
 
 
 @dataclass
@@ -55,7 +56,7 @@ def page(t: documents.Target) -> Page:
         authors = list(dict.fromkeys(p.author for p in parts))
         for p in parts:
             people.setdefault(p.author, p.colour)
-        boxes.append(Box(key, label, parts, authors))
+        boxes.append(Box(key, label, parts, [a for a in authors if a != EARLIER], EARLIER in authors))
     return Page(boxes, list(people.items()))
 
 
@@ -73,6 +74,7 @@ def _view(t: documents.Target) -> shape.DocView:
 
 def _boxes(t: documents.Target, view: shape.DocView) -> list[tuple[str, str]]:
     """(box key, label) in the order of the document's page."""
+    order = [str(p.id) for p in t.pupils]
     pupils = {str(p.id): p.label for p in t.pupils}
     out = []
     for key in t.text_keys():
@@ -80,7 +82,7 @@ def _boxes(t: documents.Target, view: shape.DocView) -> list[tuple[str, str]]:
         if t.kind == "interviews":
             label = f"{pupils.get(pupil, 'A pupil')} · {interviews.label(t.lesson, key)}"
         elif key.endswith("-criterion"):
-            label = f"Success criteria for {pupils.get(pupil, 'a pupil')}"
+            label = f"Success criterion for {pupils.get(pupil, 'a pupil')}"
         elif key.endswith("-progress"):
             label = f"Progress of {pupils.get(pupil, 'a pupil')}"
         else:
@@ -92,6 +94,6 @@ def _boxes(t: documents.Target, view: shape.DocView) -> list[tuple[str, str]]:
             continue
         number += 1
         out += [(f"stage-{stage.key}-{part}", f"Stage {number} · {name}") for part, name in STAGE_PARTS.items()]
-        out += [(f"prediction-{stage.key}-{p}", f"Stage {number} · Prediction for {pupils.get(p, 'a pupil')}")
-                for p in stage.predictions]
+        out += [(f"prediction-{stage.key}-{p}", f"Stage {number} · How we expect {pupils[p]} to respond")
+                for p in order if p in stage.predictions]
     return out

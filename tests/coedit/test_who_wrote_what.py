@@ -11,15 +11,16 @@ from lsweb.models import CoeditSnapshot, Role
 
 from .helpers import Replica, fresh_team, signed_in_client
 
-RUN = re.compile(r'<span class="who-run ([\w-]+)"><span class="who-name">(.*?):</span> (.*?)</span>', re.S)
+RUN = re.compile(r'<span class="who-run ([\w-]+)"><span class="who-name">(.*?):</span>(.*?)</span>', re.S)
 
 
 def _runs(page: str, label: str) -> list[tuple[str, str]]:
-    """(author, text) of the box headed `label`, as the page shows them."""
+    """(author, text) of the box headed `label`, as the page shows them (the text without the space
+    after the author's name)."""
     for section in page.split("<section")[1:]:
         heading = re.search(r"<h2[^>]*>(.*?)</h2>", section)[1]
         if html.unescape(heading) == label:
-            return [(html.unescape(who), html.unescape(text)) for _, who, text in RUN.findall(section)]
+            return [(html.unescape(who), html.unescape(text).lstrip(" ")) for _, who, text in RUN.findall(section)]
     raise AssertionError(f"no box {label!r} on the page")
 
 
@@ -52,7 +53,7 @@ def test_the_history_leads_to_each_persons_words_by_name(app, login, factories):
     assert answer.status_code == 200
     page = answer.get_data(as_text=True)
     assert _runs(page, "Aspect of learning studied") == [
-        ("Hannah Lee", "Comparing fractions"), ("Samuel Owusu", " of one whole"), ("Hannah Lee", " — with bar models")]
+        ("Hannah Lee", "Comparing fractions"), ("Samuel Owusu", "of one whole"), ("Hannah Lee", "— with bar models")]
     assert _runs(page, "Success criteria") == [("Samuel Owusu", "Pupils say why 2/4 = 1/2 😀")]
     assert "Written by Hannah Lee, Samuel Owusu." in page
     legend = page.split('class="plain who-legend"', 1)[1].split("</ul>", 1)[0]
@@ -104,6 +105,7 @@ def test_the_summary_too_and_text_from_before_co_editing(app, login, factories):
     samuel = signed_in_client(app, login, team.ben)
     plan = samuel.get(f"/coedit/plan-{team.lesson.id}/who-wrote-what").get_data(as_text=True)
     assert _runs(plan, "Learning intentions") == [("Earlier text (no author recorded)", "Written before")]
+    assert "All of it from before authors were recorded." in plan
     assert db.session.scalar(db.select(db.func.count()).select_from(CoeditSnapshot)) == 0  # a GET stores nothing
 
     summary = Replica(samuel, f"summary-{team.cycle.id}")
