@@ -20,8 +20,10 @@ import json
 import logging
 import threading
 import weakref
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
 from pycrdt import Doc, Map, Text
@@ -62,32 +64,46 @@ def fitted(runs, length: int) -> list:
 
 
 def follow(runs, delta, user_id) -> list:
-    """The runs after a change given as a delta in characters: [("retain"|"delete", n) | ("insert", n)]."""
-    source = [list(r) for r in runs]
+    """The runs after a change given as a delta in characters: [("retain"|"delete", n) | ("insert", n)].
+    The runs a keystroke leaves alone are taken over as they are, found by bisection (a letter typed in
+    a box of many runs costs little more than in a box of one); the answer shares them with `runs`."""
+    ends = list(accumulate(n for n, _ in runs))
+    total = ends[-1] if ends else 0
     out: list = []
-    i = 0
 
-    def take(n: int, keep: bool) -> None:
-        nonlocal i
-        while n > 0 and i < len(source):
-            length, user = source[i]
-            step = min(n, length)
-            if keep:
-                out.append([step, user])
-            source[i][0] -= step
-            n -= step
-            if source[i][0] == 0:
-                i += 1
-
-    for op, n in delta:
-        if op == "retain":
-            take(n, True)
-        elif op == "delete":
-            take(n, False)
+    def add(length: int, user) -> None:
+        if length <= 0:
+            return
+        if out and out[-1][1] == user:
+            out[-1] = [out[-1][0] + length, user]  # (never changed in place: runs are shared)
         else:
-            out.append([n, user_id])
-    out.extend(source[i:])
-    return merged(out)
+            out.append([length, user])
+
+    def keep(a: int, b: int) -> None:  # the runs' characters a..b (old text)
+        b = min(b, total)
+        if a >= b:
+            return
+        i, j = bisect_right(ends, a), bisect_left(ends, b)
+        if i == j:
+            add(b - a, runs[i][1])
+            return
+        add(ends[i] - a, runs[i][1])
+        if j > i + 1:
+            add(*runs[i + 1])
+            out.extend(runs[i + 2:j])
+        add(b - ends[j - 1], runs[j][1])
+
+    at = 0
+    for op, n in delta:
+        if op == "insert":
+            add(n, user_id)
+        elif op == "retain":
+            keep(at, at + n)
+            at += n
+        else:
+            at += n
+    keep(at, total)
+    return out
 
 
 def char_delta(delta: list[dict], old: str) -> list[tuple[str, int]]:
@@ -261,7 +277,7 @@ def record(name: str, entry, seq: int, seen: Seen | None, old_view: shape.DocVie
     old, new = old_view.boxes(), new_view.boxes()
     seen = seen or Seen()
     changed = [box for box, text in new.items()
-               if old.get(box, "") != text or (seen.made_anew(box) and text)]
+               if old.get(box, "") != text or (text and seen.anew and seen.made_anew(box))]
     boxes = _recall(name, entry, entry.seq)
     if not changed:
         return Pending(name, weakref.ref(entry), seq, boxes) if boxes else None
@@ -292,7 +308,7 @@ def _changed_runs(box: str, runs, before: str, after: str, delta, user_id) -> li
     result = follow(runs, char_delta(delta, before), user_id) if delta is not None else None
     if result is None or sum(n for n, _ in result) != len(after):
         result = follow(runs, diff_delta(before, after), user_id)
-    return fitted(result, len(after))
+    return result if sum(n for n, _ in result) == len(after) else fitted(result, len(after))
 
 
 def _load(name: str, boxes: list[str]) -> dict[str, list]:

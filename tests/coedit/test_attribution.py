@@ -61,6 +61,32 @@ def test_pycrdt_counts_a_delta_in_utf8_bytes_and_runs_count_characters():
     assert attribution.pieces("é — ü😀 x", runs) == [("é — ", 1), ("ü😀", 2), (" x", 1)]
 
 
+def test_following_a_delta_is_following_each_character():
+    """Against the obvious per-character model, on many random runs and changes."""
+    import random
+
+    def by_character(runs, delta, user):
+        authors, out, at = [u for n, u in runs for _ in range(n)], [], 0
+        for op, n in delta:
+            out += [user] * n if op == "insert" else authors[at:at + n] if op == "retain" else []
+            at += 0 if op == "insert" else n
+        return attribution.merged([[1, u] for u in out + authors[at:]])
+
+    rnd = random.Random(8)
+    for _ in range(3000):
+        runs = attribution.merged([[rnd.randint(0, 4), rnd.choice([None, 1, 2])] for _ in range(rnd.randint(0, 8))])
+        left, delta = sum(n for n, _ in runs), []
+        for _ in range(rnd.randint(0, 5)):
+            op, n = rnd.choice(["retain", "delete", "insert"]), rnd.randint(1, 4)
+            if op != "insert":
+                n, left = min(n, left), left - min(n, left)
+            if n:
+                delta.append((op, n))
+        kept = json.dumps(runs)
+        assert attribution.follow(runs, delta, 3) == by_character(runs, delta, 3), (runs, delta)
+        assert json.dumps(runs) == kept  # the runs followed are not changed
+
+
 def test_runs_that_do_not_fit_the_text_give_it_to_nobody():
     assert attribution.pieces("abcdef", [[2, 1], [2, 2]]) == [("abcdef", None)]
     assert attribution.fitted([[2, 1], [0, 2], [3, 1]], 5) == [[5, 1]]
