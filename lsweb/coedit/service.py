@@ -20,7 +20,7 @@ from ..database import write_next
 from ..extensions import db
 from ..models import CoeditClient, CoeditSpell
 from ..models.base import utcnow
-from . import awareness, documents, shape, store
+from . import attribution, awareness, documents, shape, store
 
 log = logging.getLogger("lsweb.coedit")
 SPELL_PAUSE = timedelta(seconds=60)
@@ -92,7 +92,8 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
             before_state = entry.doc.get_state()
             old_view = entry.view
             try:
-                entry.doc.apply_update(data)
+                with attribution.watch(entry.doc) as seen:
+                    entry.doc.apply_update(data)
             except Exception as error:  # noqa: BLE001  (not an update: the cached doc may be hurt)
                 store.evict(t.name)
                 raise shape.Refused("That change could not be read: reload the page.") from error
@@ -110,7 +111,7 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
                 db.session.rollback()
                 raise
             try:
-                changes = _store(t, entry, data, user_id, client_id, new_view, old_view)
+                changes = _store(t, entry, data, user_id, client_id, new_view, old_view, seen)
             except IntegrityError:  # another process stored an update first: load it and try again
                 db.session.rollback()
                 store.evict(t.name)
@@ -149,16 +150,20 @@ def _bind(name: str, clients: set[int], user_id: int | None) -> None:
             db.session.add(CoeditClient(doc=name, client_id=client, user_id=user_id))
 
 
-def _store(t, entry, data, user_id, client_id, new_view, old_view=None) -> list:
-    """Append, derive, record the spells, commit (raises IntegrityError when another process won)."""
+def _store(t, entry, data, user_id, client_id, new_view, old_view=None, seen=None) -> list:
+    """Append, derive, record the spells and who wrote what, commit (raises IntegrityError when another
+    process won)."""
     now = utcnow()
     seq = entry.seq + 1
+    old_view = old_view if old_view is not None else entry.view
     store.append(t.name, seq, data, user_id, client_id)
-    changes = documents.derive(t, old_view if old_view is not None else entry.view, new_view, user_id, now)
+    changes = documents.derive(t, old_view, new_view, user_id, now)
     _spells(t.name, changes, user_id, seq, now)
+    authors = attribution.record(t.name, entry, seq, seen, old_view, new_view, user_id)
     live.queue(db.session, t.channel, "doc-update",
                {"doc": t.name, "update": b64(data), "seq": seq, "client": client_id})
     db.session.commit()
+    attribution.remember(authors)
     entry.seq, entry.view = seq, new_view
     store.grew(entry, len(data))
     return changes

@@ -1,17 +1,18 @@
 """The co-editing endpoints of the wire protocol (README, "Co-editing"): /coedit/<doc>/sync, /update,
 /awareness. JSON in and out; CSRF like every POST (the page's token in X-CSRFToken); 404 for anyone
-who may not see the document's page."""
+who may not see the document's page. And one page: /coedit/<doc>/who-wrote-what (docs/coediting.md)."""
 
 from __future__ import annotations
 
 from pycrdt import Doc
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 
 from ..diskfull import is_disk_full
 from ..inputs import accepts, ascii_int
 from ..extensions import db
-from . import awareness, documents, service, shape
+from ..web import render
+from . import awareness, documents, service, shape, who
 
 bp = Blueprint("coedit", __name__, url_prefix="/coedit")
 
@@ -93,3 +94,23 @@ def awareness_update(doc: str):
     except (ValueError, IndexError):
         abort(400)
     return "", 204
+
+
+@bp.route("/<doc>/who-wrote-what")
+def who_wrote_what(doc: str):
+    """Each box's current text, every part marked with who wrote it (the history pages link here)."""
+    target = documents.target(doc, current_user)
+    return render("coedit/who_wrote_what.html", page=who.page(target), earlier=who.EARLIER, **_described(target))
+
+
+def _described(t: documents.Target) -> dict:
+    """What the page is about, and the way back to its history."""
+    if t.kind == "summary":
+        return {"about": f"the summary of cycle {t.cycle.number}", "group": t.cycle.group,
+                "back": url_for("sharing.history", group_id=t.cycle.group_id, number=t.cycle.number),
+                "back_label": "History of the summary"}
+    if t.kind == "interviews":
+        return {"about": f"the pupil interviews of {t.lesson.title}", "group": t.cycle.group,
+                "back": url_for("lessonday.interviews_page", lesson_id=t.lesson.id), "back_label": "The interviews"}
+    return {"about": f"{t.lesson.title}'s plan", "group": t.cycle.group,
+            "back": url_for("planning.history", lesson_id=t.lesson.id), "back_label": "History of the plan"}

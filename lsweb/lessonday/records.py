@@ -29,6 +29,7 @@ from ..coedit import store
 from ..extensions import db
 from ..models import (
     CasePupil,
+    CoeditAttribution,
     CoeditClient,
     CoeditSnapshot,
     CoeditSpell,
@@ -98,12 +99,12 @@ _INTERVIEW_DOCS: dict[int, list[str]] = {}
 
 def _purge_answers(school: School, cutoff: datetime) -> int:
     """The expired answers, and the co-edited document they were typed in (its update log, snapshots
-    and history hold the same words): it is built again from the answers that remain when the page
-    next opens."""
+    and history hold the same words; its attribution, who wrote them): it is built again from the
+    answers that remain when the page next opens."""
     lessons = db.session.scalars(db.select(InterviewAnswer.lesson_id).distinct().where(
         InterviewAnswer.lesson_id.in_(_lessons_of(school)), InterviewAnswer.updated_at < cutoff))
     names = [f"interviews-{lesson_id}" for lesson_id in lessons]
-    for model in (CoeditUpdate, CoeditSnapshot, CoeditClient, CoeditSpell):
+    for model in (CoeditUpdate, CoeditSnapshot, CoeditClient, CoeditSpell, CoeditAttribution):
         if names:
             db.session.execute(delete(model).where(model.doc.in_(names)).execution_options(synchronize_session=False))
     _INTERVIEW_DOCS[school.id] = names

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per domain area."""
 
 from .audit import AuditEntry
-from .coedit import CoeditClient, CoeditSnapshot, CoeditSpell, CoeditUpdate
+from .coedit import CoeditAttribution, CoeditClient, CoeditSnapshot, CoeditSpell, CoeditUpdate
 from .discussion import BoardGuest, DiscussionBoard, Post, PostReaction, PostRevision
 from .groups import CasePupil, Cycle, CycleStatus, GroupLink, GroupMember, GroupRole, StudyGroup
 from .lessonday import (CoverEntry, InterviewAnswer, NoteKind, Observation, ObservationVersion, Photo, Rating, TimeAllowance,
@@ -15,7 +15,7 @@ from .sharing import (CycleSummary, FairItem, LearningFair, OpenHouse, OpenHouse
 from .protocol import (ProtocolSignature, ProtocolVersion, SchoolProtocolVersion, SignatureKind,
                        text_hash)
 
-__all__ = ["JobTitleRole", "AccountToken", "MailStatus", "NotificationChoice", "NotificationSent", "OutboxMessage", "TokenPurpose", "AuditEntry", "CoeditClient", "CoeditSnapshot", "CoeditSpell", "CoeditUpdate", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
+__all__ = ["JobTitleRole", "AccountToken", "MailStatus", "NotificationChoice", "NotificationSent", "OutboxMessage", "TokenPurpose", "AuditEntry", "CoeditAttribution", "CoeditClient", "CoeditSnapshot", "CoeditSpell", "CoeditUpdate", "Installation", "BoardGuest", "CasePupil", "CoverEntry", "Cycle", "CycleStatus", "DiscussionBoard",
            "GroupLink", "GroupMember", "GroupRole", "InterviewAnswer", "LessonStatus", "NoteKind", "Observation", "ObservationVersion",
            "ObserverAssignment", "Photo", "PlanChecklistTick", "PlanField",
            "PlanRevision", "PlanStage", "Post", "RecoveryCode", "PostReaction", "PostRevision", "ProtocolSignature",

@@ -76,3 +76,17 @@ class CoeditSpell(db.Model):
     after: Mapped[str] = mapped_column(Text, default="")
 
     user = relationship("User")
+
+
+class CoeditAttribution(db.Model):
+    """Who wrote the current text of one box of a document: `runs` is a JSON list of [length, user id or
+    null] covering the box's text exactly, in characters (null: written before co-editing, or not
+    known). Written with each update that changes the box (`seq`: the update that last did), so it
+    outlives the update log's pruning (lsweb/coedit/attribution.py)."""
+
+    __tablename__ = "coedit_attribution"
+
+    doc: Mapped[str] = mapped_column(String(40), primary_key=True)
+    box: Mapped[str] = mapped_column(String(80), primary_key=True)
+    runs: Mapped[str] = mapped_column(Text, default="[]")
+    seq: Mapped[int] = mapped_column(Integer, default=0)

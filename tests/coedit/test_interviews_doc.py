@@ -131,7 +131,7 @@ def test_who_may_write_and_limits(app, login, factories):
 def test_retention_purges_the_words_from_the_document_too(app, login, factories):
     from datetime import timedelta
 
-    from lsweb.models import CoeditSpell
+    from lsweb.models import CoeditAttribution, CoeditSpell
     from lsweb.models.base import utcnow
 
     team = fresh_team(factories)
@@ -144,6 +144,7 @@ def test_retention_purges_the_words_from_the_document_too(app, login, factories)
     assert page.edit(lambda r: r.text(f"answer-{pupil.id}-0").insert(0, "Sam helped me"))[0] == 200
     key = f"answer-{pupil.id}-0"
     db.session.expire_all()
+    assert db.session.get(CoeditAttribution, (name, key)) is not None
     row = db.session.scalar(db.select(InterviewAnswer))
     row.updated_at = utcnow() - timedelta(days=4000)
     db.session.commit()
@@ -152,6 +153,7 @@ def test_retention_purges_the_words_from_the_document_too(app, login, factories)
     assert result.exit_code == 0, result.output
     db.session.remove()
     assert db.session.scalar(db.select(db.func.count()).select_from(InterviewAnswer)) == 0
+    assert db.session.get(CoeditAttribution, (name, key)) is None
     for model in (CoeditUpdate, CoeditSpell):
         assert db.session.scalar(db.select(db.func.count()).select_from(model).where(model.doc == name)) == 0
     fresh = Replica(ben, name)

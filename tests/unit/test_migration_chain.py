@@ -198,3 +198,32 @@ def test_photos_of_a_pupil_without_consent_before_the_upgrade_count_as_withdrawn
         assert pupils[2].photo_consent_withdrawn_at is None and pupils[3].photo_consent_withdrawn_at is None
         assert [s.photo_grace_days for s in db.session.scalars(select(School))] == [30, 30]
         db.session.remove()
+
+
+def test_who_wrote_what_comes_empty_and_goes_without_touching_the_documents(make_app, empty_database_url):
+    """Migration 0024: the attribution table starts empty (each box's runs are made when it next changes,
+    its earlier text nobody's); a downgrade drops it and keeps the documents."""
+    from flask_migrate import downgrade
+    from sqlalchemy import inspect
+
+    app = make_app(DATABASE_URL=empty_database_url)
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config(directory=MIGRATIONS_DIR)
+        before = ScriptDirectory.from_config(config).get_revision("0024").down_revision
+        upgrade(directory=MIGRATIONS_DIR, revision=before)
+        with db.engine.begin() as connection:
+            _insert(connection, {"coedit_update": [{"id": 1, "doc": "plan-1", "seq": 1, "user_id": None,
+                                                    "client_id": 7, "data": b"\x00\x00", "created_at": AT}]})
+        upgrade(directory=MIGRATIONS_DIR, revision="0024")
+        with db.engine.begin() as connection:
+            assert connection.execute(db.text("SELECT count(*) FROM coedit_attribution")).scalar() == 0
+            connection.execute(db.text("INSERT INTO coedit_attribution (doc, box, runs, seq) "
+                                       "VALUES ('plan-1', 'aspect', '[[5,null]]', 1)"))
+        downgrade(directory=MIGRATIONS_DIR, revision=before)
+        db.engine.dispose()
+        assert "coedit_attribution" not in inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.execute(db.text("SELECT doc, seq FROM coedit_update")).all() == [("plan-1", 1)]
+        upgrade(directory=MIGRATIONS_DIR)
+        assert pending_migrations(app) == []
+        db.session.remove()

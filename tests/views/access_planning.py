@@ -89,6 +89,8 @@ ROWS: list[Row] = [
         effect=lambda w, actor: _document_exists(w)),
     Row("POST", "/coedit/plan-{lesson}/update", group_a(404, 200, 200), data=lambda w: _room_update(),
         effect=lambda w, actor: any(s.key == "matrix" for s in _lesson(w).current_stages)),
+    Row("GET", "/coedit/plan-{lesson}/who-wrote-what", group_a(404, 200, 200),
+        note="the plan's document does not exist yet: the page shows the stored text and stores nothing"),
     Row("POST", "/coedit/plan-{lesson}/awareness", group_a(404, 204, 204),
         data={"update": "AQEBAnt9"}),
     Row("POST", "/lessons/{lesson}/plan", PLAN_ACTION, data={"f:criteria": "I can show 2/4 = 1/2"},

@@ -118,6 +118,8 @@ ROWS: list[Row] = [
     Row("GET", SUMMARY + "/redaction", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", SUMMARY + "/export.md", group_a(SIGN_FIRST, 200, 200)),
     Row("GET", "/live/summary-{cycle_id}", group_a(404, 200, 200)),
+    Row("GET", "/coedit/summary-{cycle_id}/who-wrote-what", group_a(404, 200, 200),
+        note="like the co-editing endpoints: a member who has not signed gets 404"),
     Row("POST", SUMMARY, group_a(SIGN_FIRST, TO_SUMMARY, TO_SUMMARY),
         data={"f:changes": "Start with strips"},
         effect=lambda w, actor: _field(w, "changes") == "Start with strips"),
