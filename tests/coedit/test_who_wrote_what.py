@@ -7,7 +7,7 @@ import html
 import re
 
 from lsweb.extensions import db
-from lsweb.models import CoeditSnapshot, Role
+from lsweb.models import CoeditSnapshot, PlanField, Role
 
 from .helpers import Replica, fresh_team, signed_in_client
 
@@ -96,11 +96,10 @@ def test_only_the_groups_signed_members_see_it(app, login, factories):
 
 
 def test_the_summary_too_and_text_from_before_co_editing(app, login, factories):
-    from lsweb.planning import fields
-
     team = fresh_team(factories)
     _named(team)
-    fields.save_field(team.ana, team.lesson, "intentions", "Written before", 0)
+    # a text stored before co-editing (an installation upgraded with plans but no document yet)
+    db.session.add(PlanField(lesson_id=team.lesson.id, key="intentions", kind="intentions", text="Written before"))
     db.session.commit()
     samuel = signed_in_client(app, login, team.ben)
     plan = samuel.get(f"/coedit/plan-{team.lesson.id}/who-wrote-what").get_data(as_text=True)
