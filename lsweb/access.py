@@ -223,12 +223,21 @@ def group_or_404(user: User, group_id: int):
 def lesson_or_404(user: User, lesson_id: int):
     """A research lesson of a group the user belongs to; anyone else gets 404. Whether the member may
     see the plan (signed the protocol) is the caller's next question (`of_lesson(...).sees_material`)."""
-    from .extensions import db
-    from .models import ResearchLesson
-
     if not of_lesson(user, lesson_id).member:
         abort(404)
-    return db.session.get(ResearchLesson, lesson_id)
+    return load_lesson(lesson_id)
+
+
+def load_lesson(lesson_id: int):
+    """The lesson with its cycle and group in one query: every lesson page shows the group's name and
+    the cycle's number (two lazy loads otherwise)."""
+    from sqlalchemy.orm import joinedload
+
+    from .extensions import db
+    from .models import Cycle, ResearchLesson
+
+    return db.session.get(ResearchLesson, lesson_id,
+                          options=[joinedload(ResearchLesson.cycle).joinedload(Cycle.group)])
 
 
 def channel_key(key: str) -> int | None:

@@ -14,10 +14,11 @@ from datetime import timedelta
 from flask import Flask, current_app, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..database import holds_write_lock
 from ..extensions import db
-from ..models import User, UserSession
+from ..models import School, User, UserSession
 from ..models.base import utcnow
 
 # Endpoints a user who must change their password may still reach.
@@ -35,7 +36,11 @@ def start_session(user: User, user_agent: str, address: str, remember: bool = Fa
 
 
 # Every signed-in request runs this: built once (with bound parameters) rather than on each request.
-_SIGNED_IN = (db.select(User, UserSession.last_seen_at, UserSession.created_at, UserSession.remember).join(UserSession, UserSession.user_id == User.id)
+# The person's school comes in the same query (into the session's identity map, so `user.school`, which
+# every page showing a time asks for its time zone, needs no query of its own).
+_SIGNED_IN = (db.select(User, UserSession.last_seen_at, UserSession.created_at, UserSession.remember, School)
+              .join(UserSession, UserSession.user_id == User.id)
+              .outerjoin(School, School.id == User.school_id)
               .where(UserSession.id == bindparam("session"), User.id == bindparam("user"),
                      UserSession.ended_at.is_(None)))
 
@@ -51,12 +56,13 @@ def load_user(user_id: str) -> User | None:
     row = db.session.execute(_SIGNED_IN, {"session": session_id, "user": wanted_id}).first()
     if row is None:
         return None
-    user, last_seen_at, created_at, remember = row
+    user, last_seen_at, created_at, remember, school = row
     if not user.active or user.session_generation != generation:
         return None
     if utcnow() - created_at > lifetime(remember):
         return None  # the absolute session lifetime: sign in again
     user.session_id = session_id
+    set_committed_value(user, "school", school)  # loaded above: no query when a page asks
     if utcnow() - last_seen_at > SEEN_EVERY:
         seen = update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
         if holds_write_lock():  # a write request's own transaction: a second connection would wait on it

@@ -33,10 +33,12 @@ def is_knowledgeable_other(user: User, lesson: ResearchLesson) -> bool:
     return standing.guest and standing.flag("knowledgeable_guest")
 
 
-def default_roles(lesson: ResearchLesson, board: DiscussionBoard | None) -> tuple[User | None, User | None]:
+def default_roles(lesson: ResearchLesson, board: DiscussionBoard | None,
+                  members: list[GroupMember] | None = None) -> tuple[User | None, User | None]:
     """The chair and the recorder: as set for this lesson, else from the group's roles (the
-    facilitator chairs; the member with the recorder role records)."""
-    members = current_members_of(lesson)
+    facilitator chairs; the member with the recorder role records). `members`: current_members_of(lesson)
+    when the caller has it already."""
+    members = current_members_of(lesson) if members is None else members
     chair = board.chair if board and board.chair_id else next(
         (m.user for m in members if m.role is GroupRole.FACILITATOR), None)
     recorder = board.recorder if board and board.recorder_id else next(
@@ -50,9 +52,9 @@ def current_members_of(lesson: ResearchLesson) -> list[GroupMember]:
         GroupMember.group_id == lesson.cycle.group_id, GroupMember.left_at.is_(None)).order_by(GroupMember.id)))
 
 
-def roles_of(lesson: ResearchLesson) -> tuple[User | None, User | None]:
+def roles_of(lesson: ResearchLesson, members: list[GroupMember] | None = None) -> tuple[User | None, User | None]:
     """(chair, recorder) of this lesson's discussion, without creating anything."""
-    return default_roles(lesson, db.session.get(DiscussionBoard, lesson.id))
+    return default_roles(lesson, db.session.get(DiscussionBoard, lesson.id), members)
 
 
 def set_roles(user: User, lesson: ResearchLesson, chair_id: int | None, recorder_id: int | None) -> None:

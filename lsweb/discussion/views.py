@@ -20,12 +20,12 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from ..inputs import ascii_int, parse_id
-from .. import fragments
+from .. import access, fragments
 from ..fragments import Fragment
 from ..errors import DomainError, SignFirst, show_on_form
 from ..extensions import db
 from ..models import Post, ResearchLesson
-from ..permissions import has_signed_current, is_facilitator, is_member
+from ..permissions import is_facilitator
 from ..web import form_error, html_response, is_fragment_request, on_refusal, render, see_other
 from . import bp, moderation, services
 from .forms import EditForm, GuestForm, HideForm, MarkForm, PostForm, RolesForm
@@ -44,14 +44,16 @@ def _signed_in():
 def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool | str]:
     """(lesson, False for a member, else services.GUEST or KNOWLEDGEABLE_GUEST). Members who have not
     signed are sent to sign; strangers get 404."""
-    lesson = db.session.get(ResearchLesson, lesson_id)
-    if lesson is None:
+    standing = access.of_lesson(current_user, lesson_id)  # one query: member, signed, guest
+    if not standing.found:
         abort(404)
-    group = lesson.cycle.group
-    if is_member(current_user, group):
-        if not has_signed_current(current_user, group):
-            raise SignFirst(group.id, "its discussions and take part in them")
-        return lesson, False
+    if standing.member:
+        if not standing.sees_material:
+            raise SignFirst(standing.group_id, "its discussions and take part in them")
+        return access.load_lesson(lesson_id), False
+    if not standing.guest:
+        abort(404)
+    lesson = access.load_lesson(lesson_id)
     guest = services.guest_of(current_user, lesson)
     if guest is not None:
         return lesson, services.KNOWLEDGEABLE_GUEST if guest.knowledgeable_other else services.GUEST
@@ -71,7 +73,7 @@ def _post_or_404(lesson: ResearchLesson, post_id: int, guest: bool) -> Post:
 def _viewer(lesson: ResearchLesson, guest: bool, posts=None, roles=None) -> Viewer:
     """The viewer; `posts` None: the agreements of the whole board (one query)."""
     chair, recorder = roles or services.roles_of(lesson)
-    facilitator = not guest and is_facilitator(current_user, lesson.cycle.group)
+    facilitator = not guest and access.of_lesson(current_user, lesson).facilitator
     marker = facilitator or current_user.id in (getattr(chair, "id", None), getattr(recorder, "id", None))
     agreed = services.agreed_on_board(current_user, lesson) if posts is None else \
         services.agreed_by(current_user, list(posts))
@@ -111,7 +113,8 @@ def sections_html(lesson: ResearchLesson, seq: int, sections, viewer: Viewer, fo
 def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None) -> dict:
     seq = services.current_seq(lesson)
     sections = services.sections_for(lesson, guest)
-    chair, recorder = services.roles_of(lesson)
+    members = services.current_members_of(lesson) if not guest else None
+    chair, recorder = services.roles_of(lesson, members)
     viewer = _viewer(lesson, guest, roles=(chair, recorder))
     context = {"lesson": lesson, "group": lesson.cycle.group, "sections": sections, "seq": seq,
                "v": viewer, "chair": chair, "recorder": recorder, "forms": forms or {},
@@ -122,7 +125,7 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
 
         context["grid_html"], context["agenda_summary"] = grid_html(lesson, PAGE, "agenda")
     if viewer.facilitator:
-        context["roles_form"] = _roles_form(lesson, chair, recorder)
+        context["roles_form"] = _roles_form(lesson, chair, recorder, members=members)
         context["guest_form"] = GuestForm(formdata=None)
         context["shared_with_guests"] = services.shared_with_guests(lesson)
         context["shareable"] = [section for section in services.sections_of(lesson)
@@ -130,10 +133,11 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
     return context
 
 
-def _roles_form(lesson, chair, recorder, formdata=None) -> RolesForm:
+def _roles_form(lesson, chair, recorder, formdata=None, members=None) -> RolesForm:
     form = RolesForm(formdata=formdata, chair_id=getattr(chair, "id", 0), recorder_id=getattr(recorder, "id", 0))
-    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name)
-                                                   for m in services.current_members_of(lesson)]
+    if members is None:
+        members = services.current_members_of(lesson)
+    choices = [(0, "As in the group’s roles")] + [(m.user_id, m.user.display_name) for m in members]
     form.chair_id.choices = form.recorder_id.choices = choices
     return form
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, text
 
 from ..extensions import db
 from ..lessonday.ledger import DEFAULT_MINUTES, school_year
@@ -194,19 +194,22 @@ class MemberDashboard:
     tasks: list[Task]
 
 
-def member_dashboard(user: User, today: date) -> MemberDashboard:
-    """The user's next lessons and open tasks across their groups, in about ten queries."""
-    groups = {g.id: g for g in db.session.scalars(
-        db.select(StudyGroup).join(GroupMember, GroupMember.group_id == StudyGroup.id)
-        .where(GroupMember.user_id == user.id, GroupMember.left_at.is_(None)).order_by(StudyGroup.name))}
+def member_dashboard(user: User, today: date, my_groups: list[StudyGroup] | None = None) -> MemberDashboard:
+    """The user's next lessons and open tasks across their groups, in about ten queries. `my_groups`: the
+    user's current groups when the caller has them already (the home page lists them too)."""
+    if my_groups is None:
+        my_groups = list(db.session.scalars(
+            db.select(StudyGroup).join(GroupMember, GroupMember.group_id == StudyGroup.id)
+            .where(GroupMember.user_id == user.id, GroupMember.left_at.is_(None)).order_by(StudyGroup.name)))
+    groups = {g.id: g for g in my_groups}
     if not groups:
         return MemberDashboard([], [])
-    signed = _signed_current(list(groups))
+    signed = _signed_by(user.id, list(groups))
     tasks = [Task("sign", f"Sign the protocol of {g.name}", "protocol.show", {"group_id": g.id})
-             for g in groups.values() if user.id not in signed.get(g.id, set())]
+             for g in groups.values() if g.id not in signed]
     # Lessons only of the groups whose protocol the user has signed: the others' lessons are not theirs
     # to see yet.
-    open_groups = [gid for gid in groups if user.id in signed.get(gid, set())]
+    open_groups = [gid for gid in groups if gid in signed]
     if not open_groups:
         return MemberDashboard([], tasks)
     lessons = list(db.session.execute(
@@ -261,22 +264,40 @@ def member_dashboard(user: User, today: date) -> MemberDashboard:
     return MemberDashboard(upcoming, tasks)
 
 
+# One query for the member's groups: is the person's latest event on each group's current protocol
+# version a signature (as lsweb/access.py decides it for one group).
+_SIGNED_BY = text(
+    "SELECT gr.id, (SELECT s.kind FROM protocol_signature s WHERE s.user_id = :user AND s.version_id = "
+    "(SELECT v.id FROM protocol_version v WHERE v.group_id = gr.id ORDER BY v.number DESC LIMIT 1) "
+    "ORDER BY s.sequence DESC LIMIT 1) AS signature FROM study_group gr WHERE gr.id IN :groups"
+).bindparams(bindparam("groups", expanding=True))
+
+
+def _signed_by(user_id: int, group_ids: list[int]) -> set[int]:
+    """The ids of the groups whose current protocol version `user_id` has signed (one query)."""
+    if not group_ids:
+        return set()
+    return {group_id for group_id, kind in db.session.execute(_SIGNED_BY, {"user": user_id, "groups": group_ids})
+            if kind == SignatureKind.SIGNED.value}
+
+
 def _empty_predictions(lessons: list[ResearchLesson]) -> dict[int, int]:
-    """lesson id -> how many prediction cells (current stage x case pupil) are still empty (3 queries)."""
+    """lesson id -> how many prediction cells (current stage x case pupil) are still empty (one query)."""
     if not lessons:
         return {}
     ids = [lesson.id for lesson in lessons]
-    stages = dict(db.session.execute(db.select(PlanStage.lesson_id, func.count(PlanStage.id)).where(
-        PlanStage.lesson_id.in_(ids), PlanStage.removed_at.is_(None)).group_by(PlanStage.lesson_id)).all())
-    cycle_ids = {lesson.cycle_id for lesson in lessons}
-    pupils = dict(db.session.execute(db.select(CasePupil.cycle_id, func.count(CasePupil.id)).where(
-        CasePupil.cycle_id.in_(cycle_ids)).group_by(CasePupil.cycle_id)).all())
-    filled = dict(db.session.execute(
-        db.select(PlanField.lesson_id, func.count(PlanField.id))
-        .join(PlanStage, PlanStage.id == PlanField.stage_id)
-        .join(CasePupil, CasePupil.id == PlanField.pupil_id)
-        .where(PlanField.lesson_id.in_(ids), PlanField.kind == "prediction", PlanStage.removed_at.is_(None),
-               CasePupil.cycle_id.in_(cycle_ids), func.trim(PlanField.text) != "")
-        .group_by(PlanField.lesson_id)).all())
-    return {lesson.id: max(0, stages.get(lesson.id, 0) * pupils.get(lesson.cycle_id, 0) - filled.get(lesson.id, 0))
-            for lesson in lessons}
+    stages = (db.select(func.count(PlanStage.id)).where(PlanStage.lesson_id == ResearchLesson.id,
+                                                        PlanStage.removed_at.is_(None))
+              .correlate(ResearchLesson).scalar_subquery())
+    pupils = (db.select(func.count(CasePupil.id)).where(CasePupil.cycle_id == ResearchLesson.cycle_id)
+              .correlate(ResearchLesson).scalar_subquery())
+    filled = (db.select(func.count(PlanField.id))
+              .join(PlanStage, PlanStage.id == PlanField.stage_id)
+              .join(CasePupil, CasePupil.id == PlanField.pupil_id)
+              .where(PlanField.lesson_id == ResearchLesson.id, PlanField.kind == "prediction",
+                     PlanStage.removed_at.is_(None), CasePupil.cycle_id == ResearchLesson.cycle_id,
+                     func.trim(PlanField.text) != "")
+              .correlate(ResearchLesson).scalar_subquery())
+    rows = db.session.execute(db.select(ResearchLesson.id, stages, pupils, filled).where(ResearchLesson.id.in_(ids)))
+    return {lesson_id: max(0, (stage_count or 0) * (pupil_count or 0) - (filled_count or 0))
+            for lesson_id, stage_count, pupil_count, filled_count in rows}

@@ -20,9 +20,10 @@ def index():
 
     schools = manageable_schools(current_user) if can_manage_any_staff(current_user) else []
     today = date.today()  # the school's local date, as lesson dates are kept
+    groups = groups_of(current_user)
     return render("home/index.html", schools=schools, counts=staff_counts() if schools else {},
-                  groups=groups_of(current_user), can_create=can_create_group(current_user),
-                  mine=dashboard.member_dashboard(current_user, today),
+                  groups=groups, can_create=can_create_group(current_user),
+                  mine=dashboard.member_dashboard(current_user, today, groups),
                   overview=dashboard.school_overview(current_user, today), is_leader=dashboard.is_leader(current_user))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import or_
+from sqlalchemy import String, bindparam, literal, or_, union_all
 from sqlalchemy.orm import joinedload
 
 from ..inputs import parse_id
@@ -35,8 +35,47 @@ def visible(user: User):
                        Publication.group_id.in_(mine)))
 
 
+# The same rule built once, with the viewer as bound parameters (`_viewer`), for the library's own pages:
+# building the clause anew on every request cost more than running it.
+_VISIBLE_TO_ADMIN = Publication.withdrawn_at.is_(None)
+_VISIBLE_TO_STAFF = db.and_(
+    Publication.withdrawn_at.is_(None),
+    or_(Publication.scope == "network", Publication.school_id == bindparam("viewer_school"),
+        Publication.group_id.in_(db.select(GroupMember.group_id).where(
+            GroupMember.user_id == bindparam("viewer"), GroupMember.left_at.is_(None)))))
+
+
+def _viewer(user: User):
+    """(the visibility clause, its parameters) for `user`, or None for someone not signed in (who reads
+    nothing). A user of no school matches no school's publication (school_id is never NULL)."""
+    if not user.is_authenticated:
+        return None
+    if user.is_network_admin:
+        return _VISIBLE_TO_ADMIN, {}
+    return _VISIBLE_TO_STAFF, {"viewer": user.id, "viewer_school": user.school_id}
+
+
+def _prebuilt(build):
+    """One statement per visibility clause, built on first use."""
+    made: dict = {}
+
+    def get(clause):
+        found = made.get(id(clause))
+        if found is None:
+            found = made.setdefault(id(clause), build(clause))
+        return found
+    return get
+
+
+_ONE = _prebuilt(lambda where: db.select(Publication).where(Publication.id == bindparam("publication"), where))
+
+
 def publication_or_404(user: User, publication_id: int) -> Publication:
-    publication = db.session.scalar(db.select(Publication).where(Publication.id == publication_id, visible(user)))
+    viewer = _viewer(user)
+    if viewer is None:
+        abort(404)
+    where, params = viewer
+    publication = db.session.scalar(_ONE(where), {**params, "publication": publication_id})
     if publication is None:
         abort(404)
     return publication
@@ -109,29 +148,52 @@ def _page_and_count(ordered, page: int) -> tuple[list[int], int]:
     return [row[0] for row in found], total or 0
 
 
+def _facet_query(where):
+    def distinct(name, column):
+        return db.select(literal(name).label("facet"), column.label("value"), literal("").label("name")).where(
+            where, column != "").distinct()
+    schools = db.select(literal("schools").label("facet"), db.cast(School.id, String).label("value"), School.name.label("name")).where(
+        School.id.in_(db.select(Publication.school_id).where(where)))
+    return union_all(distinct("subjects", Publication.subject), distinct("years", Publication.school_year),
+                     distinct("year_groups", Publication.year_group), schools)
+
+
+_FACETS = _prebuilt(_facet_query)
+
+
 def facets(user: User) -> dict:
-    """The values the filters offer, from what the user may read."""
-    where = visible(user)
+    """The values the filters offer, from what the user may read (one query)."""
+    found: dict = {"subjects": [], "years": [], "year_groups": [], "schools": []}
+    viewer = _viewer(user)
+    if viewer is None:
+        return found
+    where, params = viewer
+    for facet, value, name in db.session.execute(_FACETS(where), params):
+        found[facet].append((int(value), name) if facet == "schools" else value)
+    found["schools"].sort(key=lambda school: (school[1], school[0]))
+    for name in ("subjects", "years", "year_groups"):
+        found[name].sort()
+    return found
 
-    def distinct(column):
-        return [v for v in db.session.scalars(db.select(column).where(where, column != "").distinct()
-                                              .order_by(column))]
 
-    schools = db.session.execute(db.select(School.id, School.name).where(
-        School.id.in_(db.select(Publication.school_id).where(where))).order_by(School.name)).all()
-    return {"subjects": distinct(Publication.subject), "years": distinct(Publication.school_year),
-            "year_groups": distinct(Publication.year_group), "schools": schools}
+_BUILDS_ON = db.select(GroupLink.builds_on_id).where(GroupLink.group_id == bindparam("group"))
+_BUILT_ON_BY = db.select(GroupLink.group_id).where(GroupLink.builds_on_id == bindparam("group"))
+_LINKED = _prebuilt(lambda where: db.select(
+    Publication.id, Publication.title, Publication.group_id.in_(_BUILDS_ON).label("on"),
+    Publication.group_id.in_(_BUILT_ON_BY).label("by"))
+    .where(where, or_(Publication.group_id.in_(_BUILDS_ON), Publication.group_id.in_(_BUILT_ON_BY)))
+    .order_by(Publication.published_at.desc(), Publication.id.desc()))
 
 
-def links(user: User, publication: Publication) -> tuple[list[Publication], list[Publication]]:
-    """(studies this one builds on, studies that build on this one), both limited to what `user` reads."""
-    on = db.select(GroupLink.builds_on_id).where(GroupLink.group_id == publication.group_id)
-    by = db.select(GroupLink.group_id).where(GroupLink.builds_on_id == publication.group_id)
-
-    def of(groups):
-        return list(db.session.scalars(db.select(Publication).where(visible(user), Publication.group_id.in_(groups))
-                                       .order_by(Publication.published_at.desc())))
-    return of(on), of(by)
+def links(user: User, publication: Publication) -> tuple[list, list]:
+    """(studies this one builds on, studies that build on this one), both limited to what `user` reads:
+    rows with the study's id and title, in one query."""
+    viewer = _viewer(user)
+    if viewer is None:
+        return [], []
+    where, params = viewer
+    rows = db.session.execute(_LINKED(where), {**params, "group": publication.group_id}).all()
+    return [row for row in rows if row.on], [row for row in rows if row.by]
 
 
 def many(user: User, ids: list[int]) -> list[Publication]:

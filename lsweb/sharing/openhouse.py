@@ -5,6 +5,7 @@ guests' section only: lsweb/discussion). Nothing else of the group opens to them
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import abort
@@ -14,7 +15,7 @@ from .. import audit
 from ..discussion import services as board
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
-from ..models import OpenHouse, OpenHouseRegistration, ResearchLesson, User
+from ..models import OpenHouse, OpenHouseRegistration, ResearchLesson, StudyGroup, User
 from ..models.base import utcnow
 from ..permissions import has_signed_current, is_facilitator, is_member
 
@@ -95,6 +96,33 @@ def open_houses(today: date | None = None) -> list[OpenHouse]:
     return list(db.session.scalars(db.select(OpenHouse).join(ResearchLesson)
                                    .where(OpenHouse.closed_at.is_(None), upcoming)
                                    .order_by(ResearchLesson.date, OpenHouse.id)))
+
+
+def open_houses_listed(today: date | None = None) -> list:
+    """The open houses of `open_houses` as the library lists them, in one query: rows with the house's
+    id, its group's name, its lesson's number and date, and the places left."""
+    upcoming = or_(ResearchLesson.date.is_(None), ResearchLesson.date >= (today or date.today()))
+    taken = (db.select(db.func.count(OpenHouseRegistration.id))
+             .where(OpenHouseRegistration.open_house_id == OpenHouse.id, OpenHouseRegistration.cancelled_at.is_(None))
+             .scalar_subquery())
+    rows = db.session.execute(
+        db.select(OpenHouse.id, StudyGroup.name.label("group_name"), ResearchLesson.number.label("lesson_number"),
+                  ResearchLesson.date.label("lesson_date"), OpenHouse.capacity, taken.label("taken"))
+        .join(ResearchLesson, ResearchLesson.id == OpenHouse.lesson_id)
+        .join(StudyGroup, StudyGroup.id == OpenHouse.group_id)
+        .where(OpenHouse.closed_at.is_(None), upcoming)
+        .order_by(ResearchLesson.date, OpenHouse.id)).all()
+    return [Listed(row.id, row.group_name, row.lesson_number, row.lesson_date, max(0, row.capacity - row.taken))
+            for row in rows]
+
+
+@dataclass(frozen=True)
+class Listed:
+    id: int
+    group_name: str
+    lesson_number: int
+    lesson_date: date | None
+    places_left: int
 
 
 def open_house_or_404(user: User, house_id: int) -> OpenHouse:

@@ -23,7 +23,7 @@ def library_index():
     query = (request.args.get("q", "") or "")[:2000]
     results = library.browse(current_user, query, library.clean_filters(request.args), _page_number())
     return render("sharing/library.html", "results", results=results, facets=library.facets(current_user),
-                  phases=PHASES, open_houses=openhouse.open_houses(), places_left=openhouse.places_left)
+                  phases=PHASES, open_houses=openhouse.open_houses_listed())
 
 
 @bp.route("/library/studies/<int:publication_id>")

@@ -65,8 +65,11 @@ def test_builds_on_links_show_both_ways(factories, three_studies):
     reader = other_school_teacher(factories)
     reading_pub = library.browse(reader, filters={"subject": "English"}).rows[0][0]
     maths_pub = library.browse(reader, filters={"subject": "Mathematics"}).rows[0][0]
-    assert library.links(reader, reading_pub) == ([maths_pub], [])
-    assert library.links(reader, maths_pub) == ([], [reading_pub])
+
+    def shown(links):  # what the study page lists: each linked study's title, linking to it
+        return tuple([(p.id, p.title) for p in side] for side in links)
+    assert shown(library.links(reader, reading_pub)) == ([(maths_pub.id, maths_pub.title)], [])
+    assert shown(library.links(reader, maths_pub)) == ([], [(reading_pub.id, reading_pub.title)])
 
 
 def test_snippet_shows_a_match_deep_in_a_long_study(factories, three_studies):
