@@ -33,7 +33,7 @@ with app.app_context():
     while len(lesson.current_stages) < 8:
         stage = lessons.add_stage(hannah, lesson)
         for pupil in lesson.cycle.pupils:
-            fields.save_field(hannah, lesson, fields.prediction_key(stage.id, pupil.id), "Explains it to a partner.", 0)
+            fields.save_field(hannah, lesson, fields.prediction_key(stage.id, pupil.id), "Explains it to a partner.")
         db.session.refresh(lesson)
 """
 

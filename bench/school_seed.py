@@ -45,15 +45,15 @@ def _fill_plan(lesson, writers, pupils) -> None:
         lessons.add_stage(writers[0], lesson)
     db.session.refresh(lesson)
     for index, (key, text) in enumerate(AIMS.items()):
-        fields.save_field(writers[index % 3], lesson, key, text, 0)
+        fields.save_field(writers[index % 3], lesson, key, text)
     for pupil, text in zip(pupils, CRITERIA):
-        fields.save_field(writers[2], lesson, fields.pupil_key(pupil.id), text, 0)
+        fields.save_field(writers[2], lesson, fields.pupil_key(pupil.id), text)
     for stage, (when, activity, resources, predictions) in zip(lesson.current_stages, STAGES):
-        fields.save_field(writers[0], lesson, fields.stage_key(stage.id, "time"), when, 0)
-        fields.save_field(writers[1], lesson, fields.stage_key(stage.id, "activity"), activity, 0)
-        fields.save_field(writers[2], lesson, fields.stage_key(stage.id, "resources"), resources, 0)
+        fields.save_field(writers[0], lesson, fields.stage_key(stage.id, "time"), when)
+        fields.save_field(writers[1], lesson, fields.stage_key(stage.id, "activity"), activity)
+        fields.save_field(writers[2], lesson, fields.stage_key(stage.id, "resources"), resources)
         for index, (pupil, text) in enumerate(zip(pupils, predictions)):
-            fields.save_field(writers[index], lesson, fields.prediction_key(stage.id, pupil.id), text, 0)
+            fields.save_field(writers[index], lesson, fields.prediction_key(stage.id, pupil.id), text)
     for pupil, observer in zip(pupils, writers[1:] + writers[:1]):
         observers.set_watcher(writers[0], lesson, pupil, None, observer.id)
 
@@ -132,7 +132,7 @@ def _bench_group(index, lead, members, today):
             for key in summaries.keys_of(cycle):
                 summaries.save_field(writers[len(key) % 3], cycle, key,
                                      f"What we found about {learning}: pupils who used {approach} explained "
-                                     "their thinking more often, and the case pupils moved further than predicted.", 0)
+                                     "their thinking more often, and the case pupils moved further than predicted.")
             pending = [item.key for item in redaction.unresolved(cycle)]
             if pending:
                 redaction.confirm(lead, cycle, pending)

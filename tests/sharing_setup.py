@@ -25,9 +25,9 @@ def written_summary(factories, subject="Mathematics", year_group="Year 4"):
                                                                       "equivalent fractions", "bar models")
     db.session.commit()
     for key, text in (("learning", LEARNING), ("teaching", TEACHING), ("changes", CHANGES)):
-        summaries.save_field(team.lead, team.cycle, key, text, 0)
+        summaries.save_field(team.lead, team.cycle, key, text)
     summaries.save_field(team.ana, team.cycle, summaries.progress_key(team.pupils[0].id),
-                         "Pupil A moved from counting squares to folding strips.", 0)
+                         "Pupil A moved from counting squares to folding strips.")
     return team
 
 

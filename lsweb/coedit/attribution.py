@@ -8,8 +8,9 @@ are the updater's (every client id in an update is bound to its sender, service.
 go, the rest keep their authors. The runs are written in the update's own transaction (one UPDATE per
 changed box), so they are exactly as durable as the update and outlive the pruning of the update log.
 
-A process keeps the runs it wrote, valid for the document's cached entry at that seq; when another
-process stored updates meanwhile (the entry moved on) the changed boxes' runs are read again. If the
+A process keeps the runs it wrote on the document's cached entry (store.Entry.authors), valid at that
+seq; when another process stored updates meanwhile (the entry moved on) the changed boxes' runs are
+read again. If the
 runs ever disagree with the text's length (a path that changed the document without them), the text
 they no longer describe is attributed to nobody rather than to the wrong person.
 """
@@ -18,10 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import weakref
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -33,7 +31,6 @@ from ..models import CoeditAttribution
 from . import shape
 
 log = logging.getLogger("lsweb.coedit")
-KNOWN_DOCS = 2_000  # documents whose runs a process keeps in memory (a few hundred bytes each)
 _DMP = diff_match_patch()
 _DMP.Diff_Timeout = 0.2
 
@@ -225,47 +222,17 @@ def _box_of(root: str, path: list[str]) -> str | None:
 # --- the runs kept in memory -----------------------------------------------------------------------
 
 @dataclass
-class _Known:
-    entry: weakref.ref  # the store's cached entry the runs are valid for
-    seq: int
-    boxes: dict[str, list]  # box -> runs; every box here has its row
-
-
-_known: OrderedDict[str, _Known] = OrderedDict()
-_known_lock = threading.Lock()
-
-
-def clear_cache() -> None:
-    with _known_lock:
-        _known.clear()
-
-
-def _recall(name: str, entry, seq: int) -> dict[str, list]:
-    with _known_lock:
-        known = _known.pop(name, None)
-    if known is None or known.entry() is not entry or known.seq != seq:
-        return {}
-    return known.boxes
-
-
-@dataclass
 class Pending:
-    """Runs written in the open transaction: kept in memory once it commits (`remember`)."""
+    """Runs written in the open transaction: kept on the document's cached entry once it commits."""
 
-    name: str
-    entry: weakref.ref
+    entry: object  # store.Entry
     seq: int
     boxes: dict[str, list]
 
 
 def remember(pending: Pending | None) -> None:
-    if pending is None:
-        return
-    with _known_lock:
-        _known.pop(pending.name, None)
-        _known[pending.name] = _Known(pending.entry, pending.seq, pending.boxes)
-        while len(_known) > KNOWN_DOCS:
-            _known.popitem(last=False)
+    if pending is not None:
+        pending.entry.authors, pending.entry.authors_seq = pending.boxes, pending.seq
 
 
 # --- recording an update ---------------------------------------------------------------------------
@@ -278,9 +245,9 @@ def record(name: str, entry, seq: int, seen: Seen | None, old_view: shape.DocVie
     seen = seen or Seen()
     changed = [box for box, text in new.items()
                if old.get(box, "") != text or (text and seen.anew and seen.made_anew(box))]
-    boxes = _recall(name, entry, entry.seq)
+    boxes = dict(entry.authors) if entry.authors_seq == entry.seq else {}
     if not changed:
-        return Pending(name, weakref.ref(entry), seq, boxes) if boxes else None
+        return Pending(entry, seq, boxes) if boxes else None
     missing = [box for box in changed if box not in boxes or sum(n for n, _ in boxes[box]) != len(old.get(box, ""))]
     stored = _load(name, missing) if missing else {}
     for box in missing:
@@ -296,7 +263,7 @@ def record(name: str, entry, seq: int, seen: Seen | None, old_view: shape.DocVie
         if runs or box in boxes:
             _write(name, box, runs, seq, exists=box in boxes)
             boxes[box] = runs
-    return Pending(name, weakref.ref(entry), seq, boxes)
+    return Pending(entry, seq, boxes)
 
 
 def _changed_runs(box: str, runs, before: str, after: str, delta, user_id) -> list:

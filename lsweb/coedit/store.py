@@ -13,7 +13,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pycrdt import Doc
 from sqlalchemy import text
@@ -42,6 +42,10 @@ class Entry:
     view: shape.DocView
     size: int
     snapshot_seq: int
+    # Who wrote what (attribution.py): each box's runs as written by this process, valid while
+    # authors_seq is still seq (another process's updates, caught up from the log, leave them stale).
+    authors: dict = field(default_factory=dict)
+    authors_seq: int = -1
 
 
 _cache: OrderedDict[str, Entry] = OrderedDict()

@@ -145,10 +145,9 @@ def save_texts(user: User, lesson: ResearchLesson, texts: dict[str, str], render
         raise DomainError("This plan is locked: the lesson has been taught or the cycle is closed.") from None
 
 
-def save_field(user: User, lesson: ResearchLesson, key: str, text: str, base_version: int | None = None) -> Saved:
+def save_field(user: User, lesson: ResearchLesson, key: str, text: str) -> Saved:
     """One box's whole text, put into the plan's document as the changes from its current text (the
-    demo, the benchmarks' seeding and tests). `base_version` is accepted and ignored: boxes have no
-    versions any more (callers from before still pass one)."""
+    demo, the benchmarks' seeding and tests)."""
     parse_key(lesson, key)  # FieldNotFound for a made-up key
     save_texts(user, lesson, {key: text})
     field = fields_of(lesson).get(key)

@@ -119,10 +119,9 @@ def save_texts(user: User, cycle: Cycle, texts: dict[str, str], rendered_seq: in
         raise DomainError("This cycle is closed: its summary is kept as it is.") from None
 
 
-def save_field(user: User, cycle: Cycle, key: str, text: str, base_version: int | None = None) -> Saved:
+def save_field(user: User, cycle: Cycle, key: str, text: str) -> Saved:
     """One box's whole text, put into the summary's document as the changes from its current text (the
-    demo, the benchmarks' seeding and tests). `base_version` is accepted and ignored: boxes have no
-    versions any more."""
+    demo, the benchmarks' seeding and tests)."""
     label(cycle, key)  # FieldNotFound for a made-up key
     save_texts(user, cycle, {key: text})
     field = fields_of(summary_of(cycle)).get(key)

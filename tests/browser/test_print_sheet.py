@@ -24,10 +24,10 @@ def test_a_long_plan_flows_onto_a_second_sheet_without_losing_text(browser, clie
         from lsweb.planning import lessons
 
         lessons.add_stage(team.lead, team.lesson)
-    fields.save_field(team.ana, team.lesson, "intentions", LONG_AIM + " THE END OF THE AIMS", 0)
+    fields.save_field(team.ana, team.lesson, "intentions", LONG_AIM + " THE END OF THE AIMS")
     for stage in team.lesson.current_stages:
         fields.save_field(team.ana, team.lesson, fields.prediction_key(stage.id, team.pupils[0].id),
-                          f"Stage {stage.position}: " + "folds the strip and names the parts; " * 12 + "END", 0)
+                          f"Stage {stage.position}: " + "folds the strip and names the parts; " * 12 + "END")
     login(team.ana)
     pdf, _heights = _printed(browser, client, team.lesson.id)
     texts = [p.extract_text() for p in pdf.pages]

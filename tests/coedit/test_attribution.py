@@ -28,7 +28,6 @@ def _who(name: str, box: str) -> list[tuple[str, str]]:
 
 def _restart() -> None:
     store.clear_cache()
-    attribution.clear_cache()
 
 
 def _end(replica: Replica, box: str) -> int:
@@ -183,7 +182,7 @@ def test_a_server_side_save_a_new_stage_and_the_form_without_javascript(app, log
     from ..plans import planning_team
 
     team = planning_team(factories)
-    fields.save_field(team.ana, team.lesson, "intentions", "Written long ago", 0)
+    fields.save_field(team.ana, team.lesson, "intentions", "Written long ago")
     name = f"plan-{team.lesson.id}"
     ben_client = signed_in_client(app, login, team.ben)
     page = ben_client.get(f"/lessons/{team.lesson.id}").get_data(as_text=True)

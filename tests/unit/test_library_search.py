@@ -16,10 +16,10 @@ def three_studies(factories):
     publish(maths)
     reading = written_summary(factories, subject="English", year_group="Year 8")
     summaries.save_field(reading.lead, reading.cycle, "learning",
-                         "Reading aloud in pairs helped pupils infer meaning; inference grew with reading aloud.", 1)
+                         "Reading aloud in pairs helped pupils infer meaning; inference grew with reading aloud.")
     publish(reading)
     science = written_summary(factories, subject="Science", year_group="Reception")
-    summaries.save_field(science.lead, science.cycle, "changes", "We will try reading aloud once.", 1)
+    summaries.save_field(science.lead, science.cycle, "changes", "We will try reading aloud once.")
     publish(science)
     return maths, reading, science
 
@@ -76,7 +76,7 @@ def test_snippet_shows_a_match_deep_in_a_long_study(factories, three_studies):
     history = written_summary(factories, subject="History", year_group="Year 5")
     filler = "pupils worked in pairs on the sources and talked about them. " * 60   # about 3,700 characters
     summaries.save_field(history.lead, history.cycle, "learning",
-                         filler + "In the end chronology cards made the order clear.", 1)
+                         filler + "In the end chronology cards made the order clear.")
     publish(history)
     results = library.browse(other_school_teacher(factories), "chronology cards")
     assert results.total == 1

@@ -18,9 +18,9 @@ def team(factories):
 def test_carry_forward_copies_stages_texts_and_observers_and_shows_what_changed(team):
     rl1, (s1, s2) = team.lesson, team.stages
     pupil = team.pupils[0]
-    fields.save_field(team.ana, rl1, "aspect", "Equivalent fractions", 0)
-    fields.save_field(team.ana, rl1, fields.stage_key(s1.id, "activity"), "Fold strips", 0)
-    fields.save_field(team.ben, rl1, fields.prediction_key(s2.id, pupil.id), "Needs the wall", 0)
+    fields.save_field(team.ana, rl1, "aspect", "Equivalent fractions")
+    fields.save_field(team.ana, rl1, fields.stage_key(s1.id, "activity"), "Fold strips")
+    fields.save_field(team.ben, rl1, fields.prediction_key(s2.id, pupil.id), "Needs the wall")
     observers.set_watcher(team.lead, rl1, pupil, None, team.ana.id)
     rl2 = carry.carry_forward(team.ben, rl1)
     assert rl2.number == 2 and rl2.started_from_id == rl1.id
@@ -33,7 +33,7 @@ def test_carry_forward_copies_stages_texts_and_observers_and_shows_what_changed(
     assert [r.kind for r in fields.history(rl2)] == ["carry"] * 3
     assert observers.coverage(rl2).watcher[(pupil.id, n1.id)].id == team.ana.id
     assert carry.changes_from_previous(rl2) == []
-    fields.save_field(team.ana, rl2, fields.stage_key(n1.id, "activity"), "Fold strips and number lines", 1)
+    fields.save_field(team.ana, rl2, fields.stage_key(n1.id, "activity"), "Fold strips and number lines")
     [change] = carry.changes_from_previous(rl2)
     assert change.label == "Stage 1 · Teaching activity or key question"
     assert "<ins>and number lines</ins>" in str(change.diff).replace("<ins> ", " <ins>")
@@ -72,7 +72,7 @@ def test_no_lessons_in_a_closed_cycle(team):
     with pytest.raises(DomainError, match="closed"):
         lessons.create_lesson(team.lead, team.cycle)
     with pytest.raises(DomainError, match="closed"):
-        fields.save_field(team.ana, team.lesson, "aspect", "late", 0)
+        fields.save_field(team.ana, team.lesson, "aspect", "late")
 
 
 def test_details_are_refused_when_based_on_older_details(team):

@@ -54,7 +54,7 @@ def test_the_check_before_publishing_lists_accented_lower_case_and_sentence_star
     team = written_summary(factories)
     text = (LEARNING + " Will counted on his fingers. Ruby and Zoë used strips; chloé, Łukasz and O'Neill"
             " drew them. McDonald's table asked DeShawn. Mr Smith watched.")
-    summaries.save_field(team.lead, team.cycle, "learning", text, 1)
+    summaries.save_field(team.lead, team.cycle, "learning", text)
     db.session.commit()
     words = {item.what for item in redaction.items(team.cycle) if item.kind == "word"}
     assert {"Will", "Ruby", "Zoë", "chloé", "Łukasz", "O'Neill", "McDonald", "DeShawn", "Smith"} <= words

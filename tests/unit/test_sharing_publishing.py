@@ -23,14 +23,14 @@ def test_saves_go_into_the_summarys_document_and_a_too_long_one_changes_nothing(
 def test_outsiders_cannot_write_the_summary(factories):
     team = written_summary(factories)
     with pytest.raises(NotAllowed):
-        summaries.save_field(other_school_teacher(factories), team.cycle, "learning", "x", 1)
+        summaries.save_field(other_school_teacher(factories), team.cycle, "learning", "x")
     with pytest.raises(DomainError):
-        summaries.save_field(team.lead, team.cycle, "made-up", "x", 0)
+        summaries.save_field(team.lead, team.cycle, "made-up", "x")
 
 
 def test_redaction_lists_names_photos_and_labels_and_publishing_waits_for_them(factories, tmp_path):
     team = written_summary(factories)
-    summaries.save_field(team.lead, team.cycle, "learning", LEARNING + " Jayden helped Pupil B with NCETM tasks.", 1)
+    summaries.save_field(team.lead, team.cycle, "learning", LEARNING + " Jayden helped Pupil B with NCETM tasks.")
     team.pupils[2].label = "Jamie"
     team.pupils[0].photo_consent = True  # a photo is only taken (and listed) with consent
     db.session.add(Photo(lesson_id=team.lesson.id, pupil_id=team.pupils[0].id, uploaded_by_id=team.lead.id,
@@ -45,7 +45,7 @@ def test_redaction_lists_names_photos_and_labels_and_publishing_waits_for_them(f
     assert {i.key for i in refused.value.items} == set(items)
     assert publishing.publication_of(team.cycle) is None
     # Fixing the text removes the word; the rest is confirmed by the group.
-    summaries.save_field(team.lead, team.cycle, "learning", LEARNING, 2)
+    summaries.save_field(team.lead, team.cycle, "learning", LEARNING)
     redaction.confirm(team.lead, team.cycle, [k for k in items if not k.startswith("word:")])
     assert redaction.unresolved(team.cycle) == []
     assert publish(team).version == 1
@@ -54,7 +54,7 @@ def test_redaction_lists_names_photos_and_labels_and_publishing_waits_for_them(f
 def test_the_published_snapshot_does_not_change_with_later_edits(factories):
     team = written_summary(factories)
     publication = publish(team)
-    summaries.save_field(team.lead, team.cycle, "learning", "We rewrote this after publishing.", 1)
+    summaries.save_field(team.lead, team.cycle, "learning", "We rewrote this after publishing.")
     db.session.expire_all()
     content = publishing.content_of(db.session.get(type(publication), publication.id))
     assert content["sections"][0]["text"] == LEARNING

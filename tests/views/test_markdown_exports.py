@@ -9,7 +9,7 @@ from ..sharing_setup import LEARNING, publish, written_summary
 
 def test_summary_and_library_markdown_exports_carry_no_live_html(client, login, factories):
     team = written_summary(factories)
-    summaries.save_field(team.lead, team.cycle, "learning", LEARNING + " " + HOSTILE, 1)
+    summaries.save_field(team.lead, team.cycle, "learning", LEARNING + " " + HOSTILE)
     publication = publish(team)
     login(team.lead)
     draft = f"/groups/{team.group.id}/cycles/{team.cycle.number}/summary/export.md"

@@ -28,7 +28,7 @@ def test_summary_page_and_whole_form_save(client, login, factories):
 
 def test_publishing_with_unchecked_items_is_refused_with_the_list(client, login, factories):
     team = written_summary(factories)
-    summaries.save_field(team.lead, team.cycle, "learning", "Kayleigh explained it to the class.", 1)
+    summaries.save_field(team.lead, team.cycle, "learning", "Kayleigh explained it to the class.")
     login(team.lead)
     base = f"/groups/{team.group.id}/cycles/{team.cycle.number}/summary"
     refused = client.post(base + "/publish", data={"scope": "network"})
