@@ -293,19 +293,27 @@ def assert_no_axe_violations(page, context=None, options=None) -> None:
     assert not violations, f"{page.url}\n" + _format_violations(violations)
 
 
+def fractions_lesson_id(number: int) -> int:
+    """The id of RL`number` of the demo's "Year 4 fractions" (first cycle); call in an app context
+    after seed_demo."""
+    from lsweb.models import Cycle, ResearchLesson, StudyGroup
+
+    group = db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == "Year 4 fractions"))
+    cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id))
+    return db.session.scalar(db.select(ResearchLesson.id).where(ResearchLesson.cycle_id == cycle.id,
+                                                                ResearchLesson.number == number))
+
+
 def discussing_demo_lesson(server) -> int:
     """The demo network in `server`'s database, with RL1 of "Year 4 fractions" (which has a discussion,
     see seed_discussion) in a cycle at "discussing": its id."""
     from lsweb.demo import seed_demo
-    from lsweb.models import Cycle, CycleStatus, ResearchLesson, StudyGroup
+    from lsweb.models import CycleStatus, ResearchLesson
 
     with server.app.app_context():
         seed_demo()
-        group = db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == "Year 4 fractions"))
-        cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id))
-        lesson_id = db.session.scalar(db.select(ResearchLesson.id).where(ResearchLesson.cycle_id == cycle.id,
-                                                                         ResearchLesson.number == 1))
-        cycle.status = CycleStatus.DISCUSSING
+        lesson_id = fractions_lesson_id(1)
+        db.session.get(ResearchLesson, lesson_id).cycle.status = CycleStatus.DISCUSSING
         db.session.commit()
         db.session.remove()
     return lesson_id

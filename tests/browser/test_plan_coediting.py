@@ -21,9 +21,9 @@ from playwright.sync_api import expect
 from lsweb import live
 from lsweb.demo import seed_demo
 from lsweb.extensions import db
-from lsweb.models import Cycle, ResearchLesson, StudyGroup
+from lsweb.models import StudyGroup
 
-from .conftest import assert_no_axe_violations, sign_in
+from .conftest import assert_no_axe_violations, fractions_lesson_id, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +38,7 @@ def lesson(live_server):
     """The demo network in the live server's database; returns RL2's id."""
     with live_server.app.app_context():
         seed_demo()
-        group = db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == "Year 4 fractions"))
-        cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id))
-        rl2 = db.session.scalar(db.select(ResearchLesson).where(ResearchLesson.cycle_id == cycle.id,
-                                                                ResearchLesson.number == 2))
-        found = rl2.id
+        found = fractions_lesson_id(2)
         db.session.remove()
     return found
 

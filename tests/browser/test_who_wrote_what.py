@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from lsweb.coedit import documents, edits
 from lsweb.demo import seed_demo
 from lsweb.extensions import db
-from lsweb.models import Cycle, ResearchLesson, StudyGroup, User
+from lsweb.models import User
 
-from .conftest import assert_no_axe_violations, sign_in
+from .conftest import assert_no_axe_violations, fractions_lesson_id, sign_in
 from .test_pages_quality import OVERFLOW
 
 pytestmark = pytest.mark.browser
@@ -28,11 +28,7 @@ def lesson(live_server):
     """RL2 with an aspect Hannah began and Samuel finished (through the server, as the form does)."""
     with live_server.app.app_context():
         seed_demo()
-        group = db.session.scalar(db.select(StudyGroup).where(StudyGroup.name == "Year 4 fractions"))
-        cycle = db.session.scalar(db.select(Cycle).where(Cycle.group_id == group.id))
-        rl2 = db.session.scalar(db.select(ResearchLesson).where(ResearchLesson.cycle_id == cycle.id,
-                                                                ResearchLesson.number == 2))
-        found = rl2.id
+        found = fractions_lesson_id(2)
         hannah, samuel = (db.session.scalar(db.select(User).where(User.email == e)) for e in (HANNAH, SAMUEL))
         name = f"plan-{found}"
         edits.edit_texts(documents.target(name, hannah), hannah.id,
