@@ -213,6 +213,11 @@ _COLOURS = ("#1b6ac9", "#b4471f", "#2e7d32", "#8e24aa", "#c2185b", "#00796b", "#
             "#ad6800", "#00838f", "#6a1b9a", "#455a64")
 
 
+def colour_index(user_id: int) -> int:
+    """Which of the caret colours is a person's (stable; the who-c<n> classes of lsweb.css match)."""
+    return (int(user_id) * 7) % len(_COLOURS)
+
+
 def colour(user_id: int) -> str:
     """A person's stable caret colour (dark enough for white text on it)."""
-    return _COLOURS[(int(user_id) * 7) % len(_COLOURS)]
+    return _COLOURS[colour_index(user_id)]

@@ -13,7 +13,6 @@ from . import attribution, documents, interviews, shape, store
 
 EARLIER = "Earlier text (no author recorded)"
 STAGE_PARTS = {"time": "Time", "activity": "Activity", "resources": "Resources"}
-COLOURS = 12  # the caret colours (shape.colour): a person is marked in the colour of their caret
 
 
 @dataclass
@@ -39,7 +38,8 @@ class Page:
 
 
 def colour_class(user_id: int | None) -> str:
-    return "who-earlier" if user_id is None else f"who-c{(int(user_id) * 7) % COLOURS}"
+    """A person is marked in the colour of their caret (shape.colour)."""
+    return "who-earlier" if user_id is None else f"who-c{shape.colour_index(user_id)}"
 
 
 def page(t: documents.Target) -> Page:

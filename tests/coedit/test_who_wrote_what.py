@@ -114,3 +114,16 @@ def test_the_summary_too_and_text_from_before_co_editing(app, login, factories):
     assert f'href="/coedit/summary-{team.cycle.id}/who-wrote-what"' in history.get_data(as_text=True)
     page = samuel.get(f"/coedit/summary-{team.cycle.id}/who-wrote-what").get_data(as_text=True)
     assert _runs(page, "What we learned about these pupils' learning") == [("Samuel Owusu", "They compare fractions")]
+
+
+def test_each_person_is_marked_in_the_colour_of_their_caret():
+    from pathlib import Path
+
+    from lsweb.coedit import shape
+    from lsweb.coedit.who import colour_class
+
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "lsweb.css").read_text()
+    marked = dict(re.findall(r"\.who-c(\d+) \{ border-bottom-color: (#[0-9a-f]{6}); \}", css))
+    for user_id in range(1, 40):
+        number = colour_class(user_id).removeprefix("who-c")
+        assert marked[number] == shape.colour(user_id), f"person {user_id}: who-c{number}"
