@@ -16,8 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, func, text
+from sqlalchemy import func
 
+from ..access import signed_groups
 from ..extensions import db
 from ..lessonday.ledger import DEFAULT_MINUTES, school_year
 from ..models import (
@@ -204,7 +205,7 @@ def member_dashboard(user: User, today: date, my_groups: list[StudyGroup] | None
     groups = {g.id: g for g in my_groups}
     if not groups:
         return MemberDashboard([], [])
-    signed = _signed_by(user.id, list(groups))
+    signed = signed_groups(user.id, list(groups))
     tasks = [Task("sign", f"Sign the protocol of {g.name}", "protocol.show", {"group_id": g.id})
              for g in groups.values() if g.id not in signed]
     # Lessons only of the groups whose protocol the user has signed: the others' lessons are not theirs
@@ -262,23 +263,6 @@ def member_dashboard(user: User, today: date, my_groups: list[StudyGroup] | None
             tasks.append(Task("discuss", f"Discuss: post on the board of {name(lesson, group_id)}",
                               "discussion.board", {"lesson_id": lesson.id}))
     return MemberDashboard(upcoming, tasks)
-
-
-# One query for the member's groups: is the person's latest event on each group's current protocol
-# version a signature (as lsweb/access.py decides it for one group).
-_SIGNED_BY = text(
-    "SELECT gr.id, (SELECT s.kind FROM protocol_signature s WHERE s.user_id = :user AND s.version_id = "
-    "(SELECT v.id FROM protocol_version v WHERE v.group_id = gr.id ORDER BY v.number DESC LIMIT 1) "
-    "ORDER BY s.sequence DESC LIMIT 1) AS signature FROM study_group gr WHERE gr.id IN :groups"
-).bindparams(bindparam("groups", expanding=True))
-
-
-def _signed_by(user_id: int, group_ids: list[int]) -> set[int]:
-    """The ids of the groups whose current protocol version `user_id` has signed (one query)."""
-    if not group_ids:
-        return set()
-    return {group_id for group_id, kind in db.session.execute(_SIGNED_BY, {"user": user_id, "groups": group_ids})
-            if kind == SignatureKind.SIGNED.value}
 
 
 def _empty_predictions(lessons: list[ResearchLesson]) -> dict[int, int]:
