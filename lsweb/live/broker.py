@@ -246,8 +246,10 @@ class RedisBroker(Broker):
                     if self._failures:
                         log.info("live: reconnected to Redis at %s", self._address())
                     self._failures = 0
-                    self.connected.set()
+                    # The streams already open resync first; a first stream waiting for `connected`
+                    # subscribes after that with its own opening resync (one, not a second behind it).
                     self.resync_all()
+                    self.connected.set()
         self.connected.clear()
 
     def _on_message(self, raw_channel: bytes, payload: bytes) -> None:
