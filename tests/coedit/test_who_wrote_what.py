@@ -7,6 +7,7 @@ import html
 import re
 
 from lsweb.extensions import db
+from lsweb.lessonday import interviews
 from lsweb.models import CoeditSnapshot, PlanField, Role
 
 from .helpers import Replica, fresh_team, signed_in_client
@@ -127,3 +128,25 @@ def test_each_person_is_marked_in_the_colour_of_their_caret():
     for user_id in range(1, 40):
         number = colour_class(user_id).removeprefix("who-c")
         assert marked[number] == shape.colour(user_id), f"person {user_id}: who-c{number}"
+
+
+def test_the_interviews_page_leads_to_who_wrote_each_answer(app, login, factories):
+    team = fresh_team(factories)
+    _named(team)
+    pupil = team.pupils[0]
+    hannah_client = signed_in_client(app, login, team.ana)
+    hannah = Replica(hannah_client, f"interviews-{team.lesson.id}")
+    samuel = Replica(signed_in_client(app, login, team.ben), hannah.name)
+    hannah.sync()
+    key = f"answer-{pupil.id}-0"
+    assert hannah.edit(lambda r: r.text(key).insert(0, "The bars helped."))[0] == 200
+    samuel.sync()
+    assert samuel.edit(lambda r: r.text(key).insert(_end(samuel, key), " I liked the game."))[0] == 200
+
+    interviews_page = hannah_client.get(f"/lessons/{team.lesson.id}/interviews").get_data(as_text=True)
+    link = f"/coedit/interviews-{team.lesson.id}/who-wrote-what"
+    assert f'href="{link}">Who wrote what</a>' in interviews_page
+    page = hannah_client.get(link).get_data(as_text=True)
+    question = interviews.questions(team.lesson)[0]
+    assert _runs(page, f"{pupil.label} · The answer to “{question}”") == [
+        ("Hannah Lee", "The bars helped."), ("Samuel Owusu", "I liked the game.")]
