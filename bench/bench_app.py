@@ -1,8 +1,10 @@
 """The application under benchmark: lsweb's own app plus one bare route, served like `lsweb serve`.
 
 GET /bench/bare answers "ok" from a plain Flask view, so it passes through the same server, worker,
-middleware and request hooks as every lsweb page but does no work of its own. It exists only here,
-never in the app that `lsweb serve` runs.
+middleware and request hooks as every lsweb page but does no work of its own. GET /bench/memory says
+what the worker holds that is bounded (the bytes each cache counts, the co-edited documents' budget)
+and what is not (threads, Python's allocated blocks), for bench/load.py's memory curve. Both exist only
+here, never in the app that `lsweb serve` runs.
 
 Run by bench/throughput.py as:  python bench/bench_app.py --host 127.0.0.1 --port PORT
 """
@@ -10,6 +12,7 @@ Run by bench/throughput.py as:  python bench/bench_app.py --host 127.0.0.1 --por
 from __future__ import annotations
 
 BARE_PATH = "/bench/bare"
+MEMORY_PATH = "/bench/memory"
 
 
 def create_bench_app():
@@ -21,7 +24,26 @@ def create_bench_app():
     def bench_bare():
         return "ok"
 
+    @app.get(MEMORY_PATH)
+    def bench_memory():
+        return memory_facts(app)
+
     return app
+
+
+def memory_facts(app) -> dict:
+    import sys
+    import threading
+
+    from lsweb.bounded import BoundedCache
+    from lsweb.coedit import store
+
+    caches = {}
+    for name, value in app.extensions.items():
+        found = value.items() if isinstance(value, dict) else [(name, value)]
+        caches.update({key: cache.bytes for key, cache in found if isinstance(cache, BoundedCache)})
+    return {"caches": caches, "documents": store.cached_bytes(), "threads": threading.active_count(),
+            "python_blocks": sys.getallocatedblocks()}
 
 
 def main() -> None:

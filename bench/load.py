@@ -45,7 +45,8 @@ from urllib.parse import urlencode
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from benchlib import HOST, BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
+from bench_app import MEMORY_PATH  # noqa: E402
+from benchlib import HOST, USER_AGENT, BenchError, Server, _clean_env, _free_port, _stop_on_sigterm, prepare_database  # noqa: E402
 from coediting import BOXES, MEMBERS, Browser, Editor, _planned_lesson  # noqa: E402
 from fanout import worker_rss_mb  # noqa: E402
 from pycrdt import Doc, Map, merge_updates  # noqa: E402
@@ -301,14 +302,14 @@ def watch_memory(server: Server, args, stop: threading.Event, database: Path, do
 
     def sample() -> None:
         samples.append((time.monotonic() - began, worker_rss_mb(server.proc.pid) or 0.0,
-                        _document_bytes(database, doc) / 1024))
+                        _document_bytes(database, doc) / 1024, _held(server.port)))
 
     sample()
     while time.monotonic() - began < args.duration:
         stop.wait(min(args.memory_every, args.duration - (time.monotonic() - began)))
         sample()
-        print(f"  {samples[-1][0] / 60:5.1f} min: {samples[-1][1]:.0f} MB, document {samples[-1][2]:.0f} kB",
-              file=sys.stderr)
+        seconds, mb, kb, held = samples[-1]
+        print(f"  {seconds / 60:5.1f} min: {mb:.0f} MB, document {kb:.0f} kB, {_held_text(held)}", file=sys.stderr)
     return samples
 
 
@@ -320,10 +321,36 @@ def _document_bytes(database: Path, doc: str) -> int:
             " (SELECT max(seq) FROM coedit_snapshot WHERE doc = :doc)), 0)", {"doc": doc}).fetchone()[0]
 
 
+def _held(port: int) -> dict:
+    """What the worker says it holds (bench/bench_app.py's /bench/memory); {} when it does not answer."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request("GET", MEMORY_PATH, headers={"User-Agent": USER_AGENT})
+        answer = connection.getresponse()
+        body = answer.read()
+        return json.loads(body) if answer.status == 200 else {}
+    except (OSError, ValueError):
+        return {}
+    finally:
+        connection.close()
+
+
+def _held_text(held: dict) -> str:
+    if not held:
+        return "(the worker did not say what it holds)"
+    return (f"caches {sum(held['caches'].values()) / 2**20:.1f} MB, documents {held['documents'] / 2**20:.1f} MB "
+            f"(counted), {held['threads']} threads, {held['python_blocks'] / 1000:.0f}k Python blocks")
+
+
 def memory_report(samples: list[tuple]) -> str:
-    lines = ["", "| minute | worker RSS MB | plan document, encoded kB |", "|---:|---:|---:|"]
-    lines += [f"| {seconds / 60:.1f} | {mb:.0f} | {kb:.0f} |" for seconds, mb, kb in samples]
-    half = [mb for seconds, mb, _kb in samples if seconds >= samples[-1][0] / 2]
+    lines = ["", "| minute | worker RSS MB | plan document, encoded kB | caches MB (counted) | documents MB (counted) "
+             "| threads | Python blocks (thousands) |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for seconds, mb, kb, held in samples:
+        row = [f"{seconds / 60:.1f}", f"{mb:.0f}", f"{kb:.0f}"]
+        row += ([f"{sum(held['caches'].values()) / 2**20:.1f}", f"{held['documents'] / 2**20:.1f}",
+                 str(held["threads"]), f"{held['python_blocks'] / 1000:.0f}"] if held else ["", "", "", ""])
+        lines.append("| " + " | ".join(row) + " |")
+    half = [mb for seconds, mb, _kb, _held_now in samples if seconds >= samples[-1][0] / 2]
     lines.append(f"\nSecond half: {min(half):.0f}-{max(half):.0f} MB (end {samples[-1][1]:.0f} MB).")
     return "\n".join(lines)
 

@@ -160,6 +160,11 @@ def remember(name: str, entry: Entry) -> None:
         _trim()
 
 
+def cached_bytes() -> int:
+    """What the documents held in this process count against CACHE_BYTES."""
+    return _cache_bytes
+
+
 def grew(entry: Entry, nbytes: int) -> None:
     global _cache_bytes
     with _cache_lock:
