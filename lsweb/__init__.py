@@ -103,7 +103,7 @@ def _load_modules() -> None:
     """The modules that register routes on their package's blueprint, or exporters and listeners."""
     from .admin import import_views, job_titles, outbox, views  # noqa: F401
     from .auth import link_views, notification_views, oidc_views, two_step_views, views  # noqa: F401,F811
-    from .discussion import personal_data, views  # noqa: F401,F811
+    from .discussion import actions, personal_data, views  # noqa: F401,F811
     from .groups import cycle_views, views  # noqa: F401,F811
     from .home import views  # noqa: F401,F811
     from .lessonday import cover_views, note_views, records, time_views, views  # noqa: F401,F811

@@ -4,7 +4,7 @@ and every reply box repeats, made once per page rather than once per post.
 The board's posts are rendered once per version of the board (its change number) and per kind of
 viewer (guest, member, marker, facilitator) and kept (lsweb/fragments.py). The templates ask the viewer
 for everything that differs between two people of the same kind: whether they agreed with a post
-(`v.pressed`), the actions on their own posts (`v.own`, `v.own_more`), the session's form token
+(`v.pressed`), the More menu on their own posts (`v.own_more`), the session's form token
 (`v.csrf`) and a fresh token per post box (`new_form`). `Viewer` answers for one person; `SlotViewer`
 answers with slots that `Viewer.fillers()` fills on every request.
 """
@@ -22,7 +22,7 @@ from markupsafe import Markup
 from ..fragments import slot
 from . import services
 
-POST_ACTIONS = ("history", "agree", "mark", "edit", "delete", "hide", "unhide")
+POST_ACTIONS = ("history", "agree", "mark", "edit", "delete", "hide", "unhide", "actions")
 _ANY_POST = 2_147_483_647  # a post id no board has; replaced by the real one in each link
 MACROS = "discussion/macros.html"
 
@@ -101,15 +101,9 @@ class Viewer:
     def _facts(self, post) -> PostFacts:
         return post if isinstance(post, PostFacts) else facts_of(post)
 
-    def own(self, post) -> Markup:
-        """Edit and delete, inside the More menu that markers and facilitators have on every post."""
-        if post.author_id != self.user_id or self.guest:
-            return Markup("")
-        return get_template_attribute(MACROS, "own_actions")(self._facts(post), self)
-
     def own_more(self, post) -> Markup:
-        """The whole More menu, for people who have one only on their own posts (a guest's: edit and
-        delete, no mark)."""
+        """The More menu, for people who have one only on their own posts (its actions are fetched when
+        it opens: discussion/actions.py)."""
         if post.author_id != self.user_id:
             return Markup("")
         return get_template_attribute(MACROS, "more_menu")(self._facts(post), self)
@@ -119,7 +113,7 @@ class Viewer:
         def by_id(method):
             return lambda arg: method(self.facts[int(arg)])
         return {"csrf": lambda _arg: self.csrf, "token": lambda _arg: secrets.token_urlsafe(16),
-                "pressed": self.pressed, "own": by_id(self.own), "own_more": by_id(self.own_more)}
+                "pressed": self.pressed, "own_more": by_id(self.own_more)}
 
 
 class SlotViewer:
@@ -139,9 +133,6 @@ class SlotViewer:
 
     def pressed(self, post_id: int) -> Markup:
         return slot("pressed", int(post_id))
-
-    def own(self, post) -> Markup:
-        return Markup("") if self.guest else slot("own", int(post.id))
 
     def own_more(self, post) -> Markup:
         return slot("own_more", int(post.id))

@@ -60,7 +60,7 @@ def board_or_404(lesson_id: int) -> tuple[ResearchLesson, bool | str]:
     abort(404)
 
 
-def _post_or_404(lesson: ResearchLesson, post_id: int, guest: bool) -> Post:
+def post_or_404(lesson: ResearchLesson, post_id: int, guest: bool) -> Post:
     """The lesson's post, if this reader sees its section (a guest: the Guests section and what is shared)."""
     post = db.session.get(Post, post_id)
     if post is None or post.lesson_id != lesson.id:
@@ -70,7 +70,7 @@ def _post_or_404(lesson: ResearchLesson, post_id: int, guest: bool) -> Post:
     return post
 
 
-def _viewer(lesson: ResearchLesson, guest: bool, posts=None, roles=None) -> Viewer:
+def viewer_of(lesson: ResearchLesson, guest: bool, posts=None, roles=None) -> Viewer:
     """The viewer; `posts` None: the agreements of the whole board (one query)."""
     chair, recorder = roles or services.roles_of(lesson)
     facilitator = not guest and access.of_lesson(current_user, lesson).facilitator
@@ -115,7 +115,7 @@ def board_context(lesson: ResearchLesson, guest: bool, forms: dict | None = None
     sections = services.sections_for(lesson, guest)
     members = services.current_members_of(lesson) if not guest else None
     chair, recorder = services.roles_of(lesson, members)
-    viewer = _viewer(lesson, guest, roles=(chair, recorder))
+    viewer = viewer_of(lesson, guest, roles=(chair, recorder))
     context = {"lesson": lesson, "group": lesson.cycle.group, "sections": sections, "seq": seq,
                "v": viewer, "chair": chair, "recorder": recorder, "forms": forms or {},
                "new_form": new_form, "guests": services.guests_of(lesson) if viewer.facilitator else [],
@@ -199,7 +199,7 @@ def changes(lesson_id: int):
     new_posts = sorted((post for post in posts if post.created_seq > after), key=lambda post: post.id)
     changed_posts = [post for post in posts if post.created_seq <= after]
     return render(PAGE, "changes", lesson=lesson, new_posts=new_posts, changed_posts=changed_posts, seq=seq,
-                  titles=titles, v=_viewer(lesson, guest, posts), new_form=new_form, forms={})
+                  titles=titles, v=viewer_of(lesson, guest, posts), new_form=new_form, forms={})
 
 
 @bp.route("/lessons/<int:lesson_id>/board/sections/<key>")
@@ -217,7 +217,7 @@ def earlier(lesson_id: int, key: str):
     replies = services.replies_of(posts)
     every = posts + [reply for thread in replies.values() for reply in thread]
     return render(PAGE, "earlier", lesson=lesson, section=section, posts=posts, more=more, replies=replies,
-                  v=_viewer(lesson, guest, every), new_form=new_form, forms={})
+                  v=viewer_of(lesson, guest, every), new_form=new_form, forms={})
 
 
 @bp.route("/lessons/<int:lesson_id>/board/posts", methods=["POST"])
@@ -225,7 +225,7 @@ def add_post(lesson_id: int):
     lesson, guest = board_or_404(lesson_id)
     form = PostForm()  # CSRF is checked for every POST by CSRFProtect; the service checks the rest
     parent_id = parse_id(form.parent_id.data)
-    parent = _post_or_404(lesson, parent_id, guest) if parent_id is not None else None
+    parent = post_or_404(lesson, parent_id, guest) if parent_id is not None else None
     if (parent.section if parent else form.section.data) == services.FINAL and \
             not services.can_post_in(current_user, lesson, services.FINAL):
         abort(404)  # the final comments are the knowledgeable other's: no box is offered to anyone else
@@ -247,7 +247,7 @@ def add_post(lesson_id: int):
     if is_fragment_request():
         fresh = new_form(post.section, parent)
         response = render(PAGE, "post_form", lesson=lesson, form=fresh, section_key=post.section, parent=parent,
-                          v=_viewer(lesson, guest), titles=_titles(lesson))
+                          v=viewer_of(lesson, guest), titles=_titles(lesson))
         response.headers["HX-Trigger"] = "board-sync"
         return response
     return see_other(_board_url(lesson, post))
@@ -256,7 +256,7 @@ def add_post(lesson_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id, guest)
+    post = post_or_404(lesson, post_id, guest)
     if post.author_id != current_user.id:
         abort(404)
     form = EditForm(data=None if request.method == "POST" else {"body": post.body})
@@ -276,7 +276,7 @@ def edit(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/delete", methods=["POST"])
 def delete(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id, guest)
+    post = post_or_404(lesson, post_id, guest)
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.delete_post(current_user, post)
     return _changed(lesson, post)
@@ -285,7 +285,7 @@ def delete(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/hide", methods=["POST"])
 def hide(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id, guest)
+    post = post_or_404(lesson, post_id, guest)
     form = HideForm()
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.hide_post(current_user, post, form.reason.data or "")
@@ -295,7 +295,7 @@ def hide(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/unhide", methods=["POST"])
 def unhide(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id, guest)
+    post = post_or_404(lesson, post_id, guest)
     form = HideForm()
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     moderation.unhide_post(current_user, post, form.reason.data or "")
@@ -305,7 +305,7 @@ def unhide(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/mark", methods=["POST"])
 def mark(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id, guest)
+    post = post_or_404(lesson, post_id, guest)
     form = MarkForm()
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.set_mark(current_user, post, form.mark.data or None)
@@ -315,7 +315,7 @@ def mark(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/agree", methods=["POST"])
 def agree(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id, guest)
+    post = post_or_404(lesson, post_id, guest)
     on_refusal(lambda error: _refused(lesson, error), flashes=True)
     services.toggle_agree(current_user, post)
     return _changed(lesson, post)
@@ -324,7 +324,7 @@ def agree(lesson_id: int, post_id: int):
 @bp.route("/lessons/<int:lesson_id>/board/posts/<int:post_id>/history")
 def history(lesson_id: int, post_id: int):
     lesson, guest = board_or_404(lesson_id)
-    post = _post_or_404(lesson, post_id, guest)
+    post = post_or_404(lesson, post_id, guest)
     if post.is_removed:
         abort(404)
     return render("discussion/history.html", lesson=lesson, group=lesson.cycle.group, post=post,

@@ -17,7 +17,7 @@ import pytest
 
 from lsweb.demo import seed_demo
 from lsweb.extensions import db
-from lsweb.models import Cycle, CycleStatus, Publication, ResearchLesson, StudyGroup
+from lsweb.models import Cycle, CycleStatus, Post, Publication, ResearchLesson, StudyGroup
 
 from .conftest import _format_violations, sign_in
 
@@ -76,8 +76,9 @@ def demo(live_server):
                                                                   ResearchLesson.number == 1))
         cycle.status = CycleStatus.DISCUSSING
         study = db.session.scalar(db.select(Publication.id).order_by(Publication.id))
+        post = db.session.scalar(db.select(Post.id).where(Post.lesson_id == lesson.id).order_by(Post.id))
         db.session.commit()
-        ids = {"group": group.id, "cycle": cycle.number, "lesson": lesson.id, "study": study}
+        ids = {"group": group.id, "cycle": cycle.number, "lesson": lesson.id, "study": study, "post": post}
         db.session.remove()
     return ids
 
@@ -85,7 +86,8 @@ def demo(live_server):
 def member_pages(ids: dict) -> list[str]:
     g, c, lesson = ids["group"], ids["cycle"], ids["lesson"]
     return ["/", "/groups/", f"/groups/{g}", f"/groups/{g}/cycles/{c}", f"/groups/{g}/protocol",
-            f"/lessons/{lesson}", f"/lessons/{lesson}/board", f"/lessons/{lesson}/grid",
+            f"/lessons/{lesson}", f"/lessons/{lesson}/board", f"/lessons/{lesson}/board/posts/{ids['post']}/actions",
+            f"/lessons/{lesson}/grid",
             f"/lessons/{lesson}/observe", f"/lessons/{lesson}/interviews", f"/groups/{g}/cycles/{c}/progress",
             f"/groups/{g}/cycles/{c}/summary", "/library", "/library?q=fractions",
             f"/library/studies/{ids['study']}", "/me/time", "/account/sessions",
@@ -155,6 +157,7 @@ def test_touch_targets_on_a_tablet(demo, new_context, where):
                "plan": f"/lessons/{demo['lesson']}"}[where])
     page.wait_for_load_state("networkidle")
     for summary in page.locator("details.more > summary, details.reply-box > summary").all()[:3]:
-        summary.click()  # what opens on the board is measured too
+        summary.click()  # what opens on the board is measured too (a More menu fetches its actions)
+    page.wait_for_load_state("networkidle")
     small = page.evaluate(SMALL_TARGETS)
     assert small == [], f"{len(small)} controls under 44 x 44 px on {where}: {small[:15]}"

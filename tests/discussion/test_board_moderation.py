@@ -75,11 +75,17 @@ def test_a_member_cannot_show_a_hidden_post_again_nor_read_it(client, login, boa
     assert db.session.scalar(db.select(AuditEntry.id).where(AuditEntry.action == "board.post_unhidden")) is None
 
 
-def _actions_on(page: str, board, post) -> set[str]:
-    found = {name for name, piece in (("edit", f"/posts/{post.id}/edit"), ("delete", f"/posts/{post.id}/delete"),
-                                      ("mark", f'id="mark-{post.id}"'), ("hide", f"/posts/{post.id}/hide"))
-             if piece in page}
-    return found
+def _actions_on(client, page: str, board, post) -> set[str]:
+    """The actions the board offers this person on `post`: what its More menu holds when opened (htmx
+    fetches it), nothing when the post has no More menu."""
+    link = f"/posts/{post.id}/actions"
+    if link not in page:
+        return set()
+    menu = client.get(url(board, link), headers=HX)
+    assert menu.status_code == 200
+    return {name for name, piece in (("edit", f"/posts/{post.id}/edit"), ("delete", f"/posts/{post.id}/delete"),
+                                     ("mark", f'id="mark-{post.id}"'), ("hide", f"/posts/{post.id}/hide"))
+            if piece in menu.text}
 
 
 def test_the_board_shows_each_person_only_the_actions_they_may_use(client, login, board):
@@ -103,7 +109,11 @@ def test_the_board_shows_each_person_only_the_actions_they_may_use(client, login
             as_user(client, login, person)
             page = client.get(url(board)).text
             for post, actions in posts.items():
-                assert _actions_on(page, board, post) == actions, (person.display_name, post.body)
+                assert _actions_on(client, page, board, post) == actions, (person.display_name, post.body)
+        # Nobody opens a menu the board did not give them, nor one on a removed post.
+        for post in (by_lead, by_member, by_guest):
+            if not posts.get(post):
+                assert client.get(url(board, f"/posts/{post.id}/actions"), headers=HX).status_code == 404
     # The guest's Edit works (their own post, in the Guests section).
     assert client.post(url(board, f"/posts/{by_guest.id}/edit"), data={"body": "The guest's words"}).status_code == 303
     assert db.session.get(Post, by_guest.id).body == "The guest's words"
@@ -124,3 +134,23 @@ def test_the_server_refuses_those_actions_to_everyone_else(client, login, board)
         assert plain.status_code == 303 and message in client.get(plain.headers["Location"]).text
     stored = db.session.get(Post, by_lead.id)
     assert (stored.body, stored.mark, stored.deleted_at, stored.hidden_at) == ("The lead's post", None, None, None)
+
+
+def test_without_javascript_more_opens_the_actions_as_a_page_whose_forms_come_back_to_the_board(
+        client, login, board):
+    by_member = services.add_post(board.member, board.lesson, "patterns", "The member's post", "tok-page-0001")[0]
+    as_user(client, login, board.lead)
+    board_page = client.get(url(board)).text
+    link = url(board, f"/posts/{by_member.id}/actions")
+    assert f'href="{link}">Open the actions' in board_page
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "<h1>Actions on Mo Member’s post</h1>" in page.text
+    assert "The member's post" in page.text and f'id="mark-{by_member.id}"' in page.text
+    assert "Hide post" in page.text and f"/posts/{by_member.id}/edit" not in page.text
+    assert "data-hx-disable" in page.text.split("<h1>", 1)[1]  # its forms post as plain forms
+    marked = client.post(url(board, f"/posts/{by_member.id}/mark"), data={"mark": "finding"})
+    assert marked.status_code == 303 and marked.headers["Location"].endswith(f"/board#post-{by_member.id}")
+    assert db.session.get(Post, by_member.id).mark == "finding"
+    services.delete_post(board.member, db.session.get(Post, by_member.id))
+    assert client.get(link).status_code == 404  # a removed post has no actions

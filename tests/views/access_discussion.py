@@ -113,6 +113,10 @@ ROWS: list[Row] = [
         effect=lambda w, actor: db.session.scalar(db.select(PostReaction.id).where(
             PostReaction.post_id == w.ids["post"], PostReaction.user_id == actor.id)) is not None),
     Row("GET", "/lessons/{lesson}/board/posts/{post}/history", board(SIGN_FIRST, 200, 200, 404)),
+    Row("GET", "/lessons/{lesson}/board/posts/{post}/actions", board(SIGN_FIRST, 404, 200, 404),
+        note="a post's More menu: for who may act on it (its author, the facilitator, the markers)"),
+    Row("GET", "/lessons/{lesson}/board/posts/{hidden_post}/actions", board(SIGN_FIRST, 404, 404, 404),
+        note="a hidden post has no More menu (the facilitator shows it again from the post itself)"),
     Row("GET", "/lessons/{lesson}/board/record", READERS),
     Row("GET", "/lessons/{lesson}/board/record.md", READERS),
     Row("POST", "/lessons/{lesson}/board/roles", board(SIGN_FIRST, 404, TO_BOARD, 404),
