@@ -43,7 +43,27 @@ def memory_facts(app) -> dict:
         found = value.items() if isinstance(value, dict) else [(name, value)]
         caches.update({key: cache.bytes for key, cache in found if isinstance(cache, BoundedCache)})
     return {"caches": caches, "documents": store.cached_bytes(), "threads": threading.active_count(),
-            "python_blocks": sys.getallocatedblocks()}
+            "python_blocks": sys.getallocatedblocks(), "malloc": _malloc_facts()}
+
+
+def _malloc_facts() -> dict:
+    """glibc's own account (mallinfo2): bytes in use, bytes free inside its heaps, bytes in mmapped blocks.
+    In use growing means something holds more; free growing means the heaps are fragmented. {} without
+    glibc 2.33+."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+            "keepcost")]
+
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return {"in_use": info.uordblks, "free": info.fordblks, "mmapped": info.hblkhd}
 
 
 def main() -> None:

@@ -338,17 +338,23 @@ def _held(port: int) -> dict:
 def _held_text(held: dict) -> str:
     if not held:
         return "(the worker did not say what it holds)"
+    malloc = held.get("malloc") or {}
     return (f"caches {sum(held['caches'].values()) / 2**20:.1f} MB, documents {held['documents'] / 2**20:.1f} MB "
-            f"(counted), {held['threads']} threads, {held['python_blocks'] / 1000:.0f}k Python blocks")
+            f"(counted), {held['threads']} threads, {held['python_blocks'] / 1000:.0f}k Python blocks, "
+            f"malloc in use {malloc.get('in_use', 0) / 2**20:.0f} MB, free in heaps {malloc.get('free', 0) / 2**20:.0f} MB, "
+            f"mmapped {malloc.get('mmapped', 0) / 2**20:.0f} MB")
 
 
 def memory_report(samples: list[tuple]) -> str:
     lines = ["", "| minute | worker RSS MB | plan document, encoded kB | caches MB (counted) | documents MB (counted) "
-             "| threads | Python blocks (thousands) |", "|---:|---:|---:|---:|---:|---:|---:|"]
+             "| threads | Python blocks (thousands) | malloc in use MB | malloc free in heaps MB | malloc mmapped MB |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for seconds, mb, kb, held in samples:
         row = [f"{seconds / 60:.1f}", f"{mb:.0f}", f"{kb:.0f}"]
+        malloc = held.get("malloc") or {}
         row += ([f"{sum(held['caches'].values()) / 2**20:.1f}", f"{held['documents'] / 2**20:.1f}",
                  str(held["threads"]), f"{held['python_blocks'] / 1000:.0f}"] if held else ["", "", "", ""])
+        row += [f"{malloc[key] / 2**20:.0f}" if key in malloc else "" for key in ("in_use", "free", "mmapped")]
         lines.append("| " + " | ".join(row) + " |")
     half = [mb for seconds, mb, _kb, _held_now in samples if seconds >= samples[-1][0] / 2]
     lines.append(f"\nSecond half: {min(half):.0f}-{max(half):.0f} MB (end {samples[-1][1]:.0f} MB).")
