@@ -161,8 +161,8 @@ def remember(name: str, entry: Entry) -> None:
 
 
 def cached_bytes() -> int:
-    """What the documents held in this process count against CACHE_BYTES."""
-    return _cache_bytes
+    """What the documents held in this process count against CACHE_BYTES (their estimated memory)."""
+    return _cache_bytes * MEMORY_PER_ENCODED_BYTE
 
 
 def grew(entry: Entry, nbytes: int) -> None:
