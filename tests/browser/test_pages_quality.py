@@ -158,6 +158,7 @@ def test_touch_targets_on_a_tablet(demo, new_context, where):
     page.wait_for_load_state("networkidle")
     for summary in page.locator("details.more > summary, details.reply-box > summary").all()[:3]:
         summary.click()  # what opens on the board is measured too (a More menu fetches its actions)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("""() => [...document.querySelectorAll('details.more[open] .more-menu')]
+        .every(menu => menu.querySelector('form'))""")  # the opened menus hold their fetched actions
     small = page.evaluate(SMALL_TARGETS)
     assert small == [], f"{len(small)} controls under 44 x 44 px on {where}: {small[:15]}"
