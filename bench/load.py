@@ -335,27 +335,29 @@ def _held(port: int) -> dict:
         connection.close()
 
 
-def _held_text(held: dict) -> str:
+HELD_COLUMNS = ("caches MB (counted)", "documents MB (counted)", "threads", "Python blocks (thousands)",
+                "malloc in use MB", "malloc free in heaps MB", "malloc mmapped MB")
+
+
+def _held_columns(held: dict) -> list[str]:
+    """HELD_COLUMNS of one sample ('' where the worker did not say)."""
     if not held:
-        return "(the worker did not say what it holds)"
+        return [""] * len(HELD_COLUMNS)
     malloc = held.get("malloc") or {}
-    return (f"caches {sum(held['caches'].values()) / 2**20:.1f} MB, documents {held['documents'] / 2**20:.1f} MB "
-            f"(counted), {held['threads']} threads, {held['python_blocks'] / 1000:.0f}k Python blocks, "
-            f"malloc in use {malloc.get('in_use', 0) / 2**20:.0f} MB, free in heaps {malloc.get('free', 0) / 2**20:.0f} MB, "
-            f"mmapped {malloc.get('mmapped', 0) / 2**20:.0f} MB")
+    return [f"{sum(held['caches'].values()) / 2**20:.1f}", f"{held['documents'] / 2**20:.1f}", str(held["threads"]),
+            f"{held['python_blocks'] / 1000:.0f}",
+            *(f"{malloc[key] / 2**20:.0f}" if key in malloc else "" for key in ("in_use", "free", "mmapped"))]
+
+
+def _held_text(held: dict) -> str:
+    return ", ".join(f"{name} {value}" for name, value in zip(HELD_COLUMNS, _held_columns(held)))
 
 
 def memory_report(samples: list[tuple]) -> str:
-    lines = ["", "| minute | worker RSS MB | plan document, encoded kB | caches MB (counted) | documents MB (counted) "
-             "| threads | Python blocks (thousands) | malloc in use MB | malloc free in heaps MB | malloc mmapped MB |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    names = ("minute", "worker RSS MB", "plan document, encoded kB", *HELD_COLUMNS)
+    lines = ["", "| " + " | ".join(names) + " |", "|" + "---:|" * len(names)]
     for seconds, mb, kb, held in samples:
-        row = [f"{seconds / 60:.1f}", f"{mb:.0f}", f"{kb:.0f}"]
-        malloc = held.get("malloc") or {}
-        row += ([f"{sum(held['caches'].values()) / 2**20:.1f}", f"{held['documents'] / 2**20:.1f}",
-                 str(held["threads"]), f"{held['python_blocks'] / 1000:.0f}"] if held else ["", "", "", ""])
-        row += [f"{malloc[key] / 2**20:.0f}" if key in malloc else "" for key in ("in_use", "free", "mmapped")]
-        lines.append("| " + " | ".join(row) + " |")
+        lines.append("| " + " | ".join([f"{seconds / 60:.1f}", f"{mb:.0f}", f"{kb:.0f}", *_held_columns(held)]) + " |")
     half = [mb for seconds, mb, _kb, _held_now in samples if seconds >= samples[-1][0] / 2]
     lines.append(f"\nSecond half: {min(half):.0f}-{max(half):.0f} MB (end {samples[-1][1]:.0f} MB).")
     return "\n".join(lines)

@@ -27,5 +27,5 @@ def actions(lesson_id: int, post_id: int):
         abort(404)  # nothing this person may do with it (the board shows them no menu either)
     who = "your post" if own else f"{post.author.display_name}’s post"
     if is_fragment_request():
-        return html_response(get_template_attribute(MACROS, "post_actions")(post, viewer, who))
+        return html_response(get_template_attribute(MACROS, "post_actions")(post, viewer))
     return render("discussion/actions.html", lesson=lesson, group=lesson.cycle.group, post=post, v=viewer, who=who)
