@@ -29,9 +29,10 @@ def _wants_write() -> bool:
     answer), so the write lock is never held while a page is rendered or an event published."""
     if not has_request_context():
         return True
-    if _flags().get("reading"):
+    flags = _flags()
+    if flags.get("reading") or (request.endpoint in READ_FIRST and not flags.get("writing")):
         return False
-    return request.method not in READ_METHODS and not _flags().get("wrote")
+    return request.method not in READ_METHODS and not flags.get("wrote")
 
 
 def start_again() -> None:
@@ -43,10 +44,17 @@ def start_again() -> None:
 
 def write_next() -> None:
     """The request's next transaction writes too (a second, small write after the service's commit, such
-    as a document snapshot): on SQLite it starts with BEGIN IMMEDIATE and waits its turn, instead of
-    starting as a read and failing with "database is locked" when it comes to write."""
+    as a document snapshot; a read-first request's write): on SQLite it starts with BEGIN IMMEDIATE and
+    waits its turn, instead of starting as a read and failing with "database is locked" when it comes to
+    write."""
     if has_request_context():
-        _flags()["wrote"] = False
+        _flags().update(wrote=False, writing=True)
+
+
+# Endpoints whose requests read before they write (their first transaction is a read, even for a POST,
+# until they call write_next): a co-editing update reads its access answer while another request holds
+# the write lock, so that it can wait for that writer's batch with its update ready (coedit/service.py).
+READ_FIRST: set[str] = set()
 
 
 @contextmanager

@@ -8,7 +8,9 @@ from __future__ import annotations
 import base64
 import logging
 import random
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -64,7 +66,13 @@ def open_entry(t: documents.Target) -> store.Entry:
     pupils = [p.id for p in t.pupils] if t.kind == "plan" else None
     before = entry.doc.get_state()
     if shape.ensure_parts(entry.doc, t.text_keys(), pupils):
-        _store(t, entry, entry.doc.get_update(before), None, 0, shape.read(entry.doc))
+        try:
+            _write(t, entry, entry.doc.get_update(before), None, 0, shape.read(entry.doc))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            store.evict(t.name)
+            raise
     return entry
 
 
@@ -76,56 +84,148 @@ def sync(t: documents.Target, client_state: bytes, awareness: list[bytes]) -> di
     return {"update": b64(update), "sv": b64(state), "seq": seq, "awareness": [b64(a) for a in awareness]}
 
 
+@dataclass
+class _Item:
+    """One page's update on its way into the document; `done` once stored (`applied`) or refused
+    (`error`), which its request learns under the document's lock."""
+
+    user_id: int | None
+    client_id: int
+    data: bytes
+    applied: Applied | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+_waiting: dict[str, deque[_Item]] = {}  # document name -> updates of pages waiting for its writer
+_waiting_lock = threading.Lock()
+
+
 def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes) -> Applied:
-    """Apply one update; raises shape.Refused (over a limit), ClientTaken, documents.Locked."""
-    if t.locked:
-        raise documents.Locked()
+    """Apply one update in the request's own write transaction (the form without JavaScript, a restore,
+    the stage buttons); raises shape.Refused (over a limit), ClientTaken, documents.Locked."""
+    return _settle(t, _Item(user_id, client_id, data), queued=False)
+
+
+def apply_queued(t: documents.Target, user_id: int | None, client_id: int, data: bytes) -> Applied:
+    """A page's update (POST /coedit/<doc>/update, whose access answer was read in a read transaction):
+    it waits with the others that arrive for this document while one is being stored, and the next
+    writer stores all of them in one transaction, each checked, bound and derived as if alone, with one
+    commit. Under a meeting's load a keystroke then pays for its own request, not for a commit each."""
+    item = _Item(user_id, client_id, data)
+    with _waiting_lock:
+        _waiting.setdefault(t.name, deque()).append(item)
+    try:
+        db.session.rollback()  # the access answer's read transaction ends: the writer's comes next
+        return _settle(t, item, queued=True)
+    finally:
+        if not item.done:  # (an error before any writer took it)
+            with _waiting_lock:
+                queue = _waiting.get(t.name)
+                if queue is not None and item in queue:
+                    queue.remove(item)
+
+
+def _drain(name: str, own: _Item) -> list[_Item]:
+    with _waiting_lock:
+        queue = _waiting.pop(name, deque())
+    return list(queue) if own in queue else [own, *queue]
+
+
+def _wait_again(name: str, items: list[_Item]) -> None:
+    with _waiting_lock:
+        _waiting.setdefault(name, deque()).extendleft(reversed(items))
+
+
+def _settle(t: documents.Target, own: _Item, queued: bool) -> Applied:
+    snapshot = None
     for attempt in range(STORE_TRIES):
-        if attempt:  # another process stored the same next update: let it finish, then load it; and the
-            # database's write lock first, then the document's, as on the first attempt
+        if attempt:  # another process stored the same next update: let it finish, then load it
             time.sleep(random.uniform(0.005, 0.02) * attempt)
+        if attempt or queued:
             write_next()
-            db.session.connection()
+        db.session.connection()  # the database's write lock first, then the document's, as always
         store.lock_across_processes(t.name)
         with store.doc_lock(t.name):
-            entry = open_entry(t)
-            before_state = entry.doc.get_state()
-            old_view = entry.view
+            if own.done:  # another request's writer stored it with its own
+                break
+            batch = _drain(t.name, own) if queued else [own]
             try:
-                with attribution.watch(entry.doc) as seen:
-                    entry.doc.apply_update(data)
-            except Exception as error:  # noqa: BLE001  (not an update: the cached doc may be hurt)
-                store.evict(t.name)
-                raise shape.Refused("That change could not be read: reload the page.") from error
-            new_view = shape.read(entry.doc)
-            grown = shape.state_clients(entry.doc.get_state())
-            known = shape.state_clients(before_state)
-            clients = {c for c, clock in grown.items() if clock > known.get(c, 0)}
-            if not clients and new_view == old_view:
-                return Applied(entry.seq, [])
-            try:
-                documents.check(t, new_view, old_view)
-                _bind(t.name, clients | {client_id}, user_id)
-            except Exception:  # a refusal, or a write that failed (a full disk): the cached doc forgets it
-                store.evict(t.name)
-                db.session.rollback()
-                raise
-            try:
-                changes = _store(t, entry, data, user_id, client_id, new_view, old_view, seen)
+                snapshot = _store_batch(t, batch)
             except IntegrityError:  # another process stored an update first: load it and try again
                 db.session.rollback()
                 store.evict(t.name)
+                if queued:
+                    _wait_again(t.name, [item for item in batch if item is not own])
                 continue
-            except Exception:
-                db.session.rollback()
+            except Exception as error:  # a write that failed (a full disk, the database gone): every
+                db.session.rollback()  # update of the batch is refused with it, the cached doc forgets them
                 store.evict(t.name)
-                raise
-            seq = entry.seq
-            snapshot = store.snapshot_due(entry)
-        if snapshot is not None and store.write_snapshot(t.name, entry, *snapshot):
-            log.info("coedit: %s compacted at seq %d", t.name, snapshot[0])
-        return Applied(seq, changes)
-    raise RuntimeError("coedit: could not store the update")
+                for item in batch:
+                    if not item.done:
+                        item.error, item.done = error, True
+            break
+    else:
+        raise RuntimeError("coedit: could not store the update")
+    if queued or own.error is not None:  # (a request whose update another writer stored has an empty
+        db.session.rollback()             # transaction; a refused one's, nothing to keep)
+    if snapshot is not None and store.write_snapshot(t.name, *snapshot):
+        log.info("coedit: %s compacted at seq %d", t.name, snapshot[1])
+    if own.error is not None:
+        raise own.error
+    return own.applied
+
+
+def _store_batch(t: documents.Target, batch: list[_Item]):
+    """Apply, check, bind, write and derive each update of the batch in order, then commit once. An update
+    that is refused (over a limit, another person's client id, unreadable) is refused alone: nothing of it
+    was written, and the document is reloaded as this transaction has it. Returns the snapshot due."""
+    if t.locked:
+        for item in batch:
+            item.error, item.done = documents.Locked(), True
+        return None
+    entry = None
+    stored = []
+    for item in batch:
+        if entry is None:
+            entry = open_entry(t)
+        try:
+            item.applied, bound = _take(t, entry, item)
+        except (shape.Refused, ClientTaken) as refusal:
+            item.error, item.done = refusal, True
+            store.evict(t.name)  # it may hold the refused update: the next one reloads it
+            entry = None
+            continue
+        stored.append((item, bound))
+    if any(bound is not None for _item, bound in stored):
+        db.session.commit()
+    for item, bound in stored:
+        if entry is not None:
+            entry.owners.update(bound or {})  # committed now
+        item.done = True
+    snapshot = store.snapshot_due(entry) if entry is not None else None
+    return None if snapshot is None else (entry, *snapshot)
+
+
+def _take(t: documents.Target, entry: store.Entry, item: _Item) -> tuple[Applied, dict | None]:
+    """One update into the document and the open transaction; (what it did, the client ids it bound:
+    None when it changed nothing). Raises shape.Refused or ClientTaken before writing anything."""
+    before_state, old_view = entry.doc.get_state(), entry.view
+    try:
+        with attribution.watch(entry.doc) as seen:
+            entry.doc.apply_update(item.data)
+    except Exception as error:  # noqa: BLE001  (not an update: the cached doc may be hurt)
+        raise shape.Refused("That change could not be read: reload the page.") from error
+    new_view = shape.read(entry.doc)
+    grown = shape.state_clients(entry.doc.get_state())
+    known = shape.state_clients(before_state)
+    clients = {c for c, clock in grown.items() if clock > known.get(c, 0)}
+    if not clients and new_view == old_view:
+        return Applied(entry.seq, []), None
+    documents.check(t, new_view, old_view)
+    bound = _bind(t.name, entry, clients | {item.client_id}, item.user_id)
+    changes = _write(t, entry, item.data, item.user_id, item.client_id, new_view, old_view, seen)
+    return Applied(entry.seq, changes), bound
 
 
 def announce(t: documents.Target, data: bytes, redis_url: str | None) -> None:
@@ -136,34 +236,35 @@ def announce(t: documents.Target, data: bytes, redis_url: str | None) -> None:
     live.publish(t.channel, "doc-awareness", {"doc": t.name, "update": b64(data)})
 
 
-def _bind(name: str, clients: set[int], user_id: int | None) -> None:
+def _bind(name: str, entry: store.Entry, clients: set[int], user_id: int | None) -> dict[int, int | None]:
+    """Check that every client id of the update is the sender's (raises ClientTaken before adding
+    anything), binding the new ones to them; returns the bindings to remember once committed."""
     clients = {c for c in clients if c}
-    if not clients:
-        return
-    owners = dict(db.session.execute(db.select(CoeditClient.client_id, CoeditClient.user_id).where(
-        CoeditClient.doc == name, CoeditClient.client_id.in_(list(clients)))).all())
-    for client in clients:
-        if client in owners:
-            if owners[client] != user_id:
-                raise ClientTaken()
-        else:
-            db.session.add(CoeditClient(doc=name, client_id=client, user_id=user_id))
+    unknown = [c for c in clients if c not in entry.owners]
+    owners = {c: entry.owners[c] for c in clients if c in entry.owners}
+    if unknown:
+        owners.update(db.session.execute(db.select(CoeditClient.client_id, CoeditClient.user_id).where(
+            CoeditClient.doc == name, CoeditClient.client_id.in_(unknown))).all())
+    if any(owner != user_id for owner in owners.values()):
+        raise ClientTaken()
+    for client in clients - owners.keys():
+        db.session.add(CoeditClient(doc=name, client_id=client, user_id=user_id))
+    return {client: user_id for client in clients}
 
 
-def _store(t, entry, data, user_id, client_id, new_view, old_view=None, seen=None) -> list:
-    """Append, derive, record the spells and who wrote what, commit (raises IntegrityError when another
-    process won)."""
+def _write(t, entry, data, user_id, client_id, new_view, old_view=None, seen=None) -> list:
+    """Append, derive, record the spells and who wrote what, in the open transaction (the caller
+    commits; an IntegrityError there or here means another process stored this seq first). The entry
+    moves on at once: if the transaction fails, the caller evicts it."""
     now = utcnow()
     seq = entry.seq + 1
     old_view = old_view if old_view is not None else entry.view
     store.append(t.name, seq, data, user_id, client_id)
     changes = documents.derive(t, old_view, new_view, user_id, now)
     _spells(t.name, changes, user_id, seq, now)
-    authors = attribution.record(t.name, entry, seq, seen, old_view, new_view, user_id)
+    attribution.remember(attribution.record(t.name, entry, seq, seen, old_view, new_view, user_id))
     live.queue(db.session, t.channel, "doc-update",
                {"doc": t.name, "update": b64(data), "seq": seq, "client": client_id})
-    db.session.commit()
-    attribution.remember(authors)
     entry.seq, entry.view = seq, new_view
     store.grew(entry, len(data))
     return changes
@@ -172,17 +273,21 @@ def _store(t, entry, data, user_id, client_id, new_view, old_view=None, seen=Non
 def _spells(name: str, changes: list, user_id: int | None, seq: int, now) -> None:
     """A person's changes to a part within a minute of their last one there extend their spell, even when
     others type in the same part meanwhile (each person's spells are their own): one UPDATE of their
-    latest spell of the part when it is recent (a keystroke's usual case), else one INSERT."""
+    latest spell of the part when it is recent (a keystroke's usual case), else one INSERT. Plain SQL on
+    the session's connection (nothing of the ORM reads spells in this transaction), which spares every
+    keystroke the ORM's bulk-UPDATE machinery."""
+    spells = CoeditSpell.__table__
+    connection = db.session.connection()
     for part, kind, before, after in changes:
         if kind == "text":
-            same_person = CoeditSpell.user_id.is_(None) if user_id is None else CoeditSpell.user_id == user_id
-            latest = (db.select(db.func.max(CoeditSpell.id))
-                      .where(CoeditSpell.doc == name, CoeditSpell.part == part, same_person).scalar_subquery())
-            extended = db.session.execute(
-                db.update(CoeditSpell).where(CoeditSpell.id == latest, CoeditSpell.ended_at >= now - SPELL_PAUSE)
-                .values(after=after, ended_at=now, last_seq=seq).execution_options(synchronize_session=False))
+            same_person = spells.c.user_id.is_(None) if user_id is None else spells.c.user_id == user_id
+            latest = (db.select(db.func.max(spells.c.id))
+                      .where(spells.c.doc == name, spells.c.part == part, same_person).scalar_subquery())
+            extended = connection.execute(
+                spells.update().where(spells.c.id == latest, spells.c.ended_at >= now - SPELL_PAUSE)
+                .values(after=after, ended_at=now, last_seq=seq))
             if extended.rowcount:
                 continue
-        db.session.execute(db.insert(CoeditSpell).values(
+        connection.execute(spells.insert().values(
             doc=name, part=part, kind=kind, user_id=user_id, started_at=now, ended_at=now, first_seq=seq,
             last_seq=seq, before=before, after=after))

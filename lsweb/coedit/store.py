@@ -46,6 +46,9 @@ class Entry:
     # authors_seq is still seq (another process's updates, caught up from the log, leave them stale).
     authors: dict = field(default_factory=dict)
     authors_seq: int = -1
+    # Client id -> the person it is bound to (service._bind), for bindings known to be committed: a binding
+    # never changes once stored, so a keystroke of a known client needs no query.
+    owners: dict = field(default_factory=dict)
 
 
 _cache: OrderedDict[str, Entry] = OrderedDict()

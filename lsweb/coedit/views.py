@@ -8,6 +8,7 @@ from pycrdt import Doc
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 
+from ..database import READ_FIRST
 from ..diskfull import is_disk_full
 from ..inputs import accepts, ascii_int
 from ..extensions import db
@@ -73,7 +74,7 @@ def update(doc: str):
     if isinstance(client, bool) or not isinstance(client, int) or not 0 <= client < 2 ** 53:
         abort(400)
     try:
-        applied = service.apply(target, current_user.id, client, data)
+        applied = service.apply_queued(target, current_user.id, client, data)
     except documents.Locked:
         return jsonify(error=target.locked_message), 423
     except shape.Refused as refused:
@@ -81,6 +82,9 @@ def update(doc: str):
     except service.ClientTaken:
         return jsonify(error="That editing session belongs to someone else: reload the page."), 403
     return jsonify(seq=applied.seq)
+
+
+READ_FIRST.add("coedit.update")
 
 
 @bp.route("/<doc>/awareness", methods=["POST"])

@@ -20,6 +20,7 @@ from itertools import chain
 
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..models import (CasePupil, Cycle, GroupMember, ObserverAssignment, PlanChecklistTick, PlanField,
                       PlanStage, Post, ProtocolSignature, ProtocolVersion, ResearchLesson, User)
@@ -52,6 +53,12 @@ def _cycles_of(session: Session, objects, connection) -> set[int]:
     if version_ids:
         group_ids.update(connection.execute(
             select(ProtocolVersion.group_id).where(ProtocolVersion.id.in_(version_ids))).scalars())
+    if lesson_ids:  # a lesson this session holds knows its cycle (a keystroke's case: no query)
+        for lesson_id in list(lesson_ids):
+            held = session.identity_map.get(identity_key(ResearchLesson, lesson_id))
+            if held is not None and "cycle_id" in held.__dict__ and held.cycle_id is not None:
+                cycle_ids.add(held.cycle_id)
+                lesson_ids.discard(lesson_id)
     if lesson_ids:
         cycle_ids.update(connection.execute(
             select(ResearchLesson.cycle_id).where(ResearchLesson.id.in_(lesson_ids))).scalars())
