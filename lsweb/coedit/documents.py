@@ -17,6 +17,7 @@ from ..models import (CasePupil, Cycle, CycleStatus, CycleSummary, LessonStatus,
                       PlanStage, ResearchLesson, SummaryField, User)
 from ..permissions import has_signed_current, is_member
 from . import interviews, shape
+from .boxes import PlanBoxes
 
 PLAN_TEXTS = ("aspect", "intentions", "criteria", "resources", "interview")
 SUMMARY_TEXTS = ("learning", "teaching", "changes")
@@ -253,7 +254,7 @@ def _derive_plan_rows(t, old, new, user_id, now) -> list[tuple]:
                     out.append((f"stage-{view.key}", "stage", f"position {row.position}", f"position {position}"))
                 row.position = position
     db.session.flush()
-    boxes = _Boxes()
+    boxes = PlanBoxes()
     for key, text in new.texts.items():
         boxes.plan_text(key, text)
     for view in new.stages:
@@ -273,7 +274,7 @@ def _derive_plan_edits(t, old, new, user_id, now) -> list[tuple]:
     changed (and the observers or details, when they changed) are read and written."""
     lesson = t.lesson
     out: list[tuple] = []
-    boxes = _Boxes()
+    boxes = PlanBoxes()
     for key, text in new.texts.items():
         if old.texts.get(key) != text:
             boxes.plan_text(key, text)
@@ -292,45 +293,6 @@ def _derive_plan_edits(t, old, new, user_id, now) -> list[tuple]:
     if new.details != old.details:
         _derive_details(lesson, new.details, out)
     return out
-
-
-class _Boxes:
-    """The plan boxes to write: PlanField key -> (text, kind, stage id, pupil id)."""
-
-    def __init__(self):
-        self.wanted: dict[str, tuple[str, str, int | None, int | None]] = {}
-
-    def plan_text(self, key: str, text: str) -> None:
-        if key.startswith("pupil-"):
-            self.wanted[key] = (text, "pupil_criterion", None, int(key.split("-")[1]))
-        else:
-            self.wanted[key] = (text, key, None, None)
-
-    def stage(self, stage: PlanStage, texts: dict, predictions: dict, pupil_ids: set[str]) -> None:
-        for part, text in texts.items():
-            self.wanted[f"stage-{stage.id}-{part}"] = (text, f"stage_{part}", stage.id, None)
-        for pupil, text in predictions.items():
-            if pupil in pupil_ids:
-                self.wanted[f"prediction-{stage.id}-{pupil}"] = (text, "prediction", stage.id, int(pupil))
-
-    def write(self, lesson: ResearchLesson, user_id, now, out: list, every: bool) -> None:
-        if not self.wanted:
-            return
-        query = db.select(PlanField).where(PlanField.lesson_id == lesson.id)
-        if not every:
-            query = query.where(PlanField.key.in_(list(self.wanted)))
-        rows = {f.key: f for f in db.session.scalars(query)}
-        for key, (text, kind, stage_id, pupil_id) in self.wanted.items():
-            row = rows.get(key)
-            if row is None and not text:
-                continue
-            if row is None:
-                row = PlanField(lesson_id=lesson.id, key=key, kind=kind, stage_id=stage_id, pupil_id=pupil_id,
-                                text="")
-                db.session.add(row)
-            if row.text != text:
-                out.append((key, "text", row.text, text))
-                row.text, row.updated_at, row.updated_by_id = text, now, user_id
 
 
 def _derive_observers(t, new, user_id, out) -> None:

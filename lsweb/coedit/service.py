@@ -64,8 +64,11 @@ def open_entry(t: documents.Target) -> store.Entry:
             db.session.rollback()
         entry = store.load(t.name)
     pupils = [p.id for p in t.pupils] if t.kind == "plan" else None
+    keys = t.text_keys()
+    if not shape.lacks_parts(entry.view, keys, pupils):
+        return entry
     before = entry.doc.get_state()
-    if shape.ensure_parts(entry.doc, t.text_keys(), pupils):
+    if shape.ensure_parts(entry.doc, keys, pupils):
         try:
             _write(t, entry, entry.doc.get_update(before), None, 0, shape.read(entry.doc))
             db.session.commit()

@@ -115,6 +115,17 @@ def ensure_parts(doc: Doc, text_keys: list[str], pupil_ids: list[int] | None = N
     return True
 
 
+def lacks_parts(view: DocView, text_keys: list[str], pupil_ids: list[int] | None = None) -> bool:
+    """Whether ensure_parts may have something to create, read from the document's view (plain Python,
+    no walk through the shared types): a keystroke's usual answer is no."""
+    if any(key not in view.texts for key in text_keys):
+        return True
+    if pupil_ids is None:
+        return False
+    wanted = [str(p) for p in pupil_ids]
+    return any(p not in stage.predictions for stage in view.stages for p in wanted)
+
+
 def _str(value) -> str:
     return str(value) if isinstance(value, Text) else ""
 

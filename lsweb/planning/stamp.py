@@ -2,7 +2,8 @@
 page's rendered structure can be cached under it (page.py) and every server process agrees on when a
 cached copy is out of date.
 
-Whatever a plan page shows is written through the ORM, so one listener after each flush is enough: any
+Whatever a plan page shows is written through the ORM, so one listener after each flush is enough (the
+one exception, a keystroke's plan texts written in plain SQL, marks its cycle due itself): any
 change to a lesson, its fields, stages, observers or checklist ticks, to the cycle's case pupils, to the
 group's members or their names, or to a discussion post (next steps become the next plan's checklist) bumps the stamp
 of every lesson of the cycle concerned (a change to one lesson shows in the others: "what changed from
@@ -85,7 +86,13 @@ def lock_lessons_before_writing_one(session: Session, _flush_context, _instances
 @event.listens_for(Session, "after_flush")
 def note_plan_changes(session: Session, _flush_context) -> None:
     """What this flush wrote that plan pages show: their cycles' stamps go up at the commit."""
-    cycle_ids = _cycles_of(session, chain(session.new, session.dirty, session.deleted), session.connection())
+    note_due(session, _cycles_of(session, chain(session.new, session.dirty, session.deleted), session.connection()))
+
+
+def note_due(session: Session, cycle_ids: set[int]) -> None:
+    """These cycles' stamps go up when the session commits: called after each flush, and by a writer that
+    changes what plan pages show in plain SQL (a keystroke's plan texts, coedit/boxes.py)."""
+    cycle_ids = set(cycle_ids) - {None}
     if cycle_ids:
         session.info.setdefault(DUE, set()).update(cycle_ids)
 

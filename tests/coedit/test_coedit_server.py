@@ -36,6 +36,31 @@ def test_an_update_is_stored_derived_and_seen_by_another_page(app, client, login
     assert str(other.text("aspect")) == "Place value"
 
 
+def test_each_keystroke_reaches_the_derived_text_the_cached_plan_page_and_its_stamp(app, client, login,
+                                                                                   factories):
+    """A keystroke into a box that has a row is written in plain SQL (coedit/boxes.py): the row, who wrote
+    it and when, the plan page (whose structure is cached under the plan stamp) and the stamp all move."""
+    team = fresh_team(factories)
+    login(team.ana)
+    name, url = f"plan-{team.lesson.id}", f"/lessons/{team.lesson.id}"
+    ana = Replica(client, name)
+    ana.sync()
+    assert ana.edit(lambda r: r.text("criteria").insert(0, "Can name"))[0] == 200
+    assert "Can name" in client.get(url).text
+    db.session.rollback()
+    stamp = db.session.get(ResearchLesson, team.lesson.id).plan_stamp
+    for letter in " it":
+        assert ana.edit(lambda r: r.text("criteria").insert(len(str(r.text("criteria"))), letter))[0] == 200
+        page = client.get(url).text
+    assert "Can name it" in page
+    db.session.rollback()
+    assert db.session.get(ResearchLesson, team.lesson.id).plan_stamp == stamp + 3
+    field = db.session.scalar(db.select(PlanField).where(PlanField.lesson_id == team.lesson.id,
+                                                         PlanField.key == "criteria"))
+    assert (field.text, field.updated_by_id) == ("Can name it", team.ana.id)
+    assert field.updated_at is not None and field.updated_at.tzinfo is not None
+
+
 def test_stage_added_in_the_document_gets_a_row_and_its_text(app, client, login, factories):
     team = fresh_team(factories)
     login(team.ben)
