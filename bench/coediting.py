@@ -12,16 +12,18 @@ a fresh demo database (SQLite):
 1. signs in each editor (its own session and keep-alive connection, one of the group's four members)
    and gives it a pycrdt replica of RL2's plan (`POST /coedit/<doc>/sync`), as the browser's Yjs does;
 2. each editor types 5 characters a second at random places in its box (all in one box, or spread over
-   the plan's five boxes): each keystroke goes into the replica, and the editor sends what it typed
+   the plan's five boxes; once a box holds 4,000 characters, every other keystroke deletes one): each keystroke goes into the replica, and the editor sends what it typed
    since its last acknowledged update (`POST /coedit/<doc>/update`): one update in flight at a time, the
    keystrokes typed meanwhile go together in the next one, exactly like the page;
 3. four watchers (one per member, their own sessions) hold the plan's live stream open and note when
    each update arrives: keystroke-to-other-screen latency = arrival - the moment the update was sent;
 4. at the end every editor syncs again; reported: characters acknowledged and lost (every editor types
-   its own character, so the final text must hold each editor's character as many times as the server
-   acknowledged it), convergence (every replica's text equal to the server's), latency p50/p95, the
-   acknowledgement p95, server CPU per update, the worker's memory with the document open, and the
-   document's size in the database (update log and snapshots) after the run.
+   and deletes only its own character, so the final text must hold each editor's character as many times
+   as it held at the start plus the net count the server acknowledged), convergence (every replica's
+   text equal to the server's), latency p50/p95, the acknowledgement p95, server CPU per update, the CPU
+   the server and this load generator used (in cores: one Python process uses one at most, and the
+   machine has two), the worker's memory with the document open, and the document's size in the database
+   (update log and snapshots) after the run.
 
 Targets (docs/quality.md): 0 characters lost, every replica equal; keystroke-to-other-screen p95 under
 100 ms with 10 editors and under 250 ms with 40, on one process. Traffic goes only to 127.0.0.1; the
@@ -60,6 +62,7 @@ MEMBERS = ["teacher1@demo.local", "teacher2@demo.local", "teacher3@demo.local", 
 BOXES = ["aspect", "intentions", "criteria", "resources", "interview"]
 CHARACTERS = string.ascii_letters + string.digits  # one per editor (ASCII: offsets are the same in bytes)
 KEYSTROKES_PER_SECOND = 5.0
+FULL = 4_000  # characters in a box from which editors delete as much as they type
 _CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
@@ -120,7 +123,9 @@ class Editor(Browser):
         self.doc = Doc()
         self.sent_state = b""
         self.sent, self.lock = sent, lock  # b64(update) -> (time sent, editor number), shared
-        self.typed = self.pending = self.acknowledged = self.updates = self.errors = 0
+        self.typed = self.pending = self.net = self.acknowledged = self.updates = self.errors = 0
+        self.base = 0  # how often the box held this editor's character before it typed
+        self.levels = {box: 0 for box in BOXES}  # each box's length, shared by the editors of a run
         self.last_status = 0
         self.ack_ms: list[float] = []
         self.problems: list[str] = []
@@ -137,9 +142,23 @@ class Editor(Browser):
         return str(self.doc.get("texts", type=Map)[self.box])
 
     def type_one(self) -> None:
+        """One keystroke: a character at a random place; once the box holds FULL characters, every other
+        keystroke is a Backspace of one of this editor's own characters, as people correct their typing
+        (40 editors would otherwise fill a box's 5,000 characters within 25 s)."""
         box = self.doc.get("texts", type=Map)[self.box]
+        text = str(box)
+        with self.lock:  # the box's length with everyone's typing (this replica sees only its own)
+            full = self.levels[self.box] >= FULL
+        own = [i for i, c in enumerate(text) if c == self.character] if full else []
+        step = -1 if own and self.random.random() < 0.5 else 1
         with self.doc.transaction():
-            box.insert(self.random.randint(0, len(str(box))), self.character)
+            if step < 0:
+                del box[self.random.choice(own)]
+            else:
+                box.insert(self.random.randint(0, len(text)), self.character)
+        with self.lock:
+            self.levels[self.box] += step
+        self.net += step
         self.typed += 1
         self.pending += 1
 
@@ -150,7 +169,7 @@ class Editor(Browser):
     def send(self) -> None:
         if not self.pending:
             return
-        update, state, count = self.outgoing(), self.doc.get_state(), self.pending
+        update, state, count = self.outgoing(), self.doc.get_state(), self.net
         data = b64(update)
         started = time.perf_counter()
         with self.lock:
@@ -169,7 +188,7 @@ class Editor(Browser):
             self.problems.append(f"{status} {payload[:160]!r}")
             return
         self.ack_ms.append((time.perf_counter() - started) * 1000)
-        self.sent_state, self.pending = state, 0
+        self.sent_state, self.pending, self.net = state, 0, self.net - count
         self.acknowledged += count
         self.updates += 1
 
@@ -246,9 +265,13 @@ def scenario(server: Server, database: Path, lesson: int, editors: int, boxes: s
     lock = threading.Lock()
     crowd = [Editor(n, server.port, doc, BOXES[0] if boxes == "same" else BOXES[n % len(BOXES)], sent, lock)
              for n in range(editors)]
+    levels: dict[str, int] = {}
     for editor in crowd:
         editor.sign_in(plan)
         editor.sync()
+        editor.base = editor.text().count(editor.character)  # (the demo's own letters)
+        levels.setdefault(editor.box, len(editor.text()))
+        editor.levels = levels
     watchers = []
     for email in MEMBERS:
         browser = Browser(server.port, email)
@@ -259,6 +282,7 @@ def scenario(server: Server, database: Path, lesson: int, editors: int, boxes: s
         if not watcher.ready.wait(10):
             raise BenchError("a live stream did not open within 10 s")
     rss_before, cpu_before, bytes_before = worker_rss_mb(server.proc.pid), server.cpu_seconds(), _stored_bytes(database, doc)
+    own_before, wall_before = time.process_time(), time.monotonic()
     start = time.monotonic() + 0.5
     interval = 1 / KEYSTROKES_PER_SECOND
 
@@ -281,6 +305,7 @@ def scenario(server: Server, database: Path, lesson: int, editors: int, boxes: s
     for editor in crowd:  # the last ones that failed, once more
         editor.send()
     cpu_after, rss_after = server.cpu_seconds(), worker_rss_mb(server.proc.pid)
+    wall, own = time.monotonic() - wall_before, time.process_time() - own_before
     time.sleep(1.0)  # the last events reach the watchers
     for watcher in watchers:
         watcher.stopping = True
@@ -290,7 +315,7 @@ def scenario(server: Server, database: Path, lesson: int, editors: int, boxes: s
     judge.sign_in(plan)
     judge.sync()
     final = {box: str(judge.doc.get("texts", type=Map)[box]) for box in BOXES}
-    lost = sum(max(0, e.acknowledged - final[e.box].count(e.character)) for e in crowd)
+    lost = sum(max(0, e.base + e.acknowledged - final[e.box].count(e.character)) for e in crowd)
     diverged = sum(1 for e in crowd if any(str(e.doc.get("texts", type=Map)[b]) != final[b] for b in BOXES))
     latencies = [ms for watcher in watchers for ms in watcher.latencies_ms]
     updates = sum(e.updates for e in crowd)
@@ -303,6 +328,8 @@ def scenario(server: Server, database: Path, lesson: int, editors: int, boxes: s
         "ack_p95": _percentile([ms for e in crowd for ms in e.ack_ms], 0.95),
         "seen": len(latencies), "cpu_ms": ((cpu_after - cpu_before) * 1000 / updates)
         if updates and cpu_before is not None and cpu_after is not None else None,
+        "server_share": (cpu_after - cpu_before) / wall if cpu_before is not None and cpu_after is not None else None,
+        "bench_share": own / wall,
         "rss_before": rss_before, "rss_after": rss_after,
         "stored_kb": (_stored_bytes(database, doc) - bytes_before) / 1024,
     }
@@ -313,16 +340,16 @@ def markdown(results: list[dict], threads: int) -> str:
            f"{KEYSTROKES_PER_SECOND:g} characters a second each; gunicorn gthread 1 worker x {threads} threads; "
            "4 watchers on the live stream.", "",
            "| editors | boxes | s | characters typed | acknowledged | lost | replicas not equal | updates | errors "
-           "| to other screens p50 ms | p95 ms | ack p95 ms | server CPU ms/update | worker MB before → after "
-           "| stored kB |",
-           "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+           "| to other screens p50 ms | p95 ms | ack p95 ms | server CPU ms/update | server / bench CPU, cores "
+           "| worker MB before → after | stored kB |",
+           "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     for r in results:
         def fmt(value, pattern="{:.0f}"):
             return "–" if value is None else pattern.format(value)
         out.append(f"| {r['editors']} | {r['boxes']} | {r['duration']:g} | {r['typed']} | {r['acknowledged']} | "
                    f"**{r['lost']}** | {r['diverged']} | {r['updates']} | {r['errors']} | {fmt(r['p50'])} | "
                    f"**{fmt(r['p95'])}** | {fmt(r['ack_p95'])} | {fmt(r['cpu_ms'], '{:.1f}')} | "
-                   f"{fmt(r['rss_before'])} → {fmt(r['rss_after'])} | {fmt(r['stored_kb'])} |")
+                   f"{fmt(r['server_share'], '{:.2f}')} / {fmt(r['bench_share'], '{:.2f}')} | {fmt(r['rss_before'])} → {fmt(r['rss_after'])} | {fmt(r['stored_kb'])} |")
     for r in results:
         target = 100 if r["editors"] <= 10 else 250
         met = r["lost"] == 0 and r["diverged"] == 0 and r["p95"] is not None and r["p95"] < target
