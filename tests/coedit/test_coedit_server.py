@@ -50,7 +50,7 @@ def test_each_keystroke_reaches_the_derived_text_the_cached_plan_page_and_its_st
     db.session.rollback()
     stamp = db.session.get(ResearchLesson, team.lesson.id).plan_stamp
     for letter in " it":
-        assert ana.edit(lambda r: r.text("criteria").insert(len(str(r.text("criteria"))), letter))[0] == 200
+        assert ana.edit(lambda r, letter=letter: r.text("criteria").insert(len(str(r.text("criteria"))), letter))[0] == 200
         page = client.get(url).text
     assert "Can name it" in page
     db.session.rollback()
