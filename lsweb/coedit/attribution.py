@@ -21,6 +21,7 @@ import json
 import logging
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
@@ -28,7 +29,7 @@ from pycrdt import Doc, Map, Text
 
 from ..extensions import db
 from ..models import CoeditAttribution
-from . import shape
+from . import deferred, shape
 
 log = logging.getLogger("lsweb.coedit")
 _DMP = diff_match_patch()
@@ -279,6 +280,7 @@ def _changed_runs(box: str, runs, before: str, after: str, delta, user_id) -> li
 
 
 def _load(name: str, boxes: list[str]) -> dict[str, list]:
+    deferred.write_now(db.session)  # (runs this transaction holds back: none are read stale)
     rows = db.session.execute(db.select(CoeditAttribution.box, CoeditAttribution.runs).where(
         CoeditAttribution.doc == name, CoeditAttribution.box.in_(boxes)))
     return {box: _parse(runs) for box, runs in rows}
@@ -293,11 +295,15 @@ def _parse(value: str) -> list:
 
 
 def _write(name: str, box: str, runs: list, seq: int, exists: bool) -> None:
-    """Plain SQL on the session's connection (the ORM holds no runs in this transaction), which spares
-    every keystroke the ORM's bulk-UPDATE machinery."""
-    value = json.dumps(runs, separators=(",", ":"))
+    """The box's runs, written once at the commit however often a batch of updates changed them
+    (deferred.py). Plain SQL on the session's connection (the ORM holds no runs in this transaction)."""
+    deferred.later(db.session, ("coedit_attribution", name, box),
+                   partial(_write_now, name, box, runs, seq, exists))
+
+
+def _write_now(name: str, box: str, runs: list, seq: int, exists: bool, connection) -> None:
+    value = json.dumps(runs, separators=(",", ":"))  # (runs are never changed in place: see follow)
     table = CoeditAttribution.__table__
-    connection = db.session.connection()
     if exists:
         done = connection.execute(table.update().where(table.c.doc == name, table.c.box == box)
                                   .values(runs=value, seq=seq))

@@ -3,11 +3,20 @@ after each update (documents.derive)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..extensions import db
 from ..models import PlanField, PlanStage, ResearchLesson
 from ..planning import stamp
+from . import deferred
 
 _TEXT = ("text", "updated_at", "updated_by_id")
+_TABLE = PlanField.__table__
+
+
+def _update(row_id: int, text: str, now, user_id, connection) -> None:
+    connection.execute(_TABLE.update().where(_TABLE.c.id == row_id)
+                       .values(text=text, updated_at=now, updated_by_id=user_id))
 
 
 class PlanBoxes:
@@ -37,6 +46,8 @@ class PlanBoxes:
         if not every:
             self._write_texts(lesson, user_id, now, out)
             return
+        deferred.write_now(db.session)  # the ORM reads the rows as this transaction has them, and
+        deferred.known(db.session, "plan_field").clear()  # may change them
         rows = {f.key: f for f in db.session.scalars(db.select(PlanField).where(PlanField.lesson_id == lesson.id))}
         for key, (text, kind, stage_id, pupil_id) in self.wanted.items():
             row = rows.get(key)
@@ -49,19 +60,22 @@ class PlanBoxes:
                 row.text, row.updated_at, row.updated_by_id = text, now, user_id
 
     def _write_texts(self, lesson: ResearchLesson, user_id, now, out: list) -> None:
-        """A keystroke's case, a box or two: one SELECT and an UPDATE per changed row in plain SQL on the
-        session's connection, sparing each keystroke the ORM's unit of work. What the ORM holds of these
-        rows is expired, and the plan's stamp is marked due, as a flush of them would have done."""
+        """A keystroke's case, a box or two: the rows' ids and texts are read once a transaction (in plain
+        SQL) and each changed row is written once, at the commit, with its last text (deferred.py): a
+        batch of keystrokes into one box is one UPDATE. What the ORM holds of these rows is expired, and
+        the plan's stamp is marked due, as a flush of them would have done."""
         session = db.session
-        session.flush()  # a row an earlier update of this transaction added through the ORM
-        table = PlanField.__table__
-        connection = session.connection()
-        found = {key: (row_id, text) for row_id, key, text in connection.execute(
-            db.select(table.c.id, table.c.key, table.c.text)
-            .where(table.c.lesson_id == lesson.id, table.c.key.in_(list(self.wanted))))}
+        texts = deferred.known(session, "plan_field")  # (lesson id, key) -> [row id, text] in this transaction
+        unread = [key for key in self.wanted if (lesson.id, key) not in texts]
+        if unread:
+            session.flush()  # a row an earlier update of this transaction added through the ORM
+            for row_id, key, text in session.connection().execute(
+                    db.select(_TABLE.c.id, _TABLE.c.key, _TABLE.c.text)
+                    .where(_TABLE.c.lesson_id == lesson.id, _TABLE.c.key.in_(unread))):
+                texts[(lesson.id, key)] = [row_id, text]
         changed: set[int] = set()
         for key, (text, kind, stage_id, pupil_id) in self.wanted.items():
-            row = found.get(key)
+            row = texts.get((lesson.id, key))
             if row is None:
                 if text:  # (a new row goes through the ORM, whose flush marks the stamp itself)
                     self._add(lesson, key, kind, stage_id, pupil_id).text = text
@@ -70,8 +84,8 @@ class PlanBoxes:
             row_id, before = row
             if before != text:
                 out.append((key, "text", before, text))
-                connection.execute(table.update().where(table.c.id == row_id)
-                                   .values(text=text, updated_at=now, updated_by_id=user_id))
+                row[1] = text
+                deferred.later(session, ("plan_field", row_id), partial(_update, row_id, text, now, user_id))
                 changed.add(row_id)
         if changed:
             for held in list(session.identity_map.values()):

@@ -12,7 +12,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import timedelta
 
 from pycrdt import Doc
 from sqlalchemy.exc import IntegrityError
@@ -20,12 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import live
 from ..database import write_next
 from ..extensions import db
-from ..models import CoeditClient, CoeditSpell
+from ..models import CoeditClient
 from ..models.base import utcnow
-from . import attribution, awareness, documents, shape, store
+from . import attribution, awareness, documents, shape, spells, store
 
 log = logging.getLogger("lsweb.coedit")
-SPELL_PAUSE = timedelta(seconds=60)
 MAX_UPDATE_BYTES = 512 * 1024
 STORE_TRIES = 10  # several processes saving one document at once: each lost race loads the winner's update
 
@@ -264,33 +262,10 @@ def _write(t, entry, data, user_id, client_id, new_view, old_view=None, seen=Non
     old_view = old_view if old_view is not None else entry.view
     store.append(t.name, seq, data, user_id, client_id)
     changes = documents.derive(t, old_view, new_view, user_id, now)
-    _spells(t.name, changes, user_id, seq, now)
+    spells.record(t.name, changes, user_id, seq, now)
     attribution.remember(attribution.record(t.name, entry, seq, seen, old_view, new_view, user_id))
     live.queue(db.session, t.channel, "doc-update",
                {"doc": t.name, "update": b64(data), "seq": seq, "client": client_id})
     entry.seq, entry.view = seq, new_view
     store.grew(entry, len(data))
     return changes
-
-
-def _spells(name: str, changes: list, user_id: int | None, seq: int, now) -> None:
-    """A person's changes to a part within a minute of their last one there extend their spell, even when
-    others type in the same part meanwhile (each person's spells are their own): one UPDATE of their
-    latest spell of the part when it is recent (a keystroke's usual case), else one INSERT. Plain SQL on
-    the session's connection (nothing of the ORM reads spells in this transaction), which spares every
-    keystroke the ORM's bulk-UPDATE machinery."""
-    spells = CoeditSpell.__table__
-    connection = db.session.connection()
-    for part, kind, before, after in changes:
-        if kind == "text":
-            same_person = spells.c.user_id.is_(None) if user_id is None else spells.c.user_id == user_id
-            latest = (db.select(db.func.max(spells.c.id))
-                      .where(spells.c.doc == name, spells.c.part == part, same_person).scalar_subquery())
-            extended = connection.execute(
-                spells.update().where(spells.c.id == latest, spells.c.ended_at >= now - SPELL_PAUSE)
-                .values(after=after, ended_at=now, last_seq=seq))
-            if extended.rowcount:
-                continue
-        connection.execute(spells.insert().values(
-            doc=name, part=part, kind=kind, user_id=user_id, started_at=now, ended_at=now, first_seq=seq,
-            last_seq=seq, before=before, after=after))
