@@ -149,6 +149,7 @@ class Seen:
 
     deltas: dict[str, list[dict]] = field(default_factory=dict)
     anew: set[str] = field(default_factory=set)  # box keys, or "stage-<key>-*" for a whole stage
+    only_typing: bool = True  # nothing but text typed into boxes (no key of any map set or removed)
 
     def made_anew(self, box: str) -> bool:
         if box in self.anew:
@@ -168,7 +169,7 @@ class watch:
         self.doc, self.seen, self._subs = doc, Seen(), []
 
     def __enter__(self) -> Seen:
-        for root in ("texts", "stages"):
+        for root in ("texts", "stages", "observers", "details"):
             shared = self.doc.get(root, type=Map)
             self._subs.append((shared, shared.observe_deep(self._noting(root))))
         return self.seen
@@ -187,14 +188,16 @@ class watch:
         try:
             for event in events:
                 path = [str(p) for p in event.path]
-                if isinstance(event.target, Text):
-                    box = _box_of(root, path)
-                    if box is not None:
-                        self.seen.deltas[box] = list(event.delta)
-                elif isinstance(event.target, Map):
+                box = _box_of(root, path) if isinstance(event.target, Text) else None
+                if box is not None:
+                    self.seen.deltas[box] = list(event.delta)
+                    continue
+                self.seen.only_typing = False
+                if isinstance(event.target, Map) and root in ("texts", "stages"):
                     for key in event.keys:
                         self._anew(root, path, str(key))
         except Exception:  # noqa: BLE001  (never break an update: the boxes fall back to a diff)
+            self.seen.only_typing = False
             log.exception("coedit: could not read an update's changes for attribution")
 
     def _anew(self, root: str, path: list[str], key: str) -> None:

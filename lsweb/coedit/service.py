@@ -217,7 +217,9 @@ def _take(t: documents.Target, entry: store.Entry, item: _Item) -> tuple[Applied
             entry.doc.apply_update(item.data)
     except Exception as error:  # noqa: BLE001  (not an update: the cached doc may be hurt)
         raise shape.Refused("That change could not be read: reload the page.") from error
-    new_view = shape.read(entry.doc)
+    new_view = shape.reread(entry.doc, old_view, seen.deltas) if seen.only_typing else None
+    if new_view is None:  # (a stage added, moved or removed, an observer or a detail: read it all)
+        new_view = shape.read(entry.doc)
     grown = shape.state_clients(entry.doc.get_state())
     known = shape.state_clients(before_state)
     clients = {c for c, clock in grown.items() if clock > known.get(c, 0)}

@@ -150,6 +150,43 @@ def read(doc: Doc) -> DocView:
     return view
 
 
+def reread(doc: Doc, old: DocView, boxes) -> DocView | None:
+    """The view after an update that only typed into `boxes` (keys as DocView.boxes() names them), reading
+    just those from the document; None when one is not where the old view has it (then `read` it all).
+    The parts it did not touch are shared with `old` (views are never changed in place)."""
+    texts, stages, by_key = None, None, None
+    for box in boxes:
+        if box in old.texts:
+            if texts is None:
+                texts, shared = dict(old.texts), doc.get("texts", type=Map)
+            texts[box] = _str(shared.get(box))
+            continue
+        prefix, _, rest = box.partition("-")
+        key, _, part = rest.rpartition("-")
+        if prefix not in ("stage", "prediction"):
+            return None
+        if by_key is None:
+            stages = list(old.stages)
+            by_key = {stage.key: i for i, stage in enumerate(stages)}
+            shared_stages = doc.get("stages", type=Map)
+        if key not in by_key or key not in shared_stages:
+            return None
+        stage = shared_stages[key]
+        at = by_key[key]
+        was = stages[at]
+        if prefix == "stage" and part in was.texts and isinstance(stage, Map):
+            stages[at] = StageView(was.key, was.pos, was.removed, {**was.texts, part: _str(stage.get(part))},
+                                   was.predictions)
+        elif prefix == "prediction" and part in was.predictions and isinstance(stage, Map) and isinstance(
+                stage.get("predictions"), Map):
+            stages[at] = StageView(was.key, was.pos, was.removed, was.texts,
+                                   {**was.predictions, part: _str(stage.get("predictions").get(part))})
+        else:
+            return None
+    return DocView(texts=old.texts if texts is None else texts, stages=old.stages if stages is None else stages,
+                   observers=old.observers, details=old.details)
+
+
 def check(view: DocView, max_box: int = MAX_BOX, teacher_ids: set[int] | None = None,
           observer_ids: set[int] | None = None, labels=None) -> None:
     """Raise Refused when the view breaks a limit. `labels(box key) -> name` names the box in the message."""
