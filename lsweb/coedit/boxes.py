@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
+from sqlalchemy import bindparam
+
 from ..extensions import db
 from ..models import PlanField, PlanStage, ResearchLesson
 from ..planning import stamp
@@ -14,9 +16,12 @@ _TEXT = ("text", "updated_at", "updated_by_id")
 _TABLE = PlanField.__table__
 
 
+_UPDATE = (_TABLE.update().where(_TABLE.c.id == bindparam("row_id"))
+           .values(text=bindparam("new_text"), updated_at=bindparam("now"), updated_by_id=bindparam("by")))
+
+
 def _update(row_id: int, text: str, now, user_id, connection) -> None:
-    connection.execute(_TABLE.update().where(_TABLE.c.id == row_id)
-                       .values(text=text, updated_at=now, updated_by_id=user_id))
+    connection.execute(_UPDATE, dict(row_id=row_id, new_text=text, now=now, by=user_id))
 
 
 class PlanBoxes:

@@ -209,11 +209,14 @@ def create(name: str, doc: Doc) -> None:
     db.session.add(CoeditSnapshot(doc=name, seq=0, data=doc.get_update()))
 
 
+_APPEND = CoeditUpdate.__table__.insert()  # (built once: parameters are given per call)
+
+
 def append(name: str, seq: int, data: bytes, user_id: int | None, client_id: int) -> None:
     """Add update `seq` to the log (the caller commits; a unique (doc, seq) catches a race, here or at the
     commit). Plain SQL on the session's connection: a batch's inserts need no unit of work."""
-    db.session.connection().execute(CoeditUpdate.__table__.insert().values(
-        doc=name, seq=seq, data=data, user_id=user_id, client_id=client_id))
+    db.session.connection().execute(_APPEND, dict(doc=name, seq=seq, data=data, user_id=user_id,
+                                                   client_id=client_id))
 
 
 def snapshot_due(entry: Entry) -> tuple[int, bytes] | None:
