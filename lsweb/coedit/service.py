@@ -87,8 +87,8 @@ def sync(t: documents.Target, client_state: bytes, awareness: list[bytes]) -> di
 
 @dataclass
 class _Item:
-    """One page's update on its way into the document; `done` once stored (`applied`) or refused
-    (`error`), which its request learns under the document's lock."""
+    """One page's update on its way into the document; `done` once stored and committed (`applied`) or
+    refused (`error`)."""
 
     user_id: int | None
     client_id: int
@@ -100,6 +100,9 @@ class _Item:
 
 _waiting: dict[str, deque[_Item]] = {}  # document name -> updates of pages waiting for its writer
 _waiting_lock = threading.Lock()
+_turn = threading.Condition(_waiting_lock)  # told whenever a writer of this process finishes
+_writing: set[str] = set()  # documents a request of this process is storing queued updates of
+TURN_CHECK_SECONDS = 1.0
 
 
 def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes) -> Applied:
@@ -110,21 +113,37 @@ def apply(t: documents.Target, user_id: int | None, client_id: int, data: bytes)
 
 def apply_queued(t: documents.Target, user_id: int | None, client_id: int, data: bytes) -> Applied:
     """A page's update (POST /coedit/<doc>/update, whose access answer was read in a read transaction):
-    it waits with the others that arrive for this document while one is being stored, and the next
-    writer stores all of them in one transaction, each checked, bound and derived as if alone, with one
-    commit. Under a meeting's load a keystroke then pays for its own request, not for a commit each."""
+    it waits with the others that arrive for this document while one of this process's requests is
+    storing, and the next writer stores all of them in one transaction, each checked, bound and derived
+    as if alone, with one commit. A request whose update a writer stored answers at once, without
+    taking the database's write lock itself. Under a meeting's load a keystroke then pays for its own
+    request, not for a commit and a turn at the write lock each."""
     item = _Item(user_id, client_id, data)
-    with _waiting_lock:
+    db.session.rollback()  # the access answer's read transaction ends: no transaction while waiting
+    with _turn:
         _waiting.setdefault(t.name, deque()).append(item)
+        while not item.done and t.name in _writing:
+            _turn.wait(TURN_CHECK_SECONDS)
+        if not item.done:
+            _writing.add(t.name)
+    if item.done:  # another request's writer stored it (or refused it) with its own
+        return _answer(item)
     try:
-        db.session.rollback()  # the access answer's read transaction ends: the writer's comes next
         return _settle(t, item, queued=True)
     finally:
-        if not item.done:  # (an error before any writer took it)
-            with _waiting_lock:
+        with _turn:
+            _writing.discard(t.name)
+            if not item.done:  # (an error before it was stored: it is not left for the next writer)
                 queue = _waiting.get(t.name)
                 if queue is not None and item in queue:
                     queue.remove(item)
+            _turn.notify_all()
+
+
+def _answer(item: _Item) -> Applied:
+    if item.error is not None:
+        raise item.error
+    return item.applied
 
 
 def _drain(name: str, own: _Item) -> list[_Item]:
@@ -172,9 +191,7 @@ def _settle(t: documents.Target, own: _Item, queued: bool) -> Applied:
         db.session.rollback()             # transaction; a refused one's, nothing to keep)
     if snapshot is not None and store.write_snapshot(t.name, *snapshot):
         log.info("coedit: %s compacted at seq %d", t.name, snapshot[1])
-    if own.error is not None:
-        raise own.error
-    return own.applied
+    return _answer(own)
 
 
 def _store_batch(t: documents.Target, batch: list[_Item]):
@@ -204,6 +221,8 @@ def _store_batch(t: documents.Target, batch: list[_Item]):
         if entry is not None:
             entry.owners.update(bound or {})  # committed now
         item.done = True
+    with _turn:
+        _turn.notify_all()  # their requests answer now
     snapshot = store.snapshot_due(entry) if entry is not None else None
     return None if snapshot is None else (entry, *snapshot)
 

@@ -67,17 +67,22 @@ def _typed(page: Replica, box: str, text: str) -> bytes:
     return page.doc.get_update(before)
 
 
-def test_updates_waiting_together_are_stored_in_one_commit_each_with_its_own_seq(app, login, factories):
+def test_updates_waiting_together_are_stored_in_one_commit_each_with_its_own_seq(app, login, factories,
+                                                                                 monkeypatch):
     team = fresh_team(factories)
     pages = _pages(app, login, team, 6)
     words = [f"word{n} " for n in range(6)]
     updates = [_typed(page, "aspect", word) for page, word in zip(pages, words)]
+    writers = []  # the requests that took the write locks (the database's, then the document's)
+    take = store.lock_across_processes
+    monkeypatch.setattr(store, "lock_across_processes", lambda name: (writers.append(name), take(name)))
     answers, commits = _send_together(pages, updates)
 
     assert [status for status, _ in answers] == [200] * 6
     seqs = sorted(body["seq"] for _, body in answers)
     assert seqs == list(range(seqs[0], seqs[0] + 6))
     assert commits == 1
+    assert len(writers) == 1  # the other five answered from the writer's batch, without a turn of their own
     db.session.rollback()  # (a fresh read of what the pages' requests committed)
     name = pages[0].name
     stored = db.session.scalars(db.select(CoeditUpdate).where(CoeditUpdate.doc == name,
