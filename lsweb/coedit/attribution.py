@@ -163,26 +163,37 @@ class Seen:
 
 
 class watch:
-    """`with watch(doc) as seen: doc.apply_update(data)`: collects what the update changed."""
+    """`with watch(doc) as seen: doc.apply_update(data)`: collects what the update changed. The document
+    is observed once, for as long as it lives (subscribing anew for each update cost more than the
+    rest of reading it); what it reports outside such a block is not collected."""
 
     def __init__(self, doc: Doc):
-        self.doc, self.seen, self._subs = doc, Seen(), []
+        self.doc, self.seen = doc, Seen()
 
     def __enter__(self) -> Seen:
-        for root in ("texts", "stages", "observers", "details"):
-            shared = self.doc.get(root, type=Map)
-            self._subs.append((shared, shared.observe_deep(self._noting(root))))
+        watcher = getattr(self.doc, "_lsweb_watcher", None)
+        if watcher is None:
+            watcher = self.doc._lsweb_watcher = _Watcher(self.doc)
+        watcher.seen = self.seen
         return self.seen
+
+    def __exit__(self, *exc) -> None:
+        self.doc._lsweb_watcher.seen = None
+
+
+class _Watcher:
+    def __init__(self, doc: Doc):
+        self.seen: Seen | None = None
+        self._subs = []
+        for root in ("texts", "stages", "observers", "details"):
+            shared = doc.get(root, type=Map)
+            self._subs.append(shared.observe_deep(self._noting(root)))
 
     def _noting(self, root: str):
         def note(events) -> None:  # (pycrdt passes a second argument to a callback that takes two)
-            self._note(root, events)
+            if self.seen is not None:
+                self._note(root, events)
         return note
-
-    def __exit__(self, *exc) -> None:
-        for shared, sub in self._subs:
-            shared.unobserve(sub)
-        self._subs.clear()
 
     def _note(self, root: str, events) -> None:
         try:
