@@ -23,7 +23,7 @@ CLIENT_ID = "lsweb-test-client"
 CLIENT_SECRET = "a client secret only the tests know"
 # another application of the school registered with the same provider (its ID tokens are not lsweb's)
 OTHER_CLIENT_ID, OTHER_CLIENT_SECRET = "the-schools-other-app", "the-other-apps-secret"
-START_SECONDS = 20
+START_SECONDS = 60  # (node loads oidc-provider in a few seconds; on a loaded machine it took over 20)
 
 
 class OidcProvider:
