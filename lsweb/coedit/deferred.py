@@ -1,5 +1,5 @@
-"""Rows that the updates of one batch (service.apply_queued) rewrite again and again, a box's derived text
-and its authors' runs, are written once each, when the transaction commits: the last value stands for
+"""Rows that the updates of one batch (service.apply_queued) rewrite again and again, a box's derived text,
+its authors' runs and a person's spell of a part, are written once each, when the transaction commits: the last value stands for
 all. Until then this transaction's readers of those tables call `write_now` first (what another
 transaction reads is committed anyway)."""
 
@@ -13,9 +13,13 @@ from sqlalchemy.orm import Session, scoped_session
 _KEY = "lsweb.coedit.deferred"
 
 
+def _real(session) -> Session:
+    return session() if isinstance(session, scoped_session) else session
+
+
 def _held(session) -> tuple[dict, dict]:
     """(writes by row, known values) of the session's current transaction; a new pair for a new one."""
-    session = session() if isinstance(session, scoped_session) else session
+    session = _real(session)
     transaction = session.get_transaction()
     held = session.info.get(_KEY)
     if held is None or held[0] is not transaction:
@@ -36,7 +40,7 @@ def known(session, name: str) -> dict:
 
 @event.listens_for(Session, "before_commit", insert=True)  # before the plan stamp, the commit's last write
 def write_now(session) -> None:
-    session = session() if isinstance(session, scoped_session) else session
+    session = _real(session)
     held = session.info.get(_KEY)
     if held is None or held[0] is not session.get_transaction() or not held[1]:
         return
